@@ -1,0 +1,2 @@
+"""Casework compendium."""
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Analyses: functions from validated DataFrames to tables and result objects."""

@@ -1,0 +1,75 @@
+"""Calibration: does a data set reproduce the published aggregates, within tolerance?
+
+Each domain module has `targets(frames) -> list[Target]`, computed from the tables
+alone (so the same check runs on the real data). `calibration_table` gathers them;
+`update_readme` writes the table between markers in data/README.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+START, END = "<!-- calibration:start -->", "<!-- calibration:end -->"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One published figure beside the value in the data, with the accepted distance."""
+
+    domain: str
+    name: str
+    published: float
+    generated: float
+    tolerance: float
+    source: str
+    relative: bool = False  # tolerance as a share of the published value
+
+    @property
+    def difference(self) -> float:
+        return self.generated - self.published
+
+    @property
+    def ok(self) -> bool:
+        limit = self.tolerance * abs(self.published) if self.relative else self.tolerance
+        return abs(self.difference) <= limit + 1e-12
+
+
+def calibration_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """All targets of all domains as one table (domain, target, published, generated, ...)."""
+    from . import caseload, freethe20, impact
+    rows = []
+    for module in (caseload, impact, freethe20):
+        for t in module.targets(frames):
+            rows.append({"domain": t.domain, "target": t.name, "published": t.published,
+                         "generated": t.generated, "difference": t.difference,
+                         "tolerance": f"±{t.tolerance:.0%}" if t.relative else f"±{t.tolerance:g}",
+                         "ok": t.ok, "source": t.source})
+    return pd.DataFrame(rows)
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    lines = ["| domain | target | published | generated | tolerance | within | source |",
+             "|---|---|---:|---:|---:|:---:|---|"]
+    for r in table.itertuples(index=False):
+        lines.append(f"| {r.domain} | {r.target} | {_num(r.published)} | {_num(r.generated)} | "
+                     f"{r.tolerance} | {'yes' if r.ok else '**no**'} | {r.source} |")
+    ok = int(table.ok.sum())
+    lines += ["", f"{ok} of {len(table)} targets within tolerance."]
+    return "\n".join(lines)
+
+
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() and abs(x) >= 1 else f"{x:.3f}"
+
+
+def update_readme(readme: Path, table: pd.DataFrame, header: str) -> None:
+    """Replace the generated block of data/README.md (or create the file with it)."""
+    block = f"{START}\n{header}\n\n{markdown_table(table)}\n{END}"
+    text = readme.read_text(encoding="utf-8") if readme.exists() else f"# Data\n\n{START}\n{END}\n"
+    if START not in text or END not in text:
+        text = text.rstrip() + f"\n\n{START}\n{END}\n"
+    pre, rest = text.split(START, 1)
+    _, post = rest.split(END, 1)
+    readme.write_text(pre + block + post, encoding="utf-8")

@@ -1,0 +1,1 @@
+"""Derived analysis frames, built from validated tables (never inside notebooks)."""

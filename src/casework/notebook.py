@@ -1,0 +1,131 @@
+"""What a notebook needs from the compendium: its parameters, its data, and `record`.
+
+A notebook starts with
+
+    nb = casework.notebook.start("01_caseload", globals())
+
+which picks this notebook's parameters out of the namespace papermill filled, loads
+and validates the data folder, and opens results/01_caseload.json for `nb.record`.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from .data import Dataset, load
+from .paths import notebook_key, project_root
+from .pipeline.parameters import params_hash, schema
+
+
+@dataclass
+class Notebook:
+    """One executing notebook: name, resolved parameters, data, recorded values."""
+
+    name: str
+    params: dict
+    root: Path
+    tables: list[str] | None = None
+    values: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return notebook_key(self.name)
+
+    @property
+    def results_path(self) -> Path:
+        return self.root / "results" / f"{self.name}.json"
+
+    @property
+    def data_dir(self) -> Path:
+        d = Path(self.params["data_dir"])
+        return d if d.is_absolute() else self.root / d
+
+    @cached_property
+    def data(self) -> Dataset:
+        return load(self.data_dir, only=self.tables)
+
+    @property
+    def params_hash(self) -> str:
+        return params_hash(self.params)
+
+    @property
+    def provenance(self) -> str:
+        """One line naming where a figure or table came from."""
+        kind = "SYNTHETIC DATA" if self.data.synthetic else "real data"
+        return (f"{kind} · notebooks/{self.name}.py · params {self.params_hash} · "
+                f"data {self.data.checksum}")
+
+    def record(self, name: str, value, fmt: str | None = None, note: str | None = None):
+        """Record a value the paper may cite as {{< var KEY.NAME >}}; returns the value.
+
+        fmt is a format spec such as '{:.2f}', '{:,}' or '{:.1%}'. The value is written
+        at once, so the pipeline can collect it even if a later cell fails (it then
+        discards the file).
+        """
+        if not name.replace("_", "").isalnum() or not name[0].isalpha():
+            raise ValueError(f"record name {name!r}: use letters, digits and underscores")
+        plain = _plain(value)
+        display = _display(plain, fmt)
+        self.values[name] = {"value": plain, "display": display, **({"note": note} if note else {})}
+        self._write()
+        return value
+
+    def _write(self) -> None:
+        self.results_path.parent.mkdir(parents=True, exist_ok=True)
+        doc = {"notebook": self.name, "key": self.key, "params": self.params,
+               "params_hash": self.params_hash, "data_checksum": self.data.checksum,
+               "synthetic": self.data.synthetic, "values": self.values}
+        tmp = self.results_path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(doc, indent=1, sort_keys=False, default=str) + "\n", encoding="utf-8")
+        os.replace(tmp, self.results_path)
+
+
+def _plain(value):
+    """numpy/pandas scalars → JSON-ready Python values."""
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        value = float(value)
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _display(value, fmt: str | None) -> str:
+    if value is None:
+        return "n/a"
+    if fmt:
+        return fmt.format(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+def start(name: str, namespace: dict, tables: list[str] | None = None,
+          root: str | Path | None = None) -> Notebook:
+    """Begin a notebook run: collect its parameters from `namespace`, validate them."""
+    specs = schema().get(name)
+    if specs is None:
+        raise KeyError(f"notebook {name!r} has no section in the parameter schema")
+    params = {}
+    for key, spec in specs.items():
+        params[key] = spec.coerce(namespace.get(key, spec.default), key)
+    root_path = Path(root) if root else project_root()
+    nb = Notebook(name=name, params=params, root=root_path, tables=tables)
+    if nb.results_path.exists():
+        nb.results_path.unlink()  # a fresh run starts with no stale values
+    return nb

@@ -1,0 +1,1 @@
+"""Reporting: plotting theme, tables, and the site renderer."""
