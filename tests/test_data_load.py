@@ -1,0 +1,204 @@
+"""Loading and validation: the valid path, and one test per kind of bad input."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from casework.data import DataValidationError, load
+from casework.data.codebook import tables
+
+
+def edit_csv(folder, table: str, fn) -> None:
+    """Rewrite one table's CSV text through fn(text) -> text."""
+    path = folder / tables()[table].path
+    path.write_text(fn(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def edit_cell(folder, table: str, row: int, column: str, value: str) -> None:
+    path = folder / tables()[table].path
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.loc[row, column] = value
+    df.to_csv(path, index=False, lineterminator="\n")
+
+
+def problems(folder, **kw) -> list[str]:
+    with pytest.raises(DataValidationError) as exc:
+        load(folder, **kw)
+    return [str(i) for i in exc.value.issues]
+
+
+def test_valid_folder_loads_with_codebook_types(tiny_data):
+    ds = load(tiny_data)
+    cases = ds["cases"]
+    assert list(cases.columns) == tables()["cases"].columns
+    assert str(cases["year"].dtype) == "Int64"
+    assert str(cases["viol_detention"].dtype) == "boolean"
+    assert ds["communications"]["date"].dt.year.tolist() == [2005, 2012]
+    assert ds.synthetic is True
+    assert len(ds.checksum) == 12
+    assert "Synthetic data" in ds.notice
+
+
+def test_only_loads_requested_tables_plus_their_references(tiny_data):
+    ds = load(tiny_data, only=["survey"])
+    assert list(ds.tables) == ["survey"]
+
+
+def test_missing_column(tiny_data):
+    edit_csv(tiny_data, "cases", lambda t: t.replace(",gender,", ",sex,", 1))
+    msgs = problems(tiny_data)
+    assert "cases.csv, line 1, column 'gender': required column missing" in msgs
+    assert any("column 'sex': unknown column" in m for m in msgs)
+
+
+def test_extra_unknown_column(tiny_data):
+    edit_csv(tiny_data, "communications",
+             lambda t: "\n".join(line + (",name" if i == 0 else ",x") if line else line
+                                 for i, line in enumerate(t.split("\n"))))
+    msgs = problems(tiny_data)
+    assert len(msgs) == 1
+    assert msgs[0].startswith("communications.csv, line 1, column 'name': unknown column")
+
+
+def test_wrong_type(tiny_data):
+    edit_cell(tiny_data, "cases", 1, "year", "two thousand")
+    assert problems(tiny_data) == [
+        "cases.csv, line 3, column 'year', value 'two thousand': wrong type: expected an integer"]
+
+
+def test_wrong_boolean_and_date(tiny_data):
+    edit_cell(tiny_data, "communications", 0, "hrd_alone", "maybe")
+    edit_cell(tiny_data, "communications", 1, "date", "15/07/2012")
+    msgs = problems(tiny_data)
+    assert "communications.csv, line 2, column 'hrd_alone', value 'maybe': wrong type: expected true or false" in msgs
+    assert "communications.csv, line 3, column 'date', value '15/07/2012': wrong type: expected a date YYYY-MM-DD" in msgs
+
+
+def test_out_of_range(tiny_data):
+    edit_cell(tiny_data, "sample", 0, "polity", "11")
+    msgs = problems(tiny_data)
+    assert msgs == ["sample.csv, line 2, column 'polity', value '11': above maximum 10"]
+
+
+def test_date_out_of_range(tiny_data):
+    edit_cell(tiny_data, "communications", 0, "date", "1999-12-31")
+    msgs = problems(tiny_data)
+    assert len(msgs) == 1 and "column 'date'" in msgs[0] and "below minimum 2000-09-01" in msgs[0]
+
+
+def test_unknown_category(tiny_data):
+    edit_cell(tiny_data, "cases", 0, "gender", "woman")
+    msgs = problems(tiny_data)
+    assert msgs == ["cases.csv, line 2, column 'gender', value 'woman': "
+                    "unknown category; allowed: female, male, trans, unknown"]
+
+
+def test_required_value_missing(tiny_data):
+    edit_cell(tiny_data, "cases", 2, "country", "")
+    assert problems(tiny_data) == ["cases.csv, line 4, column 'country': required value missing"]
+
+
+def test_duplicate_key(tiny_data):
+    edit_cell(tiny_data, "cases", 1, "case_id", "K000001")
+    msgs = problems(tiny_data)
+    assert any(m.startswith("cases.csv, line 2, column 'case_id', value 'K000001': duplicate key") for m in msgs)
+    assert any(m.startswith("cases.csv, line 3, column 'case_id', value 'K000001': duplicate key") for m in msgs)
+
+
+def test_pattern_violation(tiny_data):
+    edit_cell(tiny_data, "cases", 0, "individual_id", "Jane Doe")
+    msgs = problems(tiny_data)
+    assert any("column 'individual_id', value 'Jane Doe': does not match pattern" in m for m in msgs)
+
+
+def test_dangling_foreign_key(tiny_data):
+    edit_cell(tiny_data, "cases", 2, "communication_id", "C09999")
+    assert problems(tiny_data) == [
+        "cases.csv, line 4, column 'communication_id', value 'C09999': "
+        "dangling key: no row in communications.communication_id has this value"]
+
+
+def test_release_before_arrest(tiny_data):
+    edit_cell(tiny_data, "freethe20", 0, "release_date", "2013-01-01")
+    assert problems(tiny_data) == [
+        "freethe20.csv, line 2, column 'release_date', value '2013-01-01': "
+        "release before arrest: release_date must be on or after arrest_date"]
+
+
+def test_censoring_date_required_without_release(tiny_data):
+    edit_cell(tiny_data, "urgent_actions", 1, "last_known_detained", "")
+    msgs = problems(tiny_data)
+    assert msgs == ["urgent_actions.csv, line 3, column 'last_known_detained': "
+                    "required when release_date is empty (the censoring date)"]
+
+
+def test_reply_content_without_substantive_reply(tiny_data):
+    edit_cell(tiny_data, "cases", 2, "reply_content", "rejection")
+    assert problems(tiny_data) == ["cases.csv, line 4, column 'reply_content', value 'rejection': "
+                                   "reply content given but reply_status is not 'substantive'"]
+
+
+def test_empty_file(tiny_data):
+    edit_csv(tiny_data, "survey", lambda t: "")
+    msgs = problems(tiny_data)
+    assert msgs == ["survey.csv: empty file: expected a header row with 4 columns"]
+
+
+def test_header_only(tiny_data):
+    edit_csv(tiny_data, "survey", lambda t: t.split("\n")[0] + "\n")
+    assert problems(tiny_data) == ["survey.csv: header only: the table has no data rows"]
+
+
+def test_wrong_delimiter(tiny_data):
+    edit_csv(tiny_data, "survey", lambda t: t.replace(",", ";"))
+    assert problems(tiny_data) == [
+        "survey.csv, line 1: expected 4 comma-separated columns, found 1 (found ';': use ',' as delimiter)"]
+
+
+def test_non_utf8_bytes(tiny_data):
+    path = tiny_data / tables()["survey"].path
+    path.write_bytes(path.read_bytes().replace(b"probable", b"probabl\xe9"))
+    msgs = problems(tiny_data)
+    assert len(msgs) == 1
+    assert msgs[0].startswith("survey.csv, line 2: not UTF-8 (byte 0xe9")
+
+
+def test_missing_file(tiny_data):
+    (tiny_data / tables()["survey"].path).unlink()
+    msgs = problems(tiny_data)
+    assert len(msgs) == 1 and msgs[0].startswith("survey.csv: file missing: expected")
+
+
+def test_all_problems_reported_together(tiny_data):
+    edit_cell(tiny_data, "cases", 0, "gender", "woman")
+    edit_cell(tiny_data, "sample", 0, "polity", "-11")
+    edit_csv(tiny_data, "survey", lambda t: "")
+    with pytest.raises(DataValidationError) as exc:
+        load(tiny_data)
+    text = str(exc.value)
+    assert text.startswith("3 problem(s) in data folder")
+    assert "cases.csv" in text and "sample.csv" in text and "survey.csv" in text
+
+
+def test_missing_datapackage(tiny_data):
+    (tiny_data / "datapackage.json").unlink()
+    msgs = problems(tiny_data)
+    assert len(msgs) == 1 and "datapackage.json: missing" in msgs[0]
+
+
+def test_synthetic_flag_must_be_boolean(tiny_data):
+    pkg_path = tiny_data / "datapackage.json"
+    pkg = json.loads(pkg_path.read_text())
+    pkg["synthetic"] = "yes"
+    pkg_path.write_text(json.dumps(pkg))
+    msgs = problems(tiny_data)
+    assert msgs == [f"{pkg_path}, column 'synthetic', value \"'yes'\": "
+                    "expected key 'synthetic' with value true or false"]
+
+
+def test_real_data_notice(tmp_path):
+    from conftest import write_tiny
+    ds = load(write_tiny(tmp_path / "real", synthetic=False))
+    assert ds.synthetic is False and "Real case data" in ds.notice
