@@ -76,6 +76,19 @@ class Notebook:
         self._write()
         return value
 
+    def record_comparison(self, frame) -> None:
+        """Record published-vs-computed rows for the replication scorecard.
+
+        frame has the columns of casework.report.scorecard.COLUMNS (study, section,
+        estimate, published, computed, ci_low, ci_high); it is checked here so a bad
+        table fails in its notebook, not at the end of the build.
+        """
+        from .report.scorecard import COLUMNS, check_comparison
+        check_comparison(frame, f"notebook {self.name}")
+        path = self.results_path.with_name(f"{self.name}.comparison.csv")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame[COLUMNS].to_csv(path, index=False)
+
     def _write(self) -> None:
         self.results_path.parent.mkdir(parents=True, exist_ok=True)
         doc = {"notebook": self.name, "key": self.key, "params": self.params,
@@ -126,6 +139,6 @@ def start(name: str, namespace: dict, tables: list[str] | None = None,
         params[key] = spec.coerce(namespace.get(key, spec.default), key)
     root_path = Path(root) if root else project_root()
     nb = Notebook(name=name, params=params, root=root_path, tables=tables)
-    if nb.results_path.exists():
-        nb.results_path.unlink()  # a fresh run starts with no stale values
+    for stale in (nb.results_path, nb.results_path.with_name(f"{name}.comparison.csv")):
+        stale.unlink(missing_ok=True)  # a fresh run starts with no stale values
     return nb
