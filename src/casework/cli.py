@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 from .data.errors import DataValidationError
+from .pipeline.parameters import ParameterError
+from .report.errors import RenderError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _dispatch(args)
-    except DataValidationError as exc:
-        print(exc, file=sys.stderr)
+    except (DataValidationError, RenderError, ParameterError) as exc:
+        print(f"error: {exc}" if not isinstance(exc, DataValidationError) else exc, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

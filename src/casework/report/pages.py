@@ -1,0 +1,87 @@
+"""Markdown pages (.qmd, .md): front matter, Markdown to HTML, cross-references.
+
+Quarto's Markdown is Pandoc's; the built-in renderer uses Python-Markdown with
+the extensions that cover what the compendium's pages use (tables, fenced code,
+heading ids and attributes, footnotes). Cross-references to embedded figures and
+tables (`@fig-x`, `@tbl-x`) become links such as 'Figure 2', numbered in order
+of appearance as Quarto numbers them.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import markdown
+import yaml
+
+from .errors import RenderError
+from .shortcodes import Where
+
+EXTENSIONS = ["tables", "fenced_code", "toc", "attr_list", "footnotes", "sane_lists", "md_in_html"]
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+CROSSREF = re.compile(r"(?<![\w@.])@(?P<label>(?:fig|tbl)-[\w-]+)")
+KIND_NAMES = {"fig": "Figure", "tbl": "Table"}
+
+
+@dataclass
+class MarkdownSource:
+    """A page's source split into front matter and body, with the body's first line."""
+
+    meta: dict
+    body: str
+    body_line: int  # line number of the body's first line in the file
+
+    @property
+    def title(self) -> str | None:
+        if self.meta.get("title"):
+            return str(self.meta["title"])
+        heading = re.search(r"^# (.+)$", self.body, re.M)
+        return heading.group(1).strip() if heading else None
+
+
+def split_front_matter(text: str, name: str) -> MarkdownSource:
+    """Strip a leading `---` YAML block; its keys become page metadata."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return MarkdownSource({}, text, 1)
+    try:
+        meta = yaml.safe_load(match.group("yaml")) or {}
+    except yaml.YAMLError as exc:
+        raise RenderError(f"{name}, line 1: front matter is not valid YAML: {exc}") from None
+    if not isinstance(meta, dict):
+        raise RenderError(f"{name}, line 1: front matter must be 'key: value' lines")
+    return MarkdownSource(meta, text[match.end():], match.group(0).count("\n") + 1)
+
+
+@dataclass
+class Floats:
+    """Figures and tables placed on one page, numbered per kind in order of appearance."""
+
+    numbers: dict[str, int] = field(default_factory=dict)
+
+    def place(self, label: str) -> int | None:
+        kind = label.split("-", 1)[0]
+        if kind not in KIND_NAMES:
+            return None
+        if label not in self.numbers:
+            self.numbers[label] = 1 + sum(1 for k in self.numbers if k.startswith(kind + "-"))
+        return self.numbers[label]
+
+
+def resolve_crossrefs(body: str, floats: Floats, where: Where) -> str:
+    """`@fig-x` -> a link 'Figure N' to the embedded figure; unknown labels are errors."""
+    def replace(match: re.Match) -> str:
+        label = match.group("label")
+        if label not in floats.numbers:
+            line = where.at(body.count("\n", 0, match.start()))
+            known = ", ".join(floats.numbers) or "none"
+            raise RenderError(f"{line}: cross-reference @{label}: no figure or table with that label "
+                              f"is embedded on this page (embedded: {known})")
+        name = KIND_NAMES[label.split("-", 1)[0]]
+        return f"[{name}\u00a0{floats.numbers[label]}](#{label})"
+    return CROSSREF.sub(replace, body)
+
+
+def markdown_html(body: str) -> str:
+    """Markdown body to HTML."""
+    return markdown.markdown(body, extensions=EXTENSIONS, output_format="html")

@@ -1,0 +1,225 @@
+"""`_quarto.yml` read the way the built-in renderer needs it.
+
+`_quarto.yml` is the single description of the site: which pages exist
+(`project.render`), where they go (`project.output-dir`), the navbar, the
+announcement banner and the page footer. Quarto reads the same file; this module
+accepts the subset of Quarto's website options the compendium uses and rejects,
+with a message naming the key, what it cannot honour.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from .errors import RenderError
+
+CONFIG_NAME = "_quarto.yml"
+PAGE_SUFFIXES = (".qmd", ".md", ".ipynb")
+FOOTER_REGIONS = ("left", "center", "right")
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One navbar entry: a link to a page (source path) or URL, or a menu of entries."""
+
+    text: str | None
+    href: str | None = None
+    menu: tuple["NavItem", ...] = ()
+
+    @property
+    def external(self) -> bool:
+        return self.href is not None and ":" in self.href
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """What `_quarto.yml` says about the site."""
+
+    root: Path
+    title: str
+    render: tuple[str, ...]          # page sources, relative to root, posix
+    output_dir: str
+    navbar_left: tuple[NavItem, ...] = ()
+    navbar_right: tuple[NavItem, ...] = ()
+    announcement: str | None = None  # markdown, shortcodes allowed
+    page_footer: tuple[tuple[str, str], ...] = ()  # (region, markdown)
+    resources: tuple[str, ...] = ()  # globs copied into the site as they are
+
+    @property
+    def path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def site_dir(self) -> Path:
+        return self.root / self.output_dir
+
+
+def output_path(source: str) -> str:
+    """Where Quarto puts a page: 'notebooks/01_caseload.ipynb' -> 'notebooks/01_caseload.html'."""
+    return PurePosixPath(source).with_suffix(".html").as_posix()
+
+
+def read_config(root: Path) -> SiteConfig:
+    """Parse and check `root/_quarto.yml`; raise RenderError naming the key at fault."""
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        raise RenderError(f"{path} not found: the site is described by {CONFIG_NAME} in the project root")
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise RenderError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(doc, dict):
+        raise RenderError(f"{path}: expected a mapping at the top level")
+    project = _mapping(doc, "project", path)
+    website = _mapping(doc, "website", path)
+    if project.get("type") != "website":
+        raise RenderError(f"{path}: project.type is {project.get('type')!r}; expected 'website'")
+    navbar = _mapping(website, "navbar", path, where="website.")
+    return SiteConfig(
+        root=root,
+        title=str(website.get("title") or root.name),
+        render=_render_list(project.get("render"), path),
+        output_dir=_output_dir(project.get("output-dir", "_site"), path),
+        navbar_left=_nav_items(navbar.get("left"), "website.navbar.left", path),
+        navbar_right=_nav_items(navbar.get("right"), "website.navbar.right", path),
+        announcement=_announcement(website.get("announcement"), path),
+        page_footer=_footer(website.get("page-footer"), path),
+        resources=_strings(project.get("resources"), "project.resources", path),
+    )
+
+
+def _mapping(doc: dict, key: str, path: Path, where: str = "") -> dict:
+    value = doc.get(key) or {}
+    if not isinstance(value, dict):
+        raise RenderError(f"{path}: {where}{key} must be a mapping, found {type(value).__name__}")
+    return value
+
+
+def _strings(value, key: str, path: Path) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+        raise RenderError(f"{path}: {key} must be a list of paths")
+    return tuple(items)
+
+
+def _clean(href: str) -> str:
+    """Project-relative form of a path written as '/x', './x' or 'x'."""
+    return PurePosixPath(href.lstrip("/")).as_posix().removeprefix("./")
+
+
+def _render_list(value, path: Path) -> tuple[str, ...]:
+    entries = _strings(value, "project.render", path)
+    if not entries:
+        raise RenderError(f"{path}: project.render is missing or empty; list every page of the site "
+                          "(index.qmd, the executed notebooks/*.ipynb, data/*.md)")
+    out = []
+    for entry in entries:
+        if any(c in entry for c in "*?[!"):
+            # A glob would silently drop a notebook that has not been executed yet.
+            raise RenderError(f"{path}: project.render entry {entry!r}: list each page by name, "
+                              "no globs, so a page that was not built is reported, not skipped")
+        if not entry.endswith(PAGE_SUFFIXES):
+            hint = (" (Quarto would execute a .py script; list the executed .ipynb instead)"
+                    if entry.endswith(".py") else "")
+            raise RenderError(f"{path}: project.render entry {entry!r}: expected a "
+                              f"{', '.join(PAGE_SUFFIXES)} file{hint}")
+        clean = _clean(entry)
+        if clean.startswith("../"):
+            raise RenderError(f"{path}: project.render entry {entry!r} lies outside the project")
+        if clean not in out:
+            out.append(clean)
+    return tuple(out)
+
+
+def _output_dir(value, path: Path) -> str:
+    # The build replaces this folder wholesale, so it must be a fresh folder inside
+    # the project: never the project itself, a parent, or a source folder.
+    text = str(value).strip()
+    parts = PurePosixPath(text).parts
+    if (not text or PurePosixPath(text).is_absolute() or len(parts) != 1
+            or parts[0] in (".", "..") or parts[0] in ("src", "notebooks", "data", "paper", "tests")):
+        raise RenderError(f"{path}: project.output-dir {value!r}: expected the name of a build "
+                          "folder in the project root, such as _site")
+    return parts[0]
+
+
+def _nav_items(value, key: str, path: Path) -> tuple[NavItem, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise RenderError(f"{path}: {key} must be a list of navbar items")
+    return tuple(_nav_item(v, f"{key}[{i}]", path) for i, v in enumerate(value))
+
+
+def _nav_item(value, key: str, path: Path) -> NavItem:
+    if isinstance(value, str):
+        return NavItem(text=None, href=_href(value))
+    if not isinstance(value, dict):
+        raise RenderError(f"{path}: {key}: expected a path or a mapping with href/text/menu")
+    text = value.get("text")
+    if "menu" in value:
+        if not text:
+            raise RenderError(f"{path}: {key}: a menu needs a text")
+        menu = _nav_items(value["menu"], f"{key}.menu", path)
+        return NavItem(text=str(text), menu=menu)
+    href = value.get("href") or value.get("file")
+    if not isinstance(href, str) or not href:
+        raise RenderError(f"{path}: {key}: expected an href (a page of project.render or a URL)")
+    return NavItem(text=str(text) if text else None, href=_href(href))
+
+
+def _href(href: str) -> str:
+    return href if ":" in href else _clean(href)
+
+
+def _announcement(value, path: Path) -> str | None:
+    if value is None:
+        return None
+    content = value.get("content") if isinstance(value, dict) else value
+    if not isinstance(content, str):
+        raise RenderError(f"{path}: website.announcement.content must be text")
+    return content
+
+
+def _footer(value, path: Path) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (("center", value),)
+    if not isinstance(value, dict):
+        raise RenderError(f"{path}: website.page-footer must be text or a mapping of left/center/right")
+    regions = []
+    for region in FOOTER_REGIONS:
+        text = value.get(region)
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            raise RenderError(f"{path}: website.page-footer.{region} must be text (markdown)")
+        regions.append((region, text))
+    return tuple(regions)
+
+
+def missing_pages(config: SiteConfig) -> list[str]:
+    """One line per page of project.render whose source file does not exist."""
+    lines = []
+    for source in config.render:
+        if (config.root / source).is_file():
+            continue
+        if source.endswith(".ipynb"):
+            stem = PurePosixPath(source).stem
+            lines.append(f"{source}: not executed yet (run `casework run {stem}` or `casework run`)")
+        else:
+            lines.append(f"{source}: file not found")
+    return lines
+
+
+def check_pages(config: SiteConfig) -> None:
+    """Fail naming every listed page that is missing, so none silently vanishes."""
+    lines = missing_pages(config)
+    if lines:
+        raise RenderError(f"{config.path}: project.render lists pages that do not exist:\n  "
+                          + "\n  ".join(lines))

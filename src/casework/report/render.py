@@ -1,0 +1,128 @@
+"""`casework render`: build the website from what `casework run` produced.
+
+With Quarto on PATH the build runs `quarto render`; without it, the built-in
+renderer (casework.report.site) builds the same pages at the same paths. Either
+way the site is built in a temporary folder next to `_site` and swapped in only
+when complete: a failed build leaves the previous site untouched.
+
+Before building, the `build` section of `_variables.yml` is refreshed (data
+notice, commit, parameter-set hash, data checksum, date), so `_quarto.yml` and
+pages can cite it with `{{< var build.commit >}}` under either renderer.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+
+from ..paths import project_root
+from .errors import RenderError
+from .provenance import BuildStamp, build_stamp
+from .quarto_config import check_pages, read_config
+from .shortcodes import Variables
+from .site import SiteBuilder
+
+VARIABLES = "_variables.yml"
+RENDERERS = ("quarto", "builtin")
+
+
+def render(root: Path | None = None, renderer: str | None = None) -> Path:
+    """Build the site of the project at root (default: the current project); returns _site.
+
+    renderer: 'quarto', 'builtin', or None to use Quarto when it is on PATH.
+    """
+    quarto = _quarto(renderer)
+    root = Path(root).resolve() if root is not None else project_root()
+    config = read_config(root)
+    check_pages(config)
+    variables = root / VARIABLES
+    if not variables.is_file():
+        raise RenderError(f"{variables} not found: run `casework run` first (it records the values "
+                          "pages cite), or `casework build` to run and render in one go")
+    stamp = build_stamp(root)
+    record_build(variables, stamp)
+    with staging(config.site_dir) as folder:
+        if quarto:
+            run_quarto(quarto, root, folder)
+        else:
+            SiteBuilder(config, stamp, Variables(variables)).build(folder)
+    return config.site_dir
+
+
+def _quarto(renderer: str | None) -> str | None:
+    """Path of the quarto executable to use, or None for the built-in renderer."""
+    if renderer not in (None, *RENDERERS):
+        raise RenderError(f"renderer {renderer!r}: expected one of {', '.join(RENDERERS)}")
+    if renderer == "builtin":
+        return None
+    found = shutil.which("quarto")
+    if renderer == "quarto" and not found:
+        raise RenderError("renderer 'quarto' requested but quarto is not on PATH "
+                          "(install it with environment.yml, or use the built-in renderer)")
+    return found
+
+
+def record_build(path: Path, stamp: BuildStamp) -> None:
+    """Write the build stamp into `_variables.yml` under `build`, keeping everything else.
+
+    The pipeline regenerates the other sections and keeps this one
+    (casework.pipeline.variables); the layout (header comment, sorted keys) is its.
+    """
+    text = path.read_text(encoding="utf-8")
+    try:
+        values = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise RenderError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(values, dict):
+        raise RenderError(f"{path}: expected a mapping of notebook keys to values")
+    values["build"] = stamp.variables()
+    header = "".join(line for line in text.splitlines(keepends=True)[:5] if line.startswith("#"))
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(header + yaml.safe_dump(values, sort_keys=True, allow_unicode=True,
+                                           default_flow_style=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def run_quarto(quarto: str, root: Path, folder: Path) -> None:
+    """`quarto render` of the whole project into folder (relative to root, as Quarto wants)."""
+    done = subprocess.run([quarto, "render", "--output-dir", folder.name], cwd=root)
+    if done.returncode:
+        raise RenderError(f"quarto render failed (exit {done.returncode}); the previous site is unchanged")
+
+
+@contextmanager
+def staging(site: Path) -> Iterator[Path]:
+    """A fresh folder next to `site`; swapped in for `site` if the block succeeds, else removed."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{site.name}.", suffix=".tmp", dir=site.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)  # mkdtemp makes it private; a web server must read the site
+    try:
+        yield folder
+        swap(folder, site)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def swap(new: Path, site: Path) -> None:
+    """Replace `site` by `new` with two renames, so readers never see a half-built site."""
+    old = None
+    if site.exists():
+        old = Path(tempfile.mkdtemp(prefix=f"{site.name}.", suffix=".old", dir=site.parent))
+        os.rename(site, old / site.name)
+    try:
+        os.rename(new, site)
+    except OSError:
+        if old is not None:
+            os.rename(old / site.name, site)  # put the previous site back
+            shutil.rmtree(old, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,115 @@
+"""The built site, checked in a real browser (headless Chromium via Playwright).
+
+Builds the site with `casework build` (cached: cheap after `make report`), serves
+_site/ on localhost, visits every page reachable from the navbar and fails on a
+broken link, an image that did not load, or a console error. A screenshot of each
+page lands in tests/_screenshots/.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SHOTS = ROOT / "tests" / "_screenshots"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed "
+                                "(apt-get install chromium; .ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    build = subprocess.run([sys.executable, "-m", "casework.cli", "build"], cwd=ROOT,
+                           capture_output=True, text=True)
+    assert build.returncode == 0, f"casework build failed:\n{build.stderr[-4000:]}"
+    return ROOT / "_site"
+
+
+@pytest.fixture(scope="module")
+def base_url(site):
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest output readable
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+def _visit(browser, url: str, shot: Path) -> dict:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors, failed = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.goto(url, wait_until="load")
+    images = page.evaluate(
+        "Array.from(document.images).map(i => ({src: i.src.slice(0, 80), ok: i.complete && i.naturalWidth > 0}))")
+    nav = page.evaluate("Array.from(document.querySelectorAll('nav a[href]')).map(a => a.href)")
+    links = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
+    page.screenshot(path=str(shot), full_page=False)
+    page.close()
+    return {"errors": errors, "failed": failed, "images": images, "nav": nav, "links": links}
+
+
+def _local(url: str, base: str) -> bool:
+    return url.startswith(base)
+
+
+def test_every_navbar_page_loads_cleanly(browser, base_url):
+    SHOTS.mkdir(exist_ok=True)
+    todo, seen, problems = [base_url], set(), []
+    checked_links: dict[str, bool] = {}
+    while todo:
+        url = todo.pop(0).split("#")[0]
+        if url in seen:
+            continue
+        seen.add(url)
+        path = urlparse(url).path.strip("/") or "index.html"
+        result = _visit(browser, url, SHOTS / (path.replace("/", "__").replace(".html", "") + ".png"))
+        problems += [f"{path}: console error: {e}" for e in result["errors"]]
+        problems += [f"{path}: HTTP {f}" for f in result["failed"]]
+        problems += [f"{path}: image did not load: {i['src']}" for i in result["images"] if not i["ok"]]
+        for link in result["links"]:
+            target = link.split("#")[0]
+            if _local(target, base_url) and target not in checked_links:
+                file = Path(ROOT / "_site" / urlparse(target).path.lstrip("/"))
+                checked_links[target] = file.is_file() or (file / "index.html").is_file()
+            if _local(target, base_url) and not checked_links[target]:
+                problems.append(f"{path}: broken link {urljoin(base_url, urlparse(target).path)}")
+        todo += [n for n in result["nav"] if _local(n, base_url) and n.endswith(".html")]
+    assert len(seen) >= 5, f"navbar reached only {sorted(seen)}"
+    assert not problems, "\n".join(problems)
+
+
+def test_front_page_shows_notice_and_scorecard(browser, base_url):
+    page = browser.new_page()
+    page.goto(base_url)
+    text = page.inner_text("body")
+    page.close()
+    assert "synthetic" in text.lower()
+    assert "scorecard" in text.lower()
