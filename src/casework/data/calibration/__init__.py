@@ -36,6 +36,19 @@ class Target:
         return abs(self.difference) <= limit + 1e-12
 
 
+class AtLeast(Target):
+    """A published lower bound ("more than x"): within from the bound up to bound + tolerance."""
+
+    @property
+    def ok(self) -> bool:
+        return self.published - 1e-12 <= self.generated <= self.published + self.tolerance + 1e-12
+
+
+def _tolerance_text(t: Target) -> str:
+    sign = "+" if isinstance(t, AtLeast) else "±"
+    return f"{sign}{t.tolerance:.0%}" if t.relative else f"{sign}{t.tolerance:g}"
+
+
 def calibration_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """All targets of all domains as one table (domain, target, published, generated, ...)."""
     from . import caseload, freethe20, impact
@@ -44,7 +57,7 @@ def calibration_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
         for t in module.targets(frames):
             rows.append({"domain": t.domain, "target": t.name, "published": t.published,
                          "generated": t.generated, "difference": t.difference,
-                         "tolerance": f"±{t.tolerance:.0%}" if t.relative else f"±{t.tolerance:g}",
+                         "tolerance": _tolerance_text(t),
                          "ok": t.ok, "source": t.source})
     return pd.DataFrame(rows)
 
