@@ -36,6 +36,7 @@ class Target:
         return abs(self.difference) <= limit + 1e-12
 
 
+@dataclass(frozen=True)
 class AtLeast(Target):
     """A published lower bound ("more than x"): within from the bound up to bound + tolerance."""
 

@@ -8,7 +8,6 @@ enough that a broken generator fails them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -34,7 +33,6 @@ ADMINISTRATIVE = ["viol_admin_harassment", "viol_travel_restriction", "viol_expu
 LAST_FOUR_YEARS = (2013, 2016)    # "over the last four years" of a database ending 2016
 
 
-@dataclass(frozen=True)
 def number(text: str | float) -> float:
     """The number in a published phrase such as '> 0.50', 'about 30' or 'about 1/4'."""
     if isinstance(text, (int, float)):
