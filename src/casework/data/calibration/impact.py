@@ -14,7 +14,7 @@ import pandas as pd
 
 from ...published import published
 from ..frames.regression import IMPROVED, TABLE1
-from . import Target
+from . import AtLeast, Target
 
 WP = "WP2019"   # Spannagel (2019), HRD Hub Working Paper 7
 CS = "CS2018"   # Spannagel (2018), Chasing Shadows
@@ -95,6 +95,9 @@ def sample_targets(sample: pd.DataFrame) -> list[Target]:
           _share(dev == "mixed", flag["viol_detention"]), 0.01, VIOLATIONS),
         t("improved: conviction cases", by_viol["conviction"], _share(improved, flag["viol_conviction"]),
           0.12, VIOLATIONS),
+        AtLeast("sample", "worse: administrative harassment cases",
+                _number(by_viol["administrative_harassment_worse"]),
+                _share(dev.isin(WORSE), a["viol_admin_harassment"]), 0.35, VIOLATIONS),
         t("improved: cases without conviction", by_viol["no_conviction"],
           _share(improved, ~flag["viol_conviction"]), 0.04, VIOLATIONS),
         t("professional restriction cases", prof["of"], flag["viol_disciplinary"].sum(), 0, f"{CS} fn. 21"),
