@@ -71,3 +71,19 @@ def test_data_folder_package_matches_codebook():
         "data/datapackage.json differs from the codebook: run `make data`"
     assert pkg["synthetic"] is True
     assert {"generator", "seed", "checksums"} <= set(pkg["provenance"])
+
+
+def test_committed_data_pass_frictionless_independently():
+    """A second, independent implementation of the same schema agrees with ours."""
+    report = Package(str(ROOT / "data" / "datapackage.json")).validate()
+    assert report.valid, [e.message for t in report.tasks for e in t.errors[:3]]
+
+
+def test_frictionless_also_rejects_what_we_reject(tmp_path):
+    from conftest import write_tiny
+    folder = write_tiny(tmp_path / "d")
+    path = folder / "raw" / "cases.csv"
+    path.write_text(path.read_text().replace("female", "woman", 1))
+    report = Package(str(folder / "datapackage.json")).validate()
+    assert not report.valid
+    assert any("woman" in e.message for t in report.tasks for e in t.errors)
