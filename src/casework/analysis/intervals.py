@@ -1,0 +1,195 @@
+"""Shares with Wilson intervals, and tests that compare shares between groups.
+
+General helpers for any notebook that reports proportions: a Wilson score interval
+for one share, a table of shares per group, a two-group comparison (z test or
+Fisher's exact test, whichever suits the counts) and a test of independence for a
+contingency table (chi-square, or an exact/Monte Carlo test when cells are sparse).
+The arithmetic is done by statsmodels and scipy; this module only chooses and labels.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.proportion import (confint_proportions_2indep, proportion_confint,
+                                          proportions_ztest)
+
+# Cochran's rule of thumb: the chi-square approximation is trusted when every
+# expected count is at least 5; below that we switch to an exact (or Monte Carlo) test.
+MIN_EXPECTED = 5
+MONTE_CARLO_RESAMPLES = 9_999
+MONTE_CARLO_SEED = 20190101  # fixed so a notebook re-run reproduces its p-values
+
+
+def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for successes out of n; (nan, nan) when n is 0."""
+    _check_counts(successes, n)
+    if n == 0:
+        return (float("nan"), float("nan"))
+    low, high = proportion_confint(successes, n, alpha=1 - confidence, method="wilson")
+    # rounding can leave a bound a hair outside [0, 1] (e.g. -1e-17 for 0 successes)
+    return (min(max(float(low), 0.0), successes / n), max(min(float(high), 1.0), successes / n))
+
+
+def share_with_interval(successes: int, n: int, confidence: float = 0.95) -> pd.Series:
+    """n, successes, share, low, high for one count (share nan when n is 0)."""
+    low, high = wilson(successes, n, confidence)
+    return pd.Series({"n": int(n), "successes": int(successes),
+                      "share": successes / n if n else float("nan"), "low": low, "high": high})
+
+
+def proportion_table(frame: pd.DataFrame, outcome: str, by: str | list[str] | None = None,
+                     confidence: float = 0.95) -> pd.DataFrame:
+    """Share of rows where boolean column `outcome` is true, per group of `by`, with Wilson bounds.
+
+    Columns: n, successes, share, low, high (index: the groups; one row 'all' without `by`).
+    Rows with a missing outcome are an error, not silently dropped; rows with a missing
+    group value are left out (pandas' groupby), so n counts only rows with a group.
+    """
+    if outcome not in frame.columns:
+        raise KeyError(f"proportion_table: no column {outcome!r}; columns are {list(frame.columns)}")
+    values = frame[outcome]
+    if values.isna().any():
+        raise ValueError(f"proportion_table: column {outcome!r} has {int(values.isna().sum())} "
+                         "missing values; decide what they mean before computing shares")
+    flags = values.astype(bool)
+    if by is None:
+        rows = {"all": share_with_interval(int(flags.sum()), len(flags), confidence)}
+        return pd.DataFrame(rows).T.pipe(_typed)
+    grouped = flags.groupby([frame[c] for c in ([by] if isinstance(by, str) else by)],
+                            observed=True)
+    counts = grouped.agg(["size", "sum"])
+    rows = {key: share_with_interval(int(s), int(n), confidence)
+            for key, (n, s) in zip(counts.index, counts.to_numpy())}
+    out = pd.DataFrame(rows).T
+    out.index = counts.index
+    return _typed(out)
+
+
+def _typed(table: pd.DataFrame) -> pd.DataFrame:
+    return table.astype({"n": int, "successes": int, "share": float, "low": float, "high": float})
+
+
+@dataclass(frozen=True)
+class TwoProportionTest:
+    """Difference of two shares (group a minus group b) and the tests for it."""
+
+    share_a: float
+    share_b: float
+    difference: float
+    difference_low: float     # Newcombe (score) interval for the difference
+    difference_high: float
+    z: float                  # pooled two-proportion z statistic
+    p_z: float
+    odds_ratio: float         # sample odds ratio (Fisher's test statistic)
+    p_fisher: float
+    method: str               # which test `p` comes from: 'z' or 'fisher'
+
+    @property
+    def p(self) -> float:
+        return self.p_fisher if self.method == "fisher" else self.p_z
+
+
+def two_proportion_test(successes_a: int, n_a: int, successes_b: int, n_b: int,
+                        confidence: float = 0.95) -> TwoProportionTest:
+    """Compare successes_a/n_a with successes_b/n_b.
+
+    Both tests are computed; `method` picks Fisher's exact test when any expected cell
+    of the 2x2 table is below 5, and the z test otherwise (they agree in large samples).
+    """
+    for k, n in ((successes_a, n_a), (successes_b, n_b)):
+        _check_counts(k, n)
+        if n == 0:
+            raise ValueError("two_proportion_test: a group has n = 0; nothing to compare")
+    table = np.array([[successes_a, n_a - successes_a], [successes_b, n_b - successes_b]])
+    pooled = (successes_a + successes_b) / (n_a + n_b)
+    if pooled in (0.0, 1.0):  # no variation at all: the z statistic is undefined
+        z, p_z = float("nan"), 1.0
+    else:
+        z, p_z = proportions_ztest([successes_a, successes_b], [n_a, n_b])
+    odds, p_fisher = stats.fisher_exact(table)
+    low, high = confint_proportions_2indep(successes_a, n_a, successes_b, n_b,
+                                           method="newcomb", compare="diff",
+                                           alpha=1 - confidence)
+    return TwoProportionTest(
+        share_a=successes_a / n_a, share_b=successes_b / n_b,
+        difference=successes_a / n_a - successes_b / n_b,
+        difference_low=float(low), difference_high=float(high),
+        z=float(z), p_z=float(p_z), odds_ratio=float(odds), p_fisher=float(p_fisher),
+        method="fisher" if _expected(table).min() < MIN_EXPECTED else "z")
+
+
+@dataclass(frozen=True)
+class IndependenceTest:
+    """Test that rows and columns of a contingency table are independent."""
+
+    chi2: float           # Pearson's chi-square statistic (no continuity correction)
+    df: int
+    p: float
+    method: str           # 'chi-square', 'fisher' (2x2 exact) or 'fisher-monte-carlo'
+    min_expected: float
+    n: int
+
+    def describe(self) -> str:
+        """One line for a caption or table: statistic, df, p and how p was obtained."""
+        how = {"chi-square": "chi-square test", "fisher": "Fisher's exact test",
+               "fisher-monte-carlo": f"Fisher–Freeman–Halton test, {MONTE_CARLO_RESAMPLES:,} "
+                                     "Monte Carlo tables"}[self.method]
+        return f"χ²({self.df}) = {self.chi2:.2f}, {p_label(self.p)} ({how}, n = {self.n:,})"
+
+
+def independence_test(table: pd.DataFrame | np.ndarray, seed: int = MONTE_CARLO_SEED) -> IndependenceTest:
+    """Pearson chi-square test of independence; an exact test where cells are sparse.
+
+    Empty rows and columns are dropped first (they carry no information). When every
+    expected count is at least 5 the asymptotic chi-square p-value is used; otherwise
+    Fisher's exact test for a 2x2 table, or the Fisher–Freeman–Halton test with a
+    Monte Carlo p-value (fixed seed) for larger tables.
+    """
+    counts = np.asarray(table, dtype=float)
+    if counts.ndim != 2 or (counts < 0).any() or not np.allclose(counts, np.round(counts)):
+        raise ValueError("independence_test: expected a 2-D table of non-negative whole counts")
+    counts = counts[counts.sum(axis=1) > 0][:, counts.sum(axis=0) > 0].astype(int)
+    if min(counts.shape) < 2:
+        raise ValueError(f"independence_test: need at least 2 non-empty rows and columns, "
+                         f"got {counts.shape[0]} x {counts.shape[1]}")
+    chi2, p, df, expected = stats.chi2_contingency(counts, correction=False)
+    method = "chi-square"
+    if expected.min() < MIN_EXPECTED:
+        if counts.shape == (2, 2):
+            method, p = "fisher", stats.fisher_exact(counts).pvalue
+        else:
+            method = "fisher-monte-carlo"
+            mc = stats.MonteCarloMethod(n_resamples=MONTE_CARLO_RESAMPLES,
+                                        rng=np.random.default_rng(seed))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                # scipy returns a length-1 array for some table shapes
+                p = np.asarray(stats.fisher_exact(counts, method=mc).pvalue).item()
+    return IndependenceTest(chi2=float(chi2), df=int(df), p=float(p), method=method,
+                            min_expected=float(expected.min()), n=int(counts.sum()))
+
+
+def format_p(p: float) -> str:
+    """p-value for text: three decimals, '< 0.001' below that."""
+    if p is None or np.isnan(p):
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def p_label(p: float) -> str:
+    """'p = 0.046' or 'p < 0.001', for figure annotations."""
+    text = format_p(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
+def _expected(table: np.ndarray) -> np.ndarray:
+    return np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+
+
+def _check_counts(successes, n) -> None:
+    if n < 0 or successes < 0 or successes > n:
+        raise ValueError(f"counts: need 0 <= successes <= n, got successes={successes}, n={n}")
