@@ -1,0 +1,81 @@
+"""The plan of a build: per notebook, its resolved parameters and its cache key.
+
+Parameters are resolved in layers, later wins: schema defaults < parameter file
+(--params, else params/default.yml when present) < -p overrides < --data. Every
+value is validated here, before anything runs.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import fingerprint
+from .parameters import ParameterError, parse_overrides, read_param_file, resolve
+from .selection import discover, select
+
+DEFAULT_PARAMS = Path("params") / "default.yml"
+
+
+@dataclass
+class Task:
+    """One notebook to build, with everything its outputs depend on."""
+
+    name: str
+    source: Path
+    params: dict
+    data_dir: Path
+    data: dict[str, str]  # file -> sha256 of what load() reads
+    source_digest: str
+    package_digest: str
+
+    @property
+    def key(self) -> str:
+        return fingerprint.cache_key(self.source_digest, self.params, self.data, self.package_digest)
+
+
+def parameter_layers(root: Path, params_file: Path | None, overrides: list[str],
+                     data_dir: Path | None) -> list[tuple[str, dict]]:
+    """The parameter layers over the schema defaults, each named for error messages."""
+    layers = []
+    path = params_file if params_file is not None else root / DEFAULT_PARAMS
+    if params_file is not None or path.is_file():
+        layers.append((_shown(path, root), read_param_file(path)))
+    if overrides:
+        layers.append(("-p", parse_overrides(overrides)))
+    if data_dir is not None:
+        layers.append(("--data", {"data_dir": _shown(data_dir, root)}))
+    return layers
+
+
+def _shown(path: Path, root: Path) -> str:
+    """A path as the user gave it, made relative to the project when inside it (so the
+    parameters, and so the cache key, do not depend on where the project lives)."""
+    full = Path(os.path.abspath(path))
+    try:
+        return full.relative_to(root).as_posix()
+    except ValueError:
+        return str(full)
+
+
+def make_plan(root: Path, notebooks: list[str], params_file: Path | None, overrides: list[str],
+              data_dir: Path | None) -> list[Task]:
+    """Select notebooks, resolve and validate their parameters, fingerprint their inputs."""
+    names = select(notebooks, discover(root / "notebooks"))
+    if not names:
+        raise ParameterError(f"no notebooks to run: {root / 'notebooks'} has no NN_name.py files")
+    resolved = resolve(names, parameter_layers(root, params_file, overrides, data_dir))
+    package = fingerprint.package_digest()
+    data_cache: dict[Path, dict[str, str]] = {}
+    tasks = []
+    for name in names:
+        params = resolved[name]
+        folder = Path(params["data_dir"])
+        folder = folder if folder.is_absolute() else root / folder
+        if folder not in data_cache:
+            data_cache[folder] = fingerprint.data_digests(folder)
+        source = root / "notebooks" / f"{name}.py"
+        tasks.append(Task(name=name, source=source, params=params, data_dir=folder,
+                          data=data_cache[folder], source_digest=fingerprint.file_digest(source),
+                          package_digest=package))
+    return tasks

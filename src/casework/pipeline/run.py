@@ -1,0 +1,189 @@
+"""`casework run`: execute the notebooks that changed, in parallel, and collect their values.
+
+1. plan: select notebooks, resolve and validate parameters, fingerprint inputs;
+2. under the build lock, sort notebooks into cached (outputs current, or restorable
+   from the cache) and to execute; validate the data only if something executes;
+3. execute in worker processes, up to `jobs` at once; store successes in the cache,
+   remove the results of failures;
+4. write results/_build.json and _variables.yml.
+
+Nothing is touched before every parameter (and, when needed, the data) is valid.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from pathlib import Path
+
+from ..paths import notebook_key, project_root
+from . import fingerprint
+from .build_record import update_record
+from .cache import Cache, output_files
+from .lock import LockError, build_lock
+from .parameters import ParameterError, params_hash
+from .plan import Task, make_plan
+from .progress import Progress
+from .selection import SelectionError, discover
+from .variables import write_variables
+from .worker import Job, Outcome, Running, run_job
+
+
+def run(notebooks: list[str], params_file: Path | None, overrides: list[str],
+        data_dir: Path | None, force: bool, jobs: int, stream=None) -> int:
+    """Build the notebooks; 0 when all succeeded, 1 on failures, 2 on bad arguments."""
+    stream = stream or sys.stderr
+    root = project_root()
+    try:
+        if jobs < 1:
+            raise ParameterError(f"--jobs {jobs}: expected a whole number of 1 or more")
+        tasks = make_plan(root, notebooks, params_file, overrides, data_dir)
+    except (ParameterError, SelectionError) as exc:
+        print(f"error: {exc}", file=stream)
+        return 2
+    try:
+        with build_lock(root / ".casework" / "lock"):
+            return _build(root, tasks, force, jobs, Progress(stream))
+    except LockError as exc:
+        print(f"error: {exc}", file=stream)
+        return 1
+
+
+def _build(root: Path, tasks: list[Task], force: bool, jobs: int, progress: Progress) -> int:
+    cache = Cache(root / ".casework" / "cache", root)
+    current = {t.name for t in tasks if not force and cache.is_current(t.name, t.key)}
+    restorable = {t.name for t in tasks
+                  if not force and t.name not in current and cache.entry(t.name, t.key)}
+    todo = [t for t in tasks if t.name not in current | restorable]
+    if todo and not _data_valid(todo, progress):
+        return 1
+
+    entries = {}
+    for t in tasks:
+        if t.name in current or t.name in restorable:
+            meta = cache.restore(t.name, t.key) if t.name in restorable else cache.entry(t.name, t.key)
+            progress.finished(t.name, "cached" if t.name in current else "restored from cache")
+            entries[t.name] = _entry(root, t, "cached", (meta or {}).get("seconds"))
+    outcomes, interrupted = _execute(root, todo, jobs, cache, progress)
+    for t in todo:
+        outcome = outcomes[t.name]
+        if outcome.started:
+            entries[t.name] = _entry(root, t, "executed" if outcome.ok else "failed", outcome.seconds,
+                                     error=None if outcome.ok else _explain(t, outcome))
+
+    update_record(root / "results" / "_build.json", entries, discover(root / "notebooks"))
+    try:
+        write_variables(root)
+    except ValueError as exc:
+        progress.message(f"error: {exc}")
+        return 1
+    failed = sum(1 for o in outcomes.values() if o.started and not o.ok)
+    executed = sum(1 for o in outcomes.values() if o.ok)
+    progress.summary(executed=executed, cached=len(current | restorable), failed=failed)
+    if interrupted:
+        progress.message("interrupted: unfinished notebooks are not cached; run again to finish")
+        return 130
+    return 1 if failed else 0
+
+
+def _data_valid(todo: list[Task], progress: Progress) -> bool:
+    """Validate each data folder the notebooks to execute read (imports pandas: only
+    when something executes)."""
+    from ..data import DataValidationError, load
+    for folder in dict.fromkeys(t.data_dir for t in todo):
+        try:
+            load(folder)
+        except DataValidationError as exc:
+            progress.message(f"error: {exc}")
+            return False
+    return True
+
+
+def _execute(root: Path, todo: list[Task], jobs: int, cache: Cache,
+             progress: Progress) -> tuple[dict[str, Outcome], bool]:
+    """Run the notebooks in worker processes; store each success as it finishes."""
+    running = Running()
+    outcomes: dict[str, Outcome] = {}
+    interrupted = False
+
+    def one(task: Task) -> Outcome:
+        if running.stopping:
+            return Outcome(ok=False, error="not started: build interrupted", started=False)
+        cache.forget(task.name)  # its outputs are about to change
+        progress.started(task.name)
+        job = Job(name=task.name, source=task.source, params=task.params, root=root,
+                  output=root / "notebooks" / f"{task.name}.ipynb")
+        return run_job(job, lambda i, n: progress.cell(task.name, i, n), running)
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(one, t): t for t in todo}
+        pending = set(futures)
+        try:
+            while pending:
+                try:
+                    done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+                except KeyboardInterrupt:
+                    interrupted = True
+                    running.interrupt()  # pass Ctrl-C on, then let the workers wind down
+                    continue
+                progress.tick()
+                for future in done:
+                    task = futures[future]
+                    outcome = outcomes[task.name] = future.result()
+                    _settle(root, task, outcome, cache, progress)
+        except BaseException:
+            running.interrupt()  # never leave workers running behind an error
+            raise
+    return outcomes, interrupted
+
+
+def _settle(root: Path, task: Task, outcome: Outcome, cache: Cache, progress: Progress) -> None:
+    """Cache a success; for a failure remove the results and say what went wrong."""
+    if outcome.ok:
+        cache.store(task.name, task.key, {
+            "params": task.params, "params_hash": params_hash(task.params),
+            "source_digest": task.source_digest, "data": task.data,
+            "package_digest": task.package_digest, "seconds": outcome.seconds})
+        progress.finished(task.name, "executed")
+    elif outcome.started:
+        for path in output_files(root, task.name):
+            if path.parent.name == "results":
+                path.unlink()  # values of a failed run must not reach the paper
+        progress.finished(task.name, "FAILED", _explain(task, outcome))
+
+
+def _explain(task: Task, outcome: Outcome) -> str:
+    if outcome.failure:
+        f = outcome.failure
+        where = f"cell {f['cell']}" if f["cell"] else "the injected parameters cell"
+        return (f"notebook {task.name} failed in {where} ({f['first_line']!r}): "
+                f"{f['ename']}: {f['evalue']}; the partially executed notebook is "
+                f"notebooks/{task.name}.ipynb")
+    return f"notebook {task.name} failed: {outcome.error}"
+
+
+def _entry(root: Path, task: Task, status: str, seconds: float | None,
+           error: str | None = None) -> dict:
+    """The task's entry in results/_build.json (format: see build_record)."""
+    entry = {
+        "key": notebook_key(task.name), "status": status,
+        "source": task.source.relative_to(root).as_posix(),
+        "source_hash": task.source_digest[:12], "params": task.params,
+        "params_hash": params_hash(task.params), "data_dir": task.params["data_dir"],
+        "data_checksum": _stamped_checksum(root, task),
+        "synthetic": fingerprint.is_synthetic(task.data_dir),
+        "package_hash": task.package_digest[:12], "seconds": seconds,
+    }
+    if error:
+        entry["error"] = error
+    return entry
+
+
+def _stamped_checksum(root: Path, task: Task) -> str:
+    """The data checksum the notebook stamped on its figures (it may load only some
+    tables), from its results file; else the whole data folder's."""
+    try:
+        doc = json.loads((root / "results" / f"{task.name}.json").read_text(encoding="utf-8"))
+        return str(doc["data_checksum"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return fingerprint.data_checksum(task.data)

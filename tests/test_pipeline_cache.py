@@ -1,0 +1,269 @@
+"""The pipeline's parts that need no kernel: cache keys, cache store, lock, values, selection."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+from test_parameters import project, two_notebooks, write_notebook  # noqa: F401 (fixtures)
+
+from casework.pipeline import fingerprint
+from casework.pipeline import lock as lock_module
+from casework.pipeline.cache import KEEP, Cache
+from casework.pipeline.lock import LockError, build_lock
+from casework.pipeline.plan import make_plan
+from casework.pipeline.progress import Progress
+from casework.pipeline.run import run
+from casework.pipeline.selection import SelectionError, select
+from casework.pipeline.variables import collect, write_variables
+
+
+def keys(root, overrides=()) -> dict[str, str]:
+    return {t.name: t.key for t in make_plan(root, [], None, list(overrides), None)}
+
+
+# --- cache key: what invalidates a notebook ---------------------------------------------
+
+def test_same_inputs_same_key(two_notebooks):
+    assert keys(two_notebooks) == keys(two_notebooks)
+
+
+def test_editing_a_source_changes_only_its_key(two_notebooks):
+    before = keys(two_notebooks)
+    write_notebook(two_notebooks, "01_alpha", "x = n * 3")
+    after = keys(two_notebooks)
+    assert after["01_alpha"] != before["01_alpha"] and after["02_beta"] == before["02_beta"]
+
+
+def test_a_parameter_changes_the_keys_of_notebooks_that_have_it(two_notebooks):
+    before = keys(two_notebooks)
+    assert keys(two_notebooks, ["n=4"])["02_beta"] == before["02_beta"]
+    assert keys(two_notebooks, ["n=4"])["01_alpha"] != before["01_alpha"]
+    assert all(before[k] != v for k, v in keys(two_notebooks, ["confidence=0.9"]).items())
+
+
+def test_data_content_changes_every_key_but_touching_does_not(two_notebooks):
+    before = keys(two_notebooks)
+    survey = two_notebooks / "data" / "raw" / "survey.csv"
+    os.utime(survey, ns=(0, 0))
+    assert keys(two_notebooks) == before
+    survey.write_text(survey.read_text().replace("probable", "definite"))
+    assert all(before[k] != v for k, v in keys(two_notebooks).items())
+    package = two_notebooks / "data" / "datapackage.json"
+    with_package = keys(two_notebooks)
+    package.write_text(package.read_text().replace('"generator": "tests"', '"generator": "other"'))
+    assert all(with_package[k] != v for k, v in keys(two_notebooks).items())
+
+
+def test_a_change_to_the_casework_package_changes_every_key(two_notebooks):
+    before = keys(two_notebooks)
+    (fingerprint.PACKAGE_DIR / "__pycache__").mkdir()
+    (fingerprint.PACKAGE_DIR / "__pycache__" / "analysis.pyc").write_bytes(b"\0")
+    assert keys(two_notebooks) == before  # byte-code caches are not code
+    (fingerprint.PACKAGE_DIR / "analysis.py").write_text("VERSION = 2\n")
+    assert all(before[k] != v for k, v in keys(two_notebooks).items())
+
+
+def test_data_checksum_matches_the_loader(tiny_data):
+    from casework.data import load
+    assert fingerprint.data_checksum(fingerprint.data_digests(tiny_data)) == load(tiny_data).checksum
+
+
+def test_fingerprints_do_not_import_pandas():
+    """The no-op build must stay fast: the cached path never imports pandas."""
+    code = ("import sys; import casework.pipeline.run, casework.pipeline.plan; "
+            "print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# --- cache store -------------------------------------------------------------------------
+
+def fake_outputs(root, name: str, text: str) -> None:
+    (root / "notebooks" / f"{name}.ipynb").write_text(f"notebook {text}")
+    (root / "results").mkdir(exist_ok=True)
+    (root / "results" / f"{name}.json").write_text(f"values {text}")
+
+
+def test_store_then_current_then_hand_edit(project):
+    cache = Cache(project / ".casework" / "cache", project)
+    fake_outputs(project, "01_alpha", "one")
+    assert not cache.is_current("01_alpha", "k1")
+    cache.store("01_alpha", "k1", {"seconds": 1.5})
+    assert cache.is_current("01_alpha", "k1") and not cache.is_current("01_alpha", "k2")
+    assert cache.entry("01_alpha", "k1")["files"] == ["notebooks/01_alpha.ipynb",
+                                                      "results/01_alpha.json"]
+    (project / "results" / "01_alpha.json").write_text("values edited by hand")
+    assert not cache.is_current("01_alpha", "k1")
+    (project / "results" / "01_alpha.json").unlink()
+    assert not cache.is_current("01_alpha", "k1")
+
+
+def test_restore_brings_back_an_earlier_parameter_set(project):
+    cache = Cache(project / ".casework" / "cache", project)
+    fake_outputs(project, "01_alpha", "one")
+    (project / "results" / "01_alpha.comparison.csv").write_text("a,b\n")
+    cache.store("01_alpha", "k1", {"seconds": 1.5})
+    fake_outputs(project, "01_alpha", "two")
+    (project / "results" / "01_alpha.comparison.csv").unlink()
+    cache.store("01_alpha", "k2", {"seconds": 2.0})
+    assert cache.restore("01_alpha", "k1")["seconds"] == 1.5
+    assert (project / "results" / "01_alpha.json").read_text() == "values one"
+    assert (project / "results" / "01_alpha.comparison.csv").read_text() == "a,b\n"
+    assert cache.is_current("01_alpha", "k1")
+    cache.restore("01_alpha", "k2")
+    assert not (project / "results" / "01_alpha.comparison.csv").exists()
+    with pytest.raises(KeyError, match="no cache entry for 01_alpha with key k3"):
+        cache.restore("01_alpha", "k3")
+
+
+def test_forget_and_prune(project):
+    cache = Cache(project / ".casework" / "cache", project)
+    for i in range(KEEP + 2):
+        fake_outputs(project, "01_alpha", str(i))
+        cache.store("01_alpha", f"key{i}", {})
+        os.utime(project / ".casework" / "cache" / "01_alpha" / f"key{i}", ns=(i, i))
+    kept = [i for i in range(KEEP + 2) if cache.entry("01_alpha", f"key{i}")]
+    assert kept == list(range(2, KEEP + 2))  # the most recent KEEP
+    (project / ".casework" / "cache" / "01_alpha" / ".tmp-interrupted").mkdir()
+    cache.store("01_alpha", "key-new", {})
+    assert not (project / ".casework" / "cache" / "01_alpha" / ".tmp-interrupted").exists()
+    cache.forget("01_alpha")
+    assert not cache.is_current("01_alpha", "key-new")
+
+
+# --- lock --------------------------------------------------------------------------------
+
+def test_second_build_is_refused_naming_pid_and_lock(two_notebooks, capsys, monkeypatch):
+    monkeypatch.setattr(lock_module, "WAIT_SECONDS", 0.2)
+    lock = two_notebooks / ".casework" / "lock"
+    with build_lock(lock):
+        assert run([], None, [], None, force=False, jobs=1) == 1
+    err = capsys.readouterr().err
+    assert f"another casework build (pid {os.getpid()}) holds the lock {lock}; waited 0.2 s" in err
+    assert not list((two_notebooks / "notebooks").glob("*.ipynb"))
+
+
+def test_lock_held_by_another_process(tmp_path):
+    lock = tmp_path / "lock"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+         "from casework.pipeline.lock import build_lock\n"
+         f"with build_lock(Path({str(lock)!r})):\n print('held', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(LockError, match=f"pid {holder.pid}"):
+            with build_lock(lock, wait=0.3):
+                pass
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+    with build_lock(lock, wait=0):  # released when the holder ended
+        pass
+
+
+def test_stale_lock_of_dead_process_is_taken_over(tmp_path):
+    lock = tmp_path / ".casework" / "lock"
+    lock.parent.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    lock.write_text(f"{dead.pid}\n")
+    with build_lock(lock, wait=0):
+        assert lock.read_text() == f"{os.getpid()}\n"
+    assert lock.read_text() == ""
+
+
+# --- recorded values ----------------------------------------------------------------------
+
+def results(root, name: str, values: dict) -> None:
+    (root / "results").mkdir(exist_ok=True)
+    doc = {"notebook": name, "values": {k: {"value": v, "display": d} for k, (v, d) in values.items()}}
+    (root / "results" / f"{name}.json").write_text(json.dumps(doc))
+
+
+def test_variables_from_results(tmp_path):
+    results(tmp_path, "01_caseload", {"n_cases": (12086, "12,086"), "share": (0.44, "44%")})
+    results(tmp_path, "02_case_development", {"odds": (1.5, "1.50")})
+    (tmp_path / "results" / "_build.json").write_text("{}")
+    (tmp_path / "results" / "01_caseload.comparison.csv").write_text("x\n")
+    (tmp_path / "_variables.yml").write_text("build: {commit: abc}\nstale: {x: '1'}\n")
+    path = write_variables(tmp_path)
+    assert path.read_text().startswith("# Generated by `casework run`")
+    assert yaml.safe_load(path.read_text()) == {
+        "build": {"commit": "abc"},  # the renderer's stamp is kept; stale sections go
+        "caseload": {"n_cases": "12,086", "share": "44%"},
+        "case_development": {"odds": "1.50"}}
+    mtime = path.stat().st_mtime_ns
+    write_variables(tmp_path)
+    assert path.stat().st_mtime_ns == mtime  # unchanged content: file not rewritten
+
+
+def test_variables_refuse_two_notebooks_with_one_key(tmp_path):
+    results(tmp_path, "01_caseload", {})
+    results(tmp_path, "07_caseload", {})
+    with pytest.raises(ValueError, match="07_caseload.json and 01_caseload.json would both be "
+                                         "cited as 'caseload': rename one notebook"):
+        collect(tmp_path / "results")
+
+
+def test_variables_refuse_a_malformed_results_file(tmp_path):
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "01_caseload.json").write_text('{"values": {"n": {"value": 1}}}')
+    with pytest.raises(ValueError, match=r"01_caseload.json: not a results file of nb.record"):
+        collect(tmp_path / "results")
+
+
+# --- selection and progress ---------------------------------------------------------------
+
+KNOWN = ["00_data_overview", "01_caseload", "02_case_development"]
+
+
+@pytest.mark.parametrize("asked, chosen", [
+    ([], KNOWN), (["01"], ["01_caseload"]), (["02_case_development", "00"], [KNOWN[0], KNOWN[2]]),
+    (["caseload"], ["01_caseload"]), (["notebooks/01_caseload.py"], ["01_caseload"]),
+    (["01", "01_caseload"], ["01_caseload"])])
+def test_select(asked, chosen):
+    assert select(asked, KNOWN) == chosen
+
+
+def test_select_errors():
+    with pytest.raises(SelectionError, match="unknown notebook '1'; known: 00_data_overview, "
+                                             "01_caseload, 02_case_development"):
+        select(["1"], KNOWN)
+    with pytest.raises(SelectionError, match="notebook '01' is ambiguous: 01_a, 01_b"):
+        select(["01"], ["01_a", "01_b"])
+
+
+def test_progress_lines_in_a_log():
+    clock = iter([0.0, 1.0, 1.5, 2.0, 4.25, 5.0]).__next__
+    out = io.StringIO()
+    p = Progress(out, clock=clock)
+    p.started("01_caseload")
+    p.cell("01_caseload", 2, 7)
+    p.finished("01_caseload", "executed")
+    p.summary(executed=1, cached=3, failed=0)
+    assert out.getvalue().splitlines() == [
+        "  01_caseload: starting kernel (0.5 s)", "  01_caseload: cell 2/7 (1.0 s)",
+        "01_caseload: executed in 3.2 s", "1 executed, 3 cached, 0 failed in 5.0 s"]
+
+
+def test_progress_on_a_terminal_redraws_one_status_line():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    out = Terminal()
+    p = Progress(out, clock=iter([0.0, 0.0, 0.0, 1.0, 1.0, 2.0, 3.0, 3.0]).__next__)
+    p.started("01_caseload")
+    p.started("02_case_development")
+    p.cell("01_caseload", 3, 9)
+    p.finished("02_case_development", "executed")
+    text = out.getvalue()
+    assert "\r\033[K01_caseload cell 3/9 (2 s) · 02_case_development starting kernel (1 s)" in text
+    assert text.endswith("\r\033[K02_case_development: executed in 2.0 s\n"
+                         "\r\033[K01_caseload cell 3/9 (3 s)")  # the status line comes back
