@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .data.errors import DataValidationError
+from .errors import DataValidationError
 from .pipeline.parameters import ParameterError
 from .report.errors import RenderError
 

@@ -20,7 +20,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from .codebook import Field, Table, tables
-from .errors import DataIssue, DataValidationError
+from ..errors import DataIssue, DataValidationError
 
 TRUE_VALUES = {"true", "True", "TRUE", "1"}
 FALSE_VALUES = {"false", "False", "FALSE", "0"}

@@ -1,6 +1,8 @@
 """HTML tables in notebooks through great_tables, with the provenance as source note."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from great_tables import GT
 
@@ -17,4 +19,6 @@ def show(df: pd.DataFrame, nb, title: str | None = None, subtitle: str | None = 
         num = [c for c in df.select_dtypes("number").columns if c not in (percent or [])]
         if num:
             gt = gt.fmt_number(columns=num, decimals=decimals)
-    return gt.tab_source_note(nb.provenance)
+    # great_tables picks a random HTML id; a stable one keeps executed notebooks diff-quiet.
+    slug = re.sub(r"[^a-z0-9]+", "-", (title or "table").lower()).strip("-")[:60]
+    return gt.tab_source_note(nb.provenance).with_id(slug or "table")
