@@ -9,11 +9,11 @@ from __future__ import annotations
 import pandas as pd
 
 from ...published import published
-from ..frames.survival import TARGET_COUNTRIES, launch_date, long_list_frame, urgent_action_frame
+from ..frames.survival import TARGET_COUNTRIES, launch_date, region_of, urgent_action_frame
 from . import Target
 
 DOMAIN = "freethe20"
-SRC = "mw2018"
+SRC = "MW2018"
 
 
 def targets(frames: dict[str, pd.DataFrame]) -> list[Target]:
@@ -37,7 +37,8 @@ def targets(frames: dict[str, pd.DataFrame]) -> list[Target]:
 
     return [
         t("long list: women", pub["long_list_total"], len(ft), source=f"{SRC} Control Group 1"),
-        t("long list: featured (named)", pub["featured_named"], featured.sum(), source=f"{SRC} introduction"),
+        t("long list: featured (named)", pub["featured_named"], featured.sum(),
+          source=f"{SRC} introduction"),
         t("long list: not featured", pub["long_list_not_featured"], (~featured).sum(),
           source=f"{SRC} Control Group 1"),
         t("featured: released within 36 months of launch", pub["released_within_three_years"],
@@ -47,9 +48,12 @@ def targets(frames: dict[str, pd.DataFrame]) -> list[Target]:
         t("long list: countries outside the 13 targets", 0,
           (~ft.country.isin(list(TARGET_COUNTRIES))).sum(), source=f"{SRC} campaign overview"),
         t("UA women: target countries present", len(pub["target_countries"]),
-          ua.country[ua.country.isin(list(TARGET_COUNTRIES))].nunique(), source=f"{SRC} Control Group 2"),
+          ua.country[ua.country.isin(list(TARGET_COUNTRIES))].nunique(),
+          source=f"{SRC} Control Group 2"),
         t("UA women: named women", pub["amnesty_urgent_actions"]["named_women"], len(ua),
           source=f"{SRC} Control Group 2"),
+        t("UA women: region other than the study's for the country", 0,
+          (ua.region != ua.country.map(region_of)).sum(), source=f"{SRC} fn. 6"),
         t("UA women: share in Iran", 0.30, ua.country.eq("IRN").mean(), 0.03,
           source=f"{SRC} Fig. 3 discussion ('roughly 30 percent')"),
         t("Cox model 1: observations (eligible women)", n_obs[0], models[1].n_obs,

@@ -1,0 +1,408 @@
+"""Time to release of women political prisoners (Myrick & Weinstein 2018).
+
+Kaplan–Meier curves and the log-rank test for the short against the long list
+(Fig. 1), balance of featured against other Urgent Action women (Fig. 3), the four
+Cox models of Table 1, proportional-hazards checks, and published beside computed.
+Input frames come from `casework.data.frames.survival`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from lifelines import CoxPHFitter, CoxTimeVaryingFitter, KaplanMeierFitter
+from lifelines.statistics import logrank_test, proportional_hazard_test
+from lifelines.utils import median_survival_times
+
+from ..data.frames.survival import CONCERNS, REGIONS, TARGET_COUNTRIES
+from ..published import published
+
+STUDY = "Myrick & Weinstein 2018 (#Freethe20)"
+TERMS = ("freethe20", *CONCERNS, *REGIONS)
+COX_MODELS = {  # Table 1: Free the 20; + concerns; + regions; all
+    1: ("freethe20",),
+    2: ("freethe20", *CONCERNS),
+    3: ("freethe20", *REGIONS),
+    4: TERMS,
+}
+LABELS = {
+    "freethe20": "Free the 20", "prisoner_of_conscience": "Prisoner of conscience",
+    "torture_concerns": "Any torture concerns", "death_penalty_concerns": "Death penalty concerns",
+    "legal_concerns": "Any legal concerns", "medical_concerns": "Any medical concerns",
+    "region_asia": "Asia", "region_middle_east": "Middle East", "region_eurasia": "Eurasia",
+    "region_africa": "Africa", "region_americas": "Americas",
+}
+
+
+# --- Kaplan–Meier and log-rank -------------------------------------------------------
+
+def km_fits(frame: pd.DataFrame, group: str = "group", confidence: float = 0.95
+            ) -> dict[str, KaplanMeierFitter]:
+    """One Kaplan–Meier fit per group (in order of first appearance, featured first)."""
+    order = frame.sort_values("featured", ascending=False, kind="stable")[group].unique() \
+        if "featured" in frame else frame[group].unique()
+    fits = {}
+    for label in order:
+        g = frame[frame[group] == label]
+        fits[label] = KaplanMeierFitter(alpha=1 - confidence).fit(
+            g.duration, g.released, label=str(label))
+    return fits
+
+
+def logrank(frame: pd.DataFrame, group: str = "featured"):
+    """Log-rank test of two groups (lifelines StatisticalResult: test_statistic, p_value)."""
+    levels = list(pd.unique(frame[group]))
+    if len(levels) != 2:
+        raise ValueError(f"logrank: column {group!r} has {len(levels)} groups, expected 2")
+    a, b = (frame[frame[group] == v] for v in levels)
+    return logrank_test(a.duration, b.duration, a.released, b.released)
+
+
+def km_summary(fits: dict[str, KaplanMeierFitter]) -> pd.DataFrame:
+    """Per group: women, releases, censored, median months to release with its interval."""
+    rows = []
+    for label, kmf in fits.items():
+        ci = median_survival_times(kmf.confidence_interval_)
+        rows.append({"group": label, "women": int(len(kmf.durations)),
+                     "released": int(kmf.event_observed.sum()),
+                     "censored": int(len(kmf.durations) - kmf.event_observed.sum()),
+                     "median_months": _finite(kmf.median_survival_time_),
+                     "median_low": _finite(ci.iloc[0, 0]), "median_high": _finite(ci.iloc[0, 1])})
+    return pd.DataFrame(rows)
+
+
+def _finite(x) -> float:
+    """inf (median or bound not reached) -> NaN, so tables show it as missing."""
+    x = float(x)
+    return x if np.isfinite(x) else np.nan
+
+
+def format_p(p: float) -> str:
+    """p-values as the study prints them: '< 0.0001' below that bound."""
+    if p < 1e-4:
+        return "< 0.0001"
+    return f"{p:.4f}" if p < 0.001 else f"{p:.3f}"
+
+
+def plot_km(fits: dict[str, KaplanMeierFitter], ax, colours: list[str], p_value: float | None = None,
+            at_risk: bool = True, legend_title: str = ""):
+    """Survival curves (share still detained) with bands, censor marks, log-rank p, at-risk table."""
+    from lifelines.plotting import add_at_risk_counts
+    for (label, kmf), colour in zip(fits.items(), colours):
+        kmf.plot_survival_function(ax=ax, ci_show=True, show_censors=True, color=colour,
+                                   censor_styles={"marker": "|", "ms": 9, "mew": 1.4})
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel("Share still detained")
+    title = [legend_title] if legend_title else []
+    if p_value is not None:
+        title.insert(0, f"log-rank p {'= ' if p_value >= 1e-4 else ''}{format_p(p_value)}")
+    ax.legend(loc="best", title="\n".join(title), alignment="left")
+    if at_risk:
+        add_at_risk_counts(*fits.values(), ax=ax, rows_to_show=["At risk", "Events"])
+        # The table lives on a twin axis, which must not draw the theme's grid over the plot.
+        for twin in ax.figure.axes:
+            if twin is not ax and ax.get_shared_y_axes().joined(ax, twin):
+                twin.grid(False)
+    return ax
+
+
+def km_display(summary: pd.DataFrame) -> pd.DataFrame:
+    """km_summary for reading: counts as integers, medians as text ('not reached')."""
+    def months(x):
+        return "not reached" if pd.isna(x) else f"{x:.1f}"
+    return pd.DataFrame({
+        "List": summary.group, "Women": summary.women, "Released": summary.released,
+        "Censored": summary.censored, "Median months": summary.median_months.map(months),
+        "CI low": summary.median_low.map(months), "CI high": summary.median_high.map(months)})
+
+
+# --- Balance of featured and other Urgent Action women (Fig. 3) ------------------------
+
+def standardized_differences(urgent_actions: pd.DataFrame) -> pd.DataFrame:
+    """Standardized mean difference, featured minus other women, per characteristic.
+
+    SMD = (mean_featured − mean_other) / sqrt((s²_featured + s²_other) / 2), with
+    p(1 − p) as the variance of a 0/1 characteristic (Austin 2009). Missing values are
+    left out per characteristic. Rows: number of UAs, the five concerns, year of
+    entry, then one row per country.
+    """
+    ua = urgent_actions
+    featured = ua.featured.astype(bool)
+    columns = {"Number of Urgent Actions": (ua.n_urgent_actions.astype(float), False)}
+    for name, col in CONCERNS.items():
+        columns[LABELS[name]] = (ua[col].astype("Float64").astype(float), True)
+    columns["Year of entry"] = (ua.year_entry.astype(float), False)
+    for code, name in sorted(TARGET_COUNTRIES.items(), key=lambda kv: kv[1]):
+        if (ua.country == code).any():
+            columns[name] = ((ua.country == code).astype(float), True)
+    rows = []
+    for label, (x, binary) in columns.items():
+        a, b = x[featured].dropna(), x[~featured].dropna()
+        if binary:
+            va, vb = a.mean() * (1 - a.mean()), b.mean() * (1 - b.mean())
+        else:
+            va, vb = a.var(ddof=1), b.var(ddof=1)
+        pooled = np.sqrt((va + vb) / 2)
+        smd = (a.mean() - b.mean()) / pooled if pooled > 0 else np.nan
+        kind = "country" if label in TARGET_COUNTRIES.values() else "case"
+        rows.append({"characteristic": label, "kind": kind, "mean_featured": a.mean(),
+                     "mean_other": b.mean(), "n_featured": len(a), "n_other": len(b), "smd": smd})
+    return pd.DataFrame(rows)
+
+
+def plot_balance(smd: pd.DataFrame, ax, colours: dict[str, str], threshold: float = 0.25):
+    """Dot plot of standardized differences (the study's Fig. 3), top to bottom in table order."""
+    y = np.arange(len(smd))[::-1]
+    for kind, colour in colours.items():
+        m = (smd.kind == kind).to_numpy()
+        ax.scatter(smd.smd[m], y[m], color=colour, s=36, zorder=3,
+                   label={"case": "case characteristic"}.get(kind, kind))
+    ax.axvline(0, color="black", lw=0.8)
+    for x in (-threshold, threshold):
+        ax.axvline(x, color="grey", lw=0.8, ls="--")
+    ax.set_yticks(y, smd.characteristic)
+    ax.set_xlabel("Standardized mean difference (featured − other Urgent Action women, pooled SD units)")
+    lim = max(1.0, float(np.nanmax(np.abs(smd.smd))) * 1.1)
+    ax.set_xlim(-lim, lim)
+    return ax
+
+
+# --- Cox models (Table 1) --------------------------------------------------------------
+
+@dataclass
+class CoxModel:
+    """One fitted Table 1 model: its number, covariates, lifelines fitter and sample."""
+
+    number: int
+    covariates: tuple[str, ...]
+    fitter: CoxPHFitter
+    data: pd.DataFrame
+
+    @property
+    def n_obs(self) -> int:
+        return int(len(self.data))
+
+    @property
+    def n_events(self) -> int:
+        return int(self.data.released.sum())
+
+
+def fit_cox_models(frame: pd.DataFrame, confidence: float = 0.95,
+                   models: dict[int, tuple[str, ...]] | None = None) -> dict[int, CoxModel]:
+    """Fit the Table 1 models (Efron ties) on an `urgent_action_frame`.
+
+    Model 1 uses every woman; models 2-4 share the women with all concern flags
+    recorded: the study reports 245 observations for each of them, although model
+    3 has no concern covariate, which only a common sample explains.
+    """
+    models = models or COX_MODELS
+    complete = frame.dropna(subset=list(CONCERNS))
+    out = {}
+    for number, covs in models.items():
+        sample = frame if number == 1 else complete
+        data = sample[[*covs, "duration", "released"]].reset_index(drop=True)
+        fitter = CoxPHFitter(alpha=1 - confidence).fit(data, "duration", "released")
+        out[number] = CoxModel(number, tuple(covs), fitter, data)
+    return out
+
+
+def tidy_estimates(models: dict[int, CoxModel]) -> pd.DataFrame:
+    """One row per model and term: coefficient, SE, interval, hazard ratio and its interval, p."""
+    rows = []
+    for number, m in models.items():
+        s = m.fitter.summary
+        lo, hi = _interval_columns(s.columns)
+        for term in m.covariates:
+            r = s.loc[term]
+            rows.append({"model": number, "term": term, "label": LABELS.get(term, term),
+                         "coef": r["coef"], "se": r["se(coef)"], "coef_low": r[lo], "coef_high": r[hi],
+                         "hr": np.exp(r["coef"]), "hr_low": np.exp(r[lo]), "hr_high": np.exp(r[hi]),
+                         "p": r["p"]})
+    return pd.DataFrame(rows)
+
+
+def model_statistics(models: dict[int, CoxModel]) -> pd.DataFrame:
+    """Per model: observations, releases, concordance, partial log-likelihood, LR test."""
+    rows = []
+    for number, m in models.items():
+        lr = m.fitter.log_likelihood_ratio_test()
+        rows.append({"model": number, "observations": m.n_obs, "releases": m.n_events,
+                     "concordance": m.fitter.concordance_index_,
+                     "partial_loglik": m.fitter.log_likelihood_,
+                     "lr_chi2": lr.test_statistic, "lr_df": int(lr.degrees_freedom), "lr_p": lr.p_value})
+    return pd.DataFrame(rows)
+
+
+def cox_table(models: dict[int, CoxModel]):
+    """Table 1 layout (coefficient, standard error below) with maketables' lifelines support."""
+    from maketables import ETable
+    return ETable([m.fitter for m in models.values()], coef_fmt="b:.3f* \n (se:.3f)",
+                  model_stats=["N", "events", "concordance", "ll"],
+                  model_stats_labels={"N": "Observations", "events": "Releases",
+                                      "concordance": "Concordance",
+                                      "ll": "Partial log-likelihood"},
+                  labels={**LABELS, "released": "Time to release"}, keep=list(TERMS),
+                  exact_match=True, head_order="",
+                  notes="Cox proportional hazards models of time from arrest to release, "
+                        "Efron ties. Coefficient (standard error); * p<0.1, ** p<0.05, *** p<0.01.")
+
+
+# --- Proportional hazards --------------------------------------------------------------
+
+def ph_tests(models: dict[int, CoxModel], time_transform: str = "rank") -> pd.DataFrame:
+    """Scaled Schoenfeld residual test per model and covariate (Grambsch & Therneau 1994)."""
+    rows = []
+    for number, m in models.items():
+        res = proportional_hazard_test(m.fitter, m.data, time_transform=time_transform)
+        for term, r in res.summary.iterrows():
+            term = term[0] if isinstance(term, tuple) else term
+            rows.append({"model": number, "term": term, "label": LABELS.get(term, term),
+                         "chi2": r["test_statistic"], "p": r["p"]})
+    return pd.DataFrame(rows)
+
+
+def schoenfeld(model: CoxModel) -> pd.DataFrame:
+    """Scaled Schoenfeld residuals plus the coefficient (an estimate of β(t)), with event times."""
+    res = model.fitter.compute_residuals(model.data, kind="scaled_schoenfeld")
+    out = res + model.fitter.params_[res.columns]
+    out.insert(0, "duration", model.data.loc[res.index, "duration"].to_numpy())
+    return out.sort_values("duration").reset_index(drop=True)
+
+
+def split_follow_up(data: pd.DataFrame, cut: float, term: str = "freethe20") -> pd.DataFrame:
+    """Episodes (start, stop] cut at `cut` months, with `term` split into early and late effects."""
+    d = data.reset_index(drop=True).rename_axis("id").reset_index()
+    early = d.assign(start=0.0, stop=d.duration.clip(upper=cut),
+                     event=np.where(d.duration <= cut, d.released, 0))
+    late = d[d.duration > cut].assign(start=cut, stop=lambda x: x.duration, event=lambda x: x.released)
+    ep = pd.concat([early, late], ignore_index=True)
+    ep = ep[ep.stop > ep.start]
+    ep[f"{term}_early"] = ep[term] * (ep.start < cut)
+    ep[f"{term}_late"] = ep[term] * (ep.start >= cut)
+    return ep.drop(columns=[term, "duration", "released"]).sort_values(["id", "start"]) \
+        .reset_index(drop=True)
+
+
+def ph_alternatives(models: dict[int, CoxModel], tests: pd.DataFrame, alpha: float,
+                    model: int = 4, confidence: float = 0.95) -> pd.DataFrame:
+    """Hazard ratio of Free the 20 without relying on proportional hazards for the violators.
+
+    Always: the Free the 20 effect split at the median release time (early vs late
+    follow-up, CoxTimeVaryingFitter). When other covariates of `model` fail the test
+    at `alpha`: the model stratified on them (a region dummy stratifies by region).
+    """
+    m = models[model]
+    rows = [_row(model, "proportional hazards (as fitted)", m.fitter, "freethe20")]
+    cut = float(m.data.duration[m.data.released == 1].median())
+    ep = split_follow_up(m.data, cut)
+    ctv = CoxTimeVaryingFitter(alpha=1 - confidence).fit(
+        ep, id_col="id", event_col="event", start_col="start", stop_col="stop")
+    rows += [_row(model, f"Free the 20 split at {cut:.0f} months: {part} follow-up", ctv,
+                  f"freethe20_{part}") for part in ("early", "late")]
+    bad = tests[(tests.model == model) & (tests.p < alpha) & (tests.term != "freethe20")].term
+    strata = sorted({"region" if t in REGIONS else t for t in bad})
+    if strata:
+        data = m.data.copy()
+        covs = [c for c in m.covariates if c not in strata and not ("region" in strata and c in REGIONS)]
+        if "region" in strata:
+            data["region"] = np.select([data[c] == 1 for c in REGIONS], list(REGIONS), "other")
+        data = data[[*covs, *strata, "duration", "released"]]
+        fitter = CoxPHFitter(alpha=1 - confidence).fit(data, "duration", "released", strata=strata)
+        rows.append(_row(model, "stratified on " + ", ".join(LABELS.get(s, s) for s in strata),
+                         fitter, "freethe20"))
+    return pd.DataFrame(rows)
+
+
+def _interval_columns(columns) -> tuple[str, str]:
+    """lifelines names the interval columns after the level ('coef lower 95%')."""
+    return (next(c for c in columns if c.startswith("coef lower")),
+            next(c for c in columns if c.startswith("coef upper")))
+
+
+def _row(model: int, approach: str, fitter, term: str) -> dict:
+    s = fitter.summary.loc[term]
+    lo, hi = _interval_columns(s.index)
+    return {"model": model, "approach": approach, "hr": np.exp(s["coef"]),
+            "hr_low": np.exp(s[lo]), "hr_high": np.exp(s[hi]), "p": s["p"]}
+
+
+# --- Published beside computed ---------------------------------------------------------
+
+def published_estimates(table: dict | None = None) -> pd.DataFrame:
+    """Table 1 as a long table (model, term, coef, se), signs as printed."""
+    table = table if table is not None else published()["freethe20"]["cox_models"]
+    rows = [{"model": i + 1, "term": term, "published": float(v[0]), "published_se": float(v[1])}
+            for term in TERMS for i, v in enumerate(table[term]) if v is not None]
+    return pd.DataFrame(rows)
+
+
+def compare_to_published(estimates: pd.DataFrame, logrank_p: dict[str, float] | None = None,
+                         table: dict | None = None, confidence: float = 0.95) -> pd.DataFrame:
+    """Every published Cox coefficient and log-rank p beside the computed value.
+
+    estimates: `tidy_estimates` output. logrank_p: computed p by key of published.yml
+    ('km_logrank_p', 'km_logrank_p_including_excluded'). For a coefficient, `agrees`
+    means the published value lies inside the computed interval; for a p-value, that
+    both give the same decision at 1 − confidence (a published bound '< x' agrees
+    when the computed p is below x).
+    """
+    pub = published_estimates(table)
+    comp = estimates[["model", "term", "coef", "se", "coef_low", "coef_high"]]
+    out = pub.merge(comp, on=["model", "term"], how="left", validate="one_to_one")
+    out = out.rename(columns={"coef": "computed", "se": "computed_se",
+                              "coef_low": "low", "coef_high": "high"})
+    out.insert(0, "quantity", [f"Cox model {m}: {LABELS[t]}" for m, t in zip(out.model, out.term)])
+    out["difference"] = out.computed - out.published
+    out["agrees"] = ((out.low <= out.published) & (out.published <= out.high)).where(
+        out.computed.notna()).astype("boolean")
+    out["rule"] = "published inside computed interval"
+    rows = [out]
+    ft = published()["freethe20"]
+    labels = {"km_logrank_p": "Log-rank p, short vs long list",
+              "km_logrank_p_including_excluded": "Log-rank p, with the 3 released before launch"}
+    for key, p in (logrank_p or {}).items():
+        value = ft[key]
+        bound = isinstance(value, str) and value.strip().startswith("<")
+        pv = float(str(value).strip().lstrip("<").strip())
+        alpha = 1 - confidence
+        agrees = p < pv if bound else (p < alpha) == (pv < alpha)
+        rows.append(pd.DataFrame([{
+            "quantity": labels.get(key, key), "model": pd.NA, "term": key, "published": pv,
+            "published_se": np.nan, "computed": p, "computed_se": np.nan, "low": np.nan,
+            "high": np.nan, "difference": p - pv, "agrees": agrees,
+            "rule": f"computed p below {pv:g}" if bound else f"same decision at {alpha:g}"}]))
+    return pd.concat(rows, ignore_index=True).astype({"agrees": "boolean"})
+
+
+def comparison_display(comparison: pd.DataFrame) -> pd.DataFrame:
+    """compare_to_published for reading: coefficients to 3 decimals, p-values as printed."""
+    is_p = comparison.model.isna()
+
+    def num(x, p):
+        if pd.isna(x):
+            return ""
+        return format_p(x) if p else f"{x:.3f}"
+    out = pd.DataFrame({"Estimate": comparison.quantity})
+    for col, name in (("published", "Published"), ("published_se", "Published SE"),
+                      ("computed", "Computed"), ("computed_se", "Computed SE"),
+                      ("low", "CI low"), ("high", "CI high")):
+        out[name] = [num(x, p and col in ("published", "computed"))
+                     for x, p in zip(comparison[col], is_p)]
+    # A published bound stays a bound.
+    pub = published()["freethe20"]
+    out.loc[is_p, "Published"] = [str(pub[t]) if isinstance(pub[t], str) else format_p(pub[t])
+                                  for t in comparison.term[is_p]]
+    out["Agrees"] = comparison.agrees.map({True: "yes", False: "no"}).fillna("")
+    out["Rule"] = comparison.rule
+    return out
+
+
+def scorecard_rows(comparison: pd.DataFrame) -> pd.DataFrame:
+    """compare_to_published in the scorecard's columns (p-values carry no interval)."""
+    section = comparison.model.map(lambda m: "Fig. 1 log-rank" if pd.isna(m) else f"Table 1, model {m}")
+    estimate = [LABELS.get(t, q) if not pd.isna(m) else q
+                for t, q, m in zip(comparison.term, comparison.quantity, comparison.model)]
+    return pd.DataFrame({"study": STUDY, "section": section, "estimate": estimate,
+                         "published": comparison.published, "computed": comparison.computed,
+                         "ci_low": comparison.low, "ci_high": comparison.high})
