@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ...published import published
-from ..errors import DataIssue, DataValidationError
+from ...errors import DataIssue, DataValidationError
 
 DAYS_PER_MONTH = 365.25 / 12
 TIME_ORIGINS = ("launch", "arrest")
