@@ -1,0 +1,271 @@
+"""The working paper's logit models of case improvement (Spannagel 2019, Table 1).
+
+Three logits of `improved` on the same 14 predictors: all regime types, closed
+regimes (Polity IV below the cutoff) and open regimes (above it). Functions here
+fit them with statsmodels, tidy the estimates, set them beside the published
+Table 1, and turn them into predicted probabilities.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from statsmodels.tools.sm_exceptions import (ConvergenceWarning, HessianInversionWarning,
+                                             PerfectSeparationWarning)
+
+from ..data.frames.regression import CONSTANT, PREDICTORS
+from ..published import published
+from .fit_stats import fit_stats
+from .separation import SeparationError, detect_separation
+
+MODELS = ("all", "closed", "open")
+MODEL_LABELS = {"all": "All regime types", "closed": "Closed regimes", "open": "Open regimes"}
+SE_TYPES = {"classical": "nonrobust", "hc1": "HC1", "cluster": "cluster"}
+STAR_LEVELS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))   # wp2019 Table 1 note
+
+
+def stars(p: float) -> str:
+    """Significance stars of wp2019 Table 1: * p < .05, ** p < .01, *** p < .001."""
+    if p is None or not np.isfinite(p):
+        return ""
+    return next((mark for level, mark in STAR_LEVELS if p < level), "")
+
+
+def model_frame(frame: pd.DataFrame, model: str) -> pd.DataFrame:
+    """The cases of one model: 'all', or the 'closed'/'open' regime subset."""
+    if model == "all":
+        return frame
+    if model not in MODELS:
+        raise ValueError(f"model {model!r}: expected one of {MODELS}")
+    return frame[frame["regime"] == model].reset_index(drop=True)
+
+
+def design(frame: pd.DataFrame, predictors: list[str] | None = None) -> tuple[pd.Series, pd.DataFrame]:
+    """Outcome and design matrix (predictors in order, constant last as in Table 1)."""
+    predictors = list(predictors or PREDICTORS)
+    absent = [c for c in ["improved", *predictors] if c not in frame.columns]
+    if absent:
+        raise KeyError(f"regression frame: missing column(s) {absent}")
+    if frame[["improved", *predictors]].isna().any().any():
+        raise ValueError("regression frame has missing values: build it with listwise=True")
+    X = frame[predictors].astype(float).copy()
+    X[CONSTANT] = 1.0
+    return frame["improved"].astype(float), X
+
+
+def fit_logit(frame: pd.DataFrame, predictors: list[str] | None = None, *,
+              se_type: str = "classical", cluster: str = "country",
+              on_separation: str = "raise", drop_constant: bool = False, name: str = ""):
+    """A statsmodels Logit of `improved` with classical, HC1 or country-clustered errors.
+
+    Separation is checked before fitting (see separation.py). With
+    on_separation='raise' a separated sample raises SeparationError naming the
+    predictor; with 'flag' the (non-finite-in-truth) fit is returned anyway and
+    the diagnosis sits in `result.separation`. A predictor without variation in
+    the sample raises DesignError, or with drop_constant=True is left out and
+    listed in `result.dropped`. Any other convergence failure raises.
+    """
+    if se_type not in SE_TYPES:
+        raise ValueError(f"se_type={se_type!r}: expected one of {sorted(SE_TYPES)}")
+    if on_separation not in ("raise", "flag"):
+        raise ValueError(f"on_separation={on_separation!r}: expected 'raise' or 'flag'")
+    predictors = list(predictors or PREDICTORS)
+    dropped = [c for c in predictors if drop_constant and frame[c].nunique(dropna=False) <= 1]
+    y, X = design(frame, [c for c in predictors if c not in dropped])
+    report = detect_separation(X, y)
+    if report.separated and on_separation == "raise":
+        raise SeparationError(report, where=name or "logit")
+    kwargs = {"cov_type": SE_TYPES[se_type]}
+    if se_type == "cluster":
+        kwargs["cov_kwds"] = {"groups": pd.factorize(frame[cluster])[0]}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = sm.Logit(y, X).fit(disp=0, maxiter=200, **kwargs)
+    trouble = [w for w in caught if issubclass(w.category, (ConvergenceWarning, PerfectSeparationWarning,
+                                                            HessianInversionWarning, RuntimeWarning))]
+    if trouble and not report.separated:
+        raise RuntimeError(f"{name or 'logit'}: fit did not converge cleanly: {trouble[0].message}")
+    result.separation = report
+    result.dropped = dropped
+    result.model_name = name
+    return result
+
+
+def fit_models(frame: pd.DataFrame, predictors: list[str] | None = None, *, se_type: str = "classical",
+               on_separation: str = "flag", drop_constant: bool = True,
+               models: tuple[str, ...] = MODELS) -> dict:
+    """Models 1-3 of Table 1: {'all': result, 'closed': result, 'open': result}.
+
+    By default a predictor without variation in a regime subset (possible with an
+    unusual regime cut-off) is left out of that model and listed in result.dropped.
+    """
+    return {m: fit_logit(model_frame(frame, m), predictors, se_type=se_type, on_separation=on_separation,
+                         drop_constant=drop_constant, name=m) for m in models}
+
+
+def separation_summary(results: dict) -> pd.DataFrame:
+    """Per model: is the sample separated, by which predictor, which estimates are not finite."""
+    rows = []
+    for model, res in results.items():
+        sep = res.separation
+        dropped = getattr(res, "dropped", [])
+        rows.append({"model": model, "n": int(res.nobs), "separated": sep.separated,
+                     "caused_by": ", ".join(sep.causes), "not_finite": ", ".join(sep.variables),
+                     "diagnosis": sep.message(),
+                     "left_out": ", ".join(f"{c} (no variation)" for c in dropped)})
+    return pd.DataFrame(rows)
+
+
+def coefficients(results: dict, confidence: float = 0.95) -> pd.DataFrame:
+    """Long table of estimates: model, term, estimate, se, p, interval, odds ratio, stars.
+
+    Takes statsmodels results or FirthResult objects (anything with params, bse,
+    pvalues and a conf_int).
+    """
+    rows = []
+    for model, res in results.items():
+        ci = _interval(res, confidence)
+        separation = getattr(res, "separation", None)
+        infinite = set(separation.variables) if separation is not None else set()
+        for term in res.params.index:
+            est, se, p = float(res.params[term]), float(res.bse[term]), float(res.pvalues[term])
+            low, high = float(ci.loc[term].iloc[0]), float(ci.loc[term].iloc[1])
+            with np.errstate(over="ignore"):       # a separated term's odds ratio is infinite anyway
+                odds = np.exp([est, low, high])
+            rows.append({"model": model, "term": term, "estimate": est, "se": se, "p": p,
+                         "low": low, "high": high, "odds_ratio": odds[0], "or_low": odds[1],
+                         "or_high": odds[2], "stars": stars(p), "n": int(res.nobs),
+                         "separated": term in infinite})
+    return pd.DataFrame(rows)
+
+
+def _interval(res, confidence: float) -> pd.DataFrame:
+    try:
+        return pd.DataFrame(res.conf_int(alpha=1 - confidence))
+    except TypeError:                                  # FirthResult: interval fixed at fit time
+        if abs(res.confidence - confidence) > 1e-12:
+            raise ValueError(f"Firth fit has {res.confidence:.0%} intervals; refit for {confidence:.0%}")
+        return res.conf_int()
+
+
+def published_coefficients(table: dict | None = None) -> pd.DataFrame:
+    """wp2019 Table 1 as a long table: model, term, estimate, se, stars (from published.yml)."""
+    table = table if table is not None else published()["regressions"]["coefficients"]
+    rows = [{"model": model, "term": term, "estimate": float(v[0]), "se": float(v[1]), "stars": v[2]}
+            for term, by_model in table.items() for model, v in by_model.items()]
+    return pd.DataFrame(rows)
+
+
+def compare_to_published(computed: pd.DataFrame, table: dict | None = None) -> pd.DataFrame:
+    """Every published Table 1 estimate beside the computed one.
+
+    computed: the output of `coefficients` (its low/high give the interval).
+    Columns: model, term, published, published_se, published_stars, computed,
+    computed_se, computed_stars, low, high, difference (computed − published),
+    in_interval (published value inside the computed interval), same_sign,
+    same_stars, separated. A published term the computed fit lacks stays, with
+    NaN. An estimate that does not exist (separation) becomes ±inf: only its sign
+    is compared, its interval and stars are missing.
+    """
+    pub = published_coefficients(table).rename(
+        columns={"estimate": "published", "se": "published_se", "stars": "published_stars"})
+    comp = computed.assign(separated=computed.get("separated", False))[
+        ["model", "term", "estimate", "se", "stars", "low", "high", "separated"]].rename(
+        columns={"estimate": "computed", "se": "computed_se", "stars": "computed_stars"})
+    out = pub.merge(comp, on=["model", "term"], how="left", validate="one_to_one")
+    sep = out["separated"].fillna(False).astype(bool)
+    out.loc[sep, "computed"] = np.sign(out.loc[sep, "computed"]) * np.inf
+    out.loc[sep, ["computed_se", "low", "high"]] = np.nan
+    out.loc[sep, "computed_stars"] = None
+    out["difference"] = (out["computed"] - out["published"]).where(~sep)
+    found = out["computed"].notna()
+    out["in_interval"] = (out["low"] <= out["published"]) & (out["published"] <= out["high"])
+    out["same_sign"] = np.sign(out["computed"]) == np.sign(out["published"])
+    out["same_stars"] = out["computed_stars"] == out["published_stars"]
+    for col, valid in (("in_interval", found & ~sep), ("same_sign", found), ("same_stars", found & ~sep)):
+        out[col] = out[col].where(valid).astype("boolean")
+    out["separated"] = sep
+    order = {m: i for i, m in enumerate(MODELS)}
+    terms = {t: i for i, t in enumerate([*PREDICTORS, CONSTANT])}
+    out = out.sort_values(["model", "term"], key=lambda s: s.map(order if s.name == "model" else terms))
+    return out.reset_index(drop=True)
+
+
+def agreement_summary(comparison: pd.DataFrame) -> dict:
+    """Counts over a compare_to_published table: how many published values the fit reproduces."""
+    finite = comparison["computed"].notna() & np.isfinite(comparison["computed"].fillna(0.0))
+    return {"n": int(len(comparison)), "n_finite": int(finite.sum()),
+            "n_separated": int(comparison.get("separated", pd.Series(False)).sum()),
+            "in_interval": int(comparison["in_interval"].fillna(False).sum()),
+            "same_sign": int(comparison["same_sign"].fillna(False).sum()),
+            "same_stars": int(comparison["same_stars"].fillna(False).sum()),
+            "mean_abs_difference": float(comparison["difference"].abs().mean())}
+
+
+STUDY = "Spannagel 2019 (Working Paper 7)"
+FIT_LABELS = {"n": "observations", "loglik": "log likelihood", "r2_cox_snell": "pseudo-R² (Cox–Snell)",
+              "r2_nagelkerke": "pseudo-R² (Nagelkerke)"}
+
+
+def scorecard_rows(comparison: pd.DataFrame, fit: pd.DataFrame | None = None) -> pd.DataFrame:
+    """compare_to_published (and compare_fit_to_published) in the scorecard's columns.
+
+    Coefficients carry the computed interval; fit statistics have none.
+    """
+    from ..data.frames.regression import LABELS
+    rows = [{"study": STUDY, "section": f"Table 1, {MODEL_LABELS[r.model].lower()}",
+             "estimate": LABELS.get(r.term, r.term) + (" (not finite: separation)" if r.separated else ""),
+             "published": r.published, "computed": np.nan if r.separated else r.computed,
+             "ci_low": r.low, "ci_high": r.high} for r in comparison.itertuples()]
+    if fit is not None:
+        rows += [{"study": STUDY, "section": f"Table 1, {MODEL_LABELS[r.model].lower()}",
+                  "estimate": FIT_LABELS[r.statistic], "published": r.published, "computed": r.computed,
+                  "ci_low": np.nan, "ci_high": np.nan} for r in fit.itertuples()]
+    return pd.DataFrame(rows, columns=["study", "section", "estimate", "published", "computed",
+                                       "ci_low", "ci_high"])
+
+
+def compare_fit_to_published(results: dict) -> pd.DataFrame:
+    """n, log-likelihood and both pseudo-R² per model, published beside computed."""
+    pub = published()["regressions"]["models"]
+    rows = []
+    for model, res in results.items():
+        got = fit_stats(res)
+        for stat in ("n", "loglik", "r2_cox_snell", "r2_nagelkerke"):
+            rows.append({"model": model, "statistic": stat, "published": pub[model][stat],
+                         "computed": got[stat], "difference": got[stat] - pub[model][stat]})
+    return pd.DataFrame(rows)
+
+
+def average_prediction(result, frame: pd.DataFrame, setting: dict, confidence: float = 0.95,
+                       predictors: list[str] | None = None) -> dict:
+    """Mean predicted probability of improvement if every case had `setting`, with a delta-method interval.
+
+    Counterfactual averaging over the model's own cases (not a 'typical case'),
+    so the other predictors keep their observed mix.
+    """
+    predictors = predictors or [c for c in result.params.index if c != CONSTANT]
+    _, X = design(frame, predictors)
+    for col, value in setting.items():
+        X[col] = float(value)
+    sf = result.get_prediction(exog=X, average=True).summary_frame(alpha=1 - confidence)
+    return {"probability": float(sf["predicted"].iloc[0]), "se": float(sf["se"].iloc[0]),
+            "low": float(sf["ci_lower"].iloc[0]), "high": float(sf["ci_upper"].iloc[0])}
+
+
+def prediction_curve(result, frame: pd.DataFrame, variable: str, values, confidence: float = 0.95,
+                     **fixed) -> pd.DataFrame:
+    """Average predicted probability at each value of one predictor (others as observed)."""
+    rows = [{variable: v, **average_prediction(result, frame, {variable: v, **fixed}, confidence)}
+            for v in values]
+    return pd.DataFrame(rows)
+
+
+def discrete_change(result, variable: str, confidence: float = 0.95) -> dict:
+    """Average change in the probability of improvement when a 0/1 predictor goes 0 → 1."""
+    sf = result.get_margeff(at="overall", dummy=True).summary_frame(alpha=1 - confidence)
+    row = sf.loc[variable]
+    return {"change": float(row["dy/dx"]), "se": float(row["Std. Err."]),
+            "low": float(row.iloc[4]), "high": float(row.iloc[5]), "p": float(row["Pr(>|z|)"])}
