@@ -196,7 +196,7 @@ ax.invert_yaxis()
 ax.set_xlabel(f"odds ratio of improvement ({level} interval, log scale)")
 ax.set_ylabel("")
 ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=8)
-_ = theme.finish(fig, nb, n=f"{len(frame)} cases (closed {int(results['closed'].nobs)}, open {int(results['open'].nobs)})")
+theme.finish(fig, nb, n=f"{len(frame)} cases (closed {int(results['closed'].nobs)}, open {int(results['open'].nobs)})")
 
 # %%
 # The estimates the working paper's text discusses: coefficient, odds ratio, interval, p.
@@ -280,7 +280,7 @@ ax.set_ylabel(f"predicted probability of improvement ({level} interval)")
 ax.set_ylim(0, min(1.0, max(c["high"].max() for c in curves.values()) + 0.05))
 ax.yaxis.set_major_formatter(PercentFormatter(1.0))
 ax.legend()
-_ = theme.finish(fig, nb, n=len(frame))
+theme.finish(fig, nb, n=len(frame))
 
 # %%
 for model, curve in curves.items():
@@ -348,7 +348,7 @@ ax.set_ylim(lim)
 ax.set_xlabel("published coefficient (log odds)")
 ax.set_ylabel(f"computed coefficient (log odds, {level} interval)")
 ax.legend(loc="upper left")
-_ = theme.finish(fig, nb, n=f"{len(shown_cmp)} coefficients",
+theme.finish(fig, nb, n=f"{len(shown_cmp)} coefficients",
                  note=f"{len(separated)} not finite (separation) left out" if separated else None)
 
 # %%
@@ -490,7 +490,7 @@ ax.plot([0, 1], [0, 1], color=theme.GREY, lw=0.8, ls="--")
 ax.set_xlabel("false-positive rate (share of other cases predicted improved)")
 ax.set_ylabel("true-positive rate (share of improved cases predicted improved)")
 ax.legend(loc="lower right", fontsize=8)
-_ = theme.finish(fig, nb, n=len(frame))
+theme.finish(fig, nb, n=len(frame))
 
 # %%
 #| label: fig-calibration
@@ -512,7 +512,7 @@ for ax, (model, res) in zip(axes, results.items()):
     ax.set_ylim(-0.02, 1.02)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0", "0.25", "0.5", "0.75", "1"])
 axes[0].set_ylabel(f"observed share improved ({level} interval)")
-_ = theme.finish(fig, nb, n=len(frame))
+theme.finish(fig, nb, n=len(frame))
 
 # %%
 for model in reg.MODELS:

@@ -30,8 +30,11 @@ def apply() -> None:
     })
 
 
-def finish(fig: plt.Figure, nb, n: int | str | None = None, note: str | None = None) -> plt.Figure:
-    """Stamp a figure with its n, provenance and (if synthetic) the synthetic-data mark."""
+def finish(fig: plt.Figure, nb, n: int | str | None = None, note: str | None = None) -> None:
+    """Stamp a figure with its n, provenance and (if synthetic) the synthetic-data mark.
+
+    Returns None on purpose: a cell ending in this call then shows the figure once.
+    """
     parts = []
     if n is not None:
         parts.append(f"n = {n:,}" if isinstance(n, int) else f"n: {n}")
@@ -43,4 +46,3 @@ def finish(fig: plt.Figure, nb, n: int | str | None = None, note: str | None = N
     if nb.data.synthetic:
         fig.text(0.99, 0.99, "SYNTHETIC DATA", ha="right", va="top", fontsize=8, color="#D55E00",
                  fontweight="bold", alpha=0.85, transform=fig.transFigure)
-    return fig
