@@ -455,3 +455,20 @@ def test_bad_cell_options_name_the_notebook_cell(project):
     with pytest.raises(RenderError, match=r"notebooks/02_beta\.ipynb, cell 2: the '#\|' cell options "
                                           r"are not valid YAML"):
         render(project, renderer="builtin")
+
+
+def test_include_inserts_a_file_with_its_shortcodes_resolved(project):
+    (project / "results").mkdir(exist_ok=True)
+    (project / "results" / "scorecard.md").write_text(
+        "| estimate | computed |\n|---|---|\n| cases | {{< var alpha.n_cases >}} |\n")
+    (project / "index.qmd").write_text("# Home\n\n{{< include results/scorecard.md >}}\n")
+    site = render(project, renderer="builtin")
+    html = (site / "index.html").read_text()
+    assert re.search(r"<td>cases</td>\s*<td>1,234</td>", html)
+
+
+def test_include_of_a_missing_file_names_page_line_and_file(project):
+    (project / "index.qmd").write_text("# Home\n\n{{< include results/nothing.md >}}\n")
+    with pytest.raises(ShortcodeError, match=r"index\.qmd, line 3: .*included file results/nothing\.md "
+                                             r"does not exist"):
+        render(project, renderer="builtin")

@@ -69,3 +69,17 @@ def test_write_without_comparisons(tmp_path):
     s = scorecard.write(tmp_path)
     assert s["n_estimates"] == 0
     assert "No notebook has recorded a comparison" in (tmp_path / "results" / "scorecard.md").read_text()
+
+
+def test_summary_is_written_for_the_variables_file(tmp_path):
+    import json
+    results = tmp_path / "results"
+    results.mkdir()
+    rows((WP, "Table 1", "a", 1.0, 1.1, 0.5, 1.5), (WP, "Table 1", "b", 1.0, 3.0, 2.5, 3.5)).to_csv(
+        results / "04_regressions.comparison.csv", index=False)
+    scorecard.write(tmp_path)
+    doc = json.loads((results / "scorecard.json").read_text())
+    assert doc["values"]["n_within"] == {"value": 1, "display": "1"}
+    assert doc["values"]["share_within"] == {"value": 0.5, "display": "50%"}
+    from casework.pipeline.variables import collect
+    assert collect(results)["scorecard"]["n_with_interval"] == "2"

@@ -73,6 +73,9 @@ def _build(root: Path, tasks: list[Task], force: bool, jobs: int, progress: Prog
 
     update_record(root / "results" / "_build.json", entries, discover(root / "notebooks"))
     try:
+        if executed_or_restored(outcomes, restorable) or not (root / "results" / "scorecard.md").is_file():
+            from ..report.scorecard import write as write_scorecard  # pandas: only when needed
+            write_scorecard(root)
         write_variables(root)
     except ValueError as exc:
         progress.message(f"error: {exc}")
@@ -84,6 +87,11 @@ def _build(root: Path, tasks: list[Task], force: bool, jobs: int, progress: Prog
         progress.message("interrupted: unfinished notebooks are not cached; run again to finish")
         return 130
     return 1 if failed else 0
+
+
+def executed_or_restored(outcomes: dict, restorable: set) -> bool:
+    """Whether any notebook's outputs changed in this run (the scorecard must follow)."""
+    return bool(restorable) or any(o.ok for o in outcomes.values())
 
 
 def _data_valid(todo: list[Task], progress: Progress) -> bool:

@@ -14,7 +14,8 @@ import yaml
 
 from ..paths import notebook_key
 
-RESULTS_FILE = re.compile(r"^\d+_\w+\.json$")  # not _build.json, not NN_name.comparison.*
+# Notebook results and the scorecard's summary; not _build.json, not NN_name.comparison.*
+RESULTS_FILE = re.compile(r"^(\d+_\w+|scorecard)\.json$")
 # Sections other tools write into _variables.yml, kept when it is regenerated:
 # `build` is the renderer's stamp (casework.report.render.record_build).
 KEPT_SECTIONS = ("build",)

@@ -2,11 +2,12 @@
 
 Each notebook records its comparisons through `Notebook.record_comparison(frame)`
 into results/NN_name.comparison.csv (columns COLUMNS). After a run, `write` gathers
-them into results/scorecard.csv and results/scorecard.md (included by index.qmd),
-and returns the summary values cited as {{< var scorecard.* >}}.
+them into results/scorecard.csv and results/scorecard.md (included by index.qmd), and
+its summary into results/scorecard.json (cited as {{< var scorecard.* >}}).
 """
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -117,4 +118,9 @@ def write(root: Path) -> dict:
             f"inside the 95% interval computed here; the sign agrees for **{s['n_sign_agrees']} of "
             f"{s['n_signed']}**." if s["n_estimates"] else "")
     (results / "scorecard.md").write_text(head + "\n\n" + to_markdown(table) + "\n", encoding="utf-8")
+    # Same shape as a notebook's results file, so the pipeline cites it as {{< var scorecard.* >}}.
+    display = {k: ("n/a" if v is None else f"{v:.0%}" if k.startswith("share") else f"{v:,}")
+               for k, v in s.items()}
+    (results / "scorecard.json").write_text(json.dumps({"notebook": "scorecard", "values": {
+        k: {"value": v, "display": display[k]} for k, v in s.items()}}, indent=1) + "\n", encoding="utf-8")
     return s

@@ -1,7 +1,7 @@
-"""Quarto shortcodes in page text: `{{< var key.name >}}` and `{{< embed nb.ipynb#label >}}`.
+"""Quarto shortcodes in page text: `{{< var key.name >}}`, `{{< embed nb.ipynb#label >}}`, `{{< include f.md >}}`.
 
 The built-in renderer resolves shortcodes in the Markdown source, before the
-Markdown library sees it, as Quarto does. Only `var` and `embed` exist here; any
+Markdown library sees it, as Quarto does. Only `var`, `embed` and `include` exist here; any
 other shortcode is an error naming the file and line, so a page never ships with
 a raw `{{< ... >}}` in it. `{{</* var x */>}}` is Quarto's escape and yields the
 literal text `{{< var x >}}`.

@@ -109,7 +109,8 @@ class SiteBuilder:
         floats = Floats()
         stash: dict[str, str] = {}
         handlers = {"var": self.variables,
-                    "embed": lambda sc: self._embed(sc, source, floats, stash)}
+                    "embed": lambda sc: self._embed(sc, source, floats, stash),
+                    "include": lambda sc: self._include(sc, source, handlers)}
         body = expand(doc.body, where, handlers)
         body = resolve_crossrefs(body, floats, where)
         body_html = markdown_html(body)
@@ -118,6 +119,17 @@ class SiteBuilder:
         meta_title = doc.meta.get("title")
         return Page(source=source, title=str(meta_title or ""), body=body_html,
                     title_block=bool(meta_title), subtitle=doc.meta.get("subtitle"))
+
+    def _include(self, shortcode: Shortcode, page: str, handlers: dict) -> str:
+        """`{{< include path.md >}}`: another Markdown file's text, its shortcodes expanded too."""
+        if len(shortcode.args) != 1 or shortcode.options:
+            raise shortcode.fail("expected one file path, as in {{< include results/scorecard.md >}}")
+        target = (self.root / page).parent / shortcode.args[0]
+        if not target.is_file():
+            raise shortcode.fail(f"included file {target.relative_to(self.root) if target.is_relative_to(self.root) else target} "
+                                 "does not exist (results/* files are written by `casework run`)")
+        rel = target.relative_to(self.root).as_posix() if target.is_relative_to(self.root) else str(target)
+        return expand(target.read_text(encoding="utf-8"), Where(rel), handlers)
 
     def _embed(self, shortcode: Shortcode, page: str, floats: Floats, stash: dict[str, str]) -> str:
         """`{{< embed path.ipynb#label [echo=true] >}}`: that cell's outputs, caption and source."""
