@@ -62,7 +62,7 @@ def test_write_assembles_notebooks_in_study_order(tmp_path):
     md = (results / "scorecard.md").read_text()
     assert md.startswith("**2 of 3** published estimates")
     assert md.index("Working Paper 7") < md.index("#Freethe20")
-    assert "**outside 95% CI**" in md and "[04_regressions](notebooks/04_regressions.html)" in md
+    assert "**outside 95% CI**" in md and "[04_regressions](notebooks/04_regressions.ipynb)" in md
 
 
 def test_write_without_comparisons(tmp_path):

@@ -102,7 +102,7 @@ def to_markdown(table: pd.DataFrame) -> str:
             sign = "–" if pd.isna(r.sign_agrees) else ("yes" if r.sign_agrees else "**no**")
             parts.append(f"| {r.section} | {r.estimate} | {_fmt(r.published)} | {_fmt(r.computed)} | "
                          f"{ci} | {_fmt(r.difference)} | {_status(r)} | {sign} | "
-                         f"[{r.notebook}](notebooks/{r.notebook}.html) |")
+                         f"[{r.notebook}](notebooks/{r.notebook}.ipynb) |")
         parts.append("")
     return "\n".join(parts)
 
