@@ -23,7 +23,8 @@ def test_within_and_sign_rules():
         (WP, "Table 1", "zero published", 0.0, 0.3, -0.1, 0.7),
     ), "test")
     assert t.within.tolist() == [True, False, True, pd.NA, True]
-    assert t.sign_agrees.tolist() == [True, True, False, True, pd.NA]
+    # counts and shares (nothing negative anywhere) have no informative sign
+    assert t.sign_agrees.tolist() == [pd.NA, True, False, pd.NA, pd.NA]
     assert t.difference.round(2).tolist() == [-0.12, 0.42, -0.11, -3.0, 0.3]
 
 
@@ -33,7 +34,7 @@ def test_summary_counts():
         (WP, "s", "c", 5.0, 5.0, None, None)), "test")
     s = scorecard.summary(t)
     assert s == {"n_estimates": 3, "n_with_interval": 2, "n_within": 1, "share_within": 0.5,
-                 "n_signed": 3, "n_sign_agrees": 3}
+                 "n_signed": 0, "n_sign_agrees": 0}
 
 
 def test_missing_column_is_named():

@@ -34,9 +34,12 @@ def check_comparison(frame: pd.DataFrame, origin: str) -> pd.DataFrame:
     has_ci = out.ci_low.notna() & out.ci_high.notna()
     out["within"] = pd.Series(pd.NA, index=out.index, dtype="boolean")
     out.loc[has_ci, "within"] = (out.published >= out.ci_low) & (out.published <= out.ci_high)
-    nonzero = (out.published != 0) & out.computed.notna()
+    # Sign agreement says something only for quantities that can take either sign
+    # (coefficients, differences): counts and shares are positive by construction.
+    can_be_negative = out[["published", "computed", "ci_low"]].min(axis=1, skipna=True) < 0
+    signed = can_be_negative & (out.published != 0) & out.computed.notna()
     out["sign_agrees"] = pd.Series(pd.NA, index=out.index, dtype="boolean")
-    out.loc[nonzero, "sign_agrees"] = (out.published[nonzero] > 0) == (out.computed[nonzero] > 0)
+    out.loc[signed, "sign_agrees"] = (out.published[signed] > 0) == (out.computed[signed] > 0)
     return out
 
 
