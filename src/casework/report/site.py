@@ -16,9 +16,11 @@ from pathlib import Path, PurePosixPath
 
 import markdown
 
+from .citations import page_bibliography, resolve as resolve_citations
 from .layout import STYLESHEET, Frame, Page, relative, stylesheet
 from .links import fix_links
 from .notebook_html import ExecutedNotebook
+from .paper_check import check_paper
 from .pages import Floats, markdown_html, resolve_crossrefs, split_front_matter
 from .provenance import BuildStamp
 from .quarto_config import SiteConfig, output_path
@@ -104,6 +106,8 @@ class SiteBuilder:
 
     def _markdown_page(self, source: str) -> Page:
         text = (self.root / source).read_text(encoding="utf-8")
+        if PurePosixPath(source).parent.as_posix() == "paper":
+            check_paper(text, source)  # no result typed into the paper's prose
         doc = split_front_matter(text, source)
         where = Where(source, doc.body_line)
         floats = Floats()
@@ -111,14 +115,33 @@ class SiteBuilder:
         handlers = {"var": self.variables,
                     "embed": lambda sc: self._embed(sc, source, floats, stash),
                     "include": lambda sc: self._include(sc, source, handlers)}
-        body = expand(doc.body, where, handlers)
+        body = doc.body
+        bibliography = page_bibliography(doc.meta, self.root / source, source)
+        if bibliography is not None:
+            body = resolve_citations(body, where, bibliography, stash, doc.meta.get("nocite"))
+        body = expand(body, where, handlers)
         body = resolve_crossrefs(body, floats, where)
-        body_html = markdown_html(body)
+        body_html = self._front_matter_html(doc.meta, source) + markdown_html(body)
         for token, fragment in stash.items():
             body_html = body_html.replace(f"<p>{token}</p>", fragment).replace(token, fragment)
         meta_title = doc.meta.get("title")
         return Page(source=source, title=str(meta_title or ""), body=body_html,
                     title_block=bool(meta_title), subtitle=doc.meta.get("subtitle"))
+
+    def _front_matter_html(self, meta: dict, source: str) -> str:
+        """Author, date and abstract from the front matter, as Quarto's title block shows them."""
+        parts = []
+        date = meta.get("date")
+        if str(date) in ("today", "last-modified"):
+            date = self.stamp.date.split(" ")[0]
+        byline = " · ".join(html.escape(str(v)) for v in (meta.get("author"), date) if v)
+        if byline:
+            parts.append(f'<p class="cw-byline">{byline}</p>')
+        if meta.get("abstract"):
+            abstract = expand(str(meta["abstract"]), Where(f"{source} (abstract)"), {"var": self.variables})
+            parts.append('<section class="cw-abstract"><h2 class="cw-abstract-title">Abstract</h2>'
+                         f"{markdown_html(abstract)}</section>")
+        return "\n".join(parts)
 
     def _include(self, shortcode: Shortcode, page: str, handlers: dict) -> str:
         """`{{< include path.md >}}`: another Markdown file's text, its shortcodes expanded too."""
