@@ -128,9 +128,9 @@ nb.record("n_released_before_launch", int(freethe20.released_before_launch.sum()
 nb.record("n_released_featured", int(by_group.loc[short, "released"]))
 nb.record("n_released_not_featured", int(by_group.loc[long_, "released"]))
 nb.record("logrank_chi2", test_main.test_statistic, fmt="{:.1f}")
-nb.record("logrank_p", test_main.p_value, fmt="{:.2g}")
-nb.record("logrank_p_excluding", survival.logrank(excluded).p_value, fmt="{:.2g}")
-nb.record("logrank_p_including_excluded", survival.logrank(included).p_value, fmt="{:.2g}")
+nb.record("logrank_p", test_main.p_value, fmt=survival.format_p)
+nb.record("logrank_p_excluding", survival.logrank(excluded).p_value, fmt=survival.format_p)
+nb.record("logrank_p_including_excluded", survival.logrank(included).p_value, fmt=survival.format_p)
 nb.record("median_months_featured", by_group.loc[short, "median_months"], fmt="{:.1f}",
           note="n/a: fewer than half released within follow-up")
 nb.record("median_months_not_featured", by_group.loc[long_, "median_months"], fmt="{:.1f}",

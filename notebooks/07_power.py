@@ -244,9 +244,9 @@ for d in designs:
     nb.record(f"power_at_published_n_{k}_low", row.low, fmt="{:.0%}")
     nb.record(f"power_at_published_n_{k}_high", row.high, fmt="{:.0%}")
     beyond = f"{t.status}: not reached within the sizes simulated"
-    nb.record(f"n_for_{target_pct}_{k}", t.n, fmt="{:,.0f}", note=None if t.status == "in grid" else beyond)
-    nb.record(f"n_for_{target_pct}_{k}_low", t.low, fmt="{:,.0f}")
-    nb.record(f"n_for_{target_pct}_{k}_high", t.high, fmt="{:,.0f}")
+    nb.record(f"n_for_target_{k}", t.n, fmt="{:,.0f}", note=None if t.status == "in grid" else beyond)
+    nb.record(f"n_for_target_{k}_low", t.low, fmt="{:,.0f}")
+    nb.record(f"n_for_target_{k}_high", t.high, fmt="{:,.0f}")
     nb.record(f"failed_fits_{k}", int(runs.failed.sum()))
     nb.record(f"firth_fits_{k}", int((runs.method == "Firth (separated sample)").sum()))
     nb.record(f"exaggeration_{k}", power.exaggeration(runs, d.published_n, d.effect), fmt="{:.2f}")

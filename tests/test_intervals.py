@@ -151,3 +151,11 @@ def test_format_p():
     assert intervals.format_p(0.04567) == "0.046"
     assert intervals.format_p(float("nan")) == "n/a"
     assert intervals.p_label(0.0004) == "p < 0.001" and intervals.p_label(0.5) == "p = 0.500"
+
+
+def test_format_p_floor():
+    from casework.analysis.intervals import format_p
+    assert format_p(0.0004) == "< 0.001"
+    assert format_p(0.0004, floor=1e-4) == "0.0004"
+    assert format_p(0.00004, floor=1e-4) == "< 0.0001"
+    assert format_p(0.04213) == "0.042"

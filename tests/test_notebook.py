@@ -63,3 +63,13 @@ def test_provenance_names_notebook_params_and_data(project):
     p = nb.provenance
     assert p.startswith("SYNTHETIC DATA · notebooks/00_data_overview.py · params ")
     assert p.endswith(f"data {nb.data.checksum}")
+
+
+def test_record_accepts_a_formatting_function(project):
+    from casework.analysis.survival import format_p
+    nb = notebook.start("00_data_overview", {}, root=project)
+    nb.record("logrank_p", 3.2e-6, fmt=format_p)
+    nb.record("other_p", 0.0581, fmt=format_p)
+    values = json.loads(nb.results_path.read_text())["values"]
+    assert values["logrank_p"]["display"] == "< 0.0001"
+    assert values["other_p"]["display"] == "0.058"

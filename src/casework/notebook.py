@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -61,10 +62,11 @@ class Notebook:
         return (f"{kind} · notebooks/{self.name}.py · params {self.params_hash} · "
                 f"data {self.data.checksum}")
 
-    def record(self, name: str, value, fmt: str | None = None, note: str | None = None):
+    def record(self, name: str, value, fmt: str | Callable | None = None, note: str | None = None):
         """Record a value the paper may cite as {{< var KEY.NAME >}}; returns the value.
 
-        fmt is a format spec such as '{:.2f}', '{:,}' or '{:.1%}'. The value is written
+        fmt is a format string such as '{:.2f}', '{:,}' or '{:.1%}', or a function of the
+        value returning text (e.g. casework.analysis.intervals.format_p). The value is written
         at once, so the pipeline can collect it even if a later cell fails (it then
         discards the file).
         """
@@ -117,6 +119,8 @@ def _plain(value):
 def _display(value, fmt: str | None) -> str:
     if value is None:
         return "n/a"
+    if callable(fmt):
+        return fmt(value)
     if fmt:
         return fmt.format(value)
     if isinstance(value, bool):

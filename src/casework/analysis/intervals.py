@@ -173,11 +173,15 @@ def independence_test(table: pd.DataFrame | np.ndarray, seed: int = MONTE_CARLO_
                             min_expected=float(expected.min()), n=int(counts.sum()))
 
 
-def format_p(p: float) -> str:
-    """p-value for text: three decimals, '< 0.001' below that."""
+def format_p(p: float, floor: float = 0.001) -> str:
+    """p-value for text: '< floor' below the floor, else as many decimals as the floor has
+    (the #Freethe20 study prints p-values down to 0.0001, hence the parameter)."""
     if p is None or np.isnan(p):
         return "n/a"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    decimals = max(3, int(round(-np.log10(floor))))
+    if p < floor:
+        return f"< {floor:.{decimals}f}"
+    return f"{p:.{decimals}f}" if p < 0.001 else f"{p:.3f}"
 
 
 def p_label(p: float) -> str:

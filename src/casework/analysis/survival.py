@@ -15,6 +15,7 @@ from lifelines import CoxPHFitter, CoxTimeVaryingFitter, KaplanMeierFitter
 from lifelines.statistics import logrank_test, proportional_hazard_test
 from lifelines.utils import median_survival_times
 
+from . import intervals
 from ..data.frames.survival import CONCERNS, REGIONS, TARGET_COUNTRIES
 from ..published import published
 
@@ -79,10 +80,8 @@ def _finite(x) -> float:
 
 
 def format_p(p: float) -> str:
-    """p-values as the study prints them: '< 0.0001' below that bound."""
-    if p < 1e-4:
-        return "< 0.0001"
-    return f"{p:.4f}" if p < 0.001 else f"{p:.3f}"
+    """p-values as the #Freethe20 study prints them: '< 0.0001' below that bound."""
+    return intervals.format_p(p, floor=1e-4)
 
 
 def plot_km(fits: dict[str, KaplanMeierFitter], ax, colours: list[str], p_value: float | None = None,
