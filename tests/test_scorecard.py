@@ -61,15 +61,21 @@ def test_write_assembles_notebooks_in_study_order(tmp_path):
     csv = pd.read_csv(results / "scorecard.csv")
     assert csv.notebook.tolist() == ["04_regressions", "04_regressions", "05_freethe20_survival"]
     md = (results / "scorecard.md").read_text()
-    assert md.startswith("**2 of 3** published estimates")
     assert md.index("Working Paper 7") < md.index("#Freethe20")
+    assert "1 of 2 published estimates with an interval lie inside the computed 95% interval; " \
+           "the sign agrees for 2 of 2." in md
     assert "**outside 95% CI**" in md and "[04_regressions](notebooks/04_regressions.ipynb)" in md
+    assert "| -0.62 | -0.6 | [-0.9, -0.3] | +0.020 | inside 95% CI | yes |" in md
+    summary_md = (results / "scorecard_summary.md").read_text()
+    assert "| Spannagel 2019 (Working Paper 7) | 2 | 1 of 2 | 2 of 2 |" in summary_md
+    assert "| **All studies** | 3 | 2 of 3 | 2 of 2 |" in summary_md
 
 
 def test_write_without_comparisons(tmp_path):
     s = scorecard.write(tmp_path)
     assert s["n_estimates"] == 0
     assert "No notebook has recorded a comparison" in (tmp_path / "results" / "scorecard.md").read_text()
+    assert "No notebook has recorded" in (tmp_path / "results" / "scorecard_summary.md").read_text()
 
 
 def test_summary_is_written_for_the_variables_file(tmp_path):
@@ -84,3 +90,18 @@ def test_summary_is_written_for_the_variables_file(tmp_path):
     assert doc["values"]["share_within"] == {"value": 0.5, "display": "50%"}
     from casework.pipeline.variables import collect
     assert collect(results)["scorecard"]["n_with_interval"] == "2"
+
+
+def test_years_and_counts_are_printed_without_scientific_notation(tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    rows(("Spannagel 2018 (Chasing Shadows)", "Time", "Year with most communications", 2008, 2008, None, None),
+         ("Spannagel 2018 (Chasing Shadows)", "Cases", "Individual cases", 12086, 12080, None, None),
+         ("Spannagel 2018 (Chasing Shadows)", "Share", "Torture", 0.25, 0.25004, 0.24, 0.26)).to_csv(
+        results / "01_caseload.comparison.csv", index=False)
+    scorecard.write(tmp_path)
+    md = (results / "scorecard.md").read_text()
+    assert "| Year with most communications | 2008 | 2008 | – | +0 |" in md
+    assert "| Individual cases | 12,086 | 12,080 | – | -6 |" in md
+    assert "| Torture | 0.25 | 0.25 | [0.24, 0.26] | 0.000 |" in md
+    assert "sign agrees" not in md.split("| section")[0]  # no '0 of 0' clause

@@ -2,8 +2,9 @@
 
 Each notebook records its comparisons through `Notebook.record_comparison(frame)`
 into results/NN_name.comparison.csv (columns COLUMNS). After a run, `write` gathers
-them into results/scorecard.csv and results/scorecard.md (included by index.qmd), and
-its summary into results/scorecard.json (cited as {{< var scorecard.* >}}).
+them into results/scorecard.csv, results/scorecard.md (the full table, included by
+scorecard.qmd), results/scorecard_summary.md (one row per study, included by
+index.qmd) and results/scorecard.json (cited as {{< var scorecard.* >}}).
 """
 from __future__ import annotations
 
@@ -73,12 +74,29 @@ def summary(table: pd.DataFrame) -> dict:
     }
 
 
-def _fmt(x: float) -> str:
+def _fmt(x: float, year: bool = False) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    if float(x).is_integer() and abs(x) >= 10:
+    if float(x).is_integer() and (year or abs(x) < 10):
+        return f"{x:.0f}"
+    if float(x).is_integer() or abs(x) >= 100:
         return f"{x:,.0f}"
-    return f"{x:.3g}" if abs(x) >= 0.001 else f"{x:.1e}"
+    return f"{x:.3g}"
+
+
+def _difference(row) -> str:
+    """Signed difference at the precision of the published value (no scientific notation)."""
+    d = row.difference
+    if pd.isna(d):
+        return "–"
+    if float(row.published).is_integer() and abs(row.published) >= 10:
+        return f"{d:+,.0f}"
+    text = f"{d:+.3f}"
+    return "0.000" if text in ("+0.000", "-0.000") else text
+
+
+def _is_year(estimate: str) -> bool:
+    return "year" in estimate.lower()
 
 
 def _status(row) -> str:
@@ -87,27 +105,47 @@ def _status(row) -> str:
     return "inside 95% CI" if row.within else "**outside 95% CI**"
 
 
+def _agreement(s: dict) -> str:
+    text = (f"{s['n_within']} of {s['n_with_interval']} published estimates with an interval lie "
+            f"inside the computed 95% interval")
+    if s["n_signed"]:
+        text += f"; the sign agrees for {s['n_sign_agrees']} of {s['n_signed']}"
+    return text + "."
+
+
 def to_markdown(table: pd.DataFrame) -> str:
-    """Scorecard as Markdown: one section per study, then the summary line."""
+    """The full scorecard as Markdown: one section per study, each with its summary line."""
     if table.empty:
         return "No notebook has recorded a comparison yet: run `casework run`."
     parts = []
     for study, group in table.groupby("study", sort=False):
-        s = summary(group)
-        parts += [f"#### {study}", "",
-                  f"{s['n_within']} of {s['n_with_interval']} published estimates with an interval "
-                  f"lie inside the computed 95% interval; the sign agrees for "
-                  f"{s['n_sign_agrees']} of {s['n_signed']}.", "",
+        parts += [f"## {study}", "", _agreement(summary(group)), "",
                   "| section | estimate | published | computed | 95% interval | difference | status | sign | notebook |",
                   "|---|---|---:|---:|---:|---:|---|:---:|---|"]
         for r in group.itertuples(index=False):
-            ci = f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]" if not pd.isna(r.ci_low) else "–"
+            year = _is_year(r.estimate)
+            ci = f"[{_fmt(r.ci_low, year)}, {_fmt(r.ci_high, year)}]" if not pd.isna(r.ci_low) else "–"
             sign = "–" if pd.isna(r.sign_agrees) else ("yes" if r.sign_agrees else "**no**")
-            parts.append(f"| {r.section} | {r.estimate} | {_fmt(r.published)} | {_fmt(r.computed)} | "
-                         f"{ci} | {_fmt(r.difference)} | {_status(r)} | {sign} | "
+            parts.append(f"| {r.section} | {r.estimate} | {_fmt(r.published, year)} | "
+                         f"{_fmt(r.computed, year)} | {ci} | {_difference(r)} | {_status(r)} | {sign} | "
                          f"[{r.notebook}](notebooks/{r.notebook}.ipynb) |")
         parts.append("")
     return "\n".join(parts)
+
+
+def summary_markdown(table: pd.DataFrame) -> str:
+    """One row per study: how many published estimates the computed intervals cover."""
+    if table.empty:
+        return "No notebook has recorded a comparison yet: run `casework run`."
+    lines = ["| study | estimates compared | published inside computed 95% interval | sign agrees |",
+             "|---|---:|---:|---:|"]
+    for study, group in [*table.groupby("study", sort=False), ("All studies", table)]:
+        s = summary(group)
+        inside = (f"{s['n_within']} of {s['n_with_interval']}" if s["n_with_interval"] else "–")
+        sign = f"{s['n_sign_agrees']} of {s['n_signed']}" if s["n_signed"] else "–"
+        name = f"**{study}**" if study == "All studies" else study
+        lines.append(f"| {name} | {s['n_estimates']} | {inside} | {sign} |")
+    return "\n".join(lines)
 
 
 def write(root: Path) -> dict:
@@ -117,10 +155,8 @@ def write(root: Path) -> dict:
     table = assemble(results)
     table.to_csv(results / "scorecard.csv", index=False)
     s = summary(table)
-    head = (f"**{s['n_within']} of {s['n_with_interval']}** published estimates with an interval lie "
-            f"inside the 95% interval computed here; the sign agrees for **{s['n_sign_agrees']} of "
-            f"{s['n_signed']}**." if s["n_estimates"] else "")
-    (results / "scorecard.md").write_text(head + "\n\n" + to_markdown(table) + "\n", encoding="utf-8")
+    (results / "scorecard.md").write_text(to_markdown(table) + "\n", encoding="utf-8")
+    (results / "scorecard_summary.md").write_text(summary_markdown(table) + "\n", encoding="utf-8")
     # Same shape as a notebook's results file, so the pipeline cites it as {{< var scorecard.* >}}.
     display = {k: ("n/a" if v is None else f"{v:.0%}" if k.startswith("share") else f"{v:,}")
                for k, v in s.items()}
