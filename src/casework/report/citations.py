@@ -186,7 +186,7 @@ def _disambiguate(labels: dict[str, tuple[str, str]], entries) -> dict[str, str]
 
 
 def hide_protected(text: str) -> tuple[str, list[str]]:
-    """text with code, shortcodes and comments replaced by placeholders (newlines kept after
+    """text with code, shortcodes and comments replaced by inert tokens (newlines kept after
     each, so line numbers hold), and the hidden pieces for `show_protected`."""
     hidden: list[str] = []
 
@@ -207,7 +207,7 @@ def show_protected(text: str, hidden: list[str]) -> str:
 def resolve(text: str, where: Where, bibliography: Bibliography, stash: dict[str, str],
             nocite: object = None) -> str:
     """Citations in a page's Markdown to linked author-date text; the References list goes
-    into `stash` under a placeholder token that the text holds (filled in after Markdown)."""
+    into `stash` under an inert token that the text holds (filled in after Markdown)."""
     cited: list[str] = []
     masked, hidden = hide_protected(text)
 

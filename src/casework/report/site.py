@@ -175,7 +175,7 @@ class SiteBuilder:
         number = floats.place(label)
         fragment = nb.embed_html(label, number, shortcode.options.get("echo") == "true",
                                  self._source_html(source, output_path(page), label))
-        # A placeholder the Markdown library leaves alone (and no new lines, so line
+        # A token the Markdown library leaves alone (and no new lines, so line
         # numbers in later messages stay right); the HTML goes in after conversion.
         token = f"cw-embed-{uuid.uuid4().hex}"
         stash[token] = fragment
