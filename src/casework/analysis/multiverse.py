@@ -1,0 +1,583 @@
+"""The multiverse of the studies' own choices: every combination, fitted in-process.
+
+Each study made choices that a careful analyst could have made otherwise. Spannagel
+(2019, Table 1): how an improvement is coded, where the Polity IV split between
+closed and open regimes lies, how aid dependency is measured (footnote 13), the
+control for a mention in the same or next report, the cases assessed on limited
+information, the standard errors, and (for sparse violation types) the estimator.
+Myrick & Weinstein (2018): how long follow-up runs, which release codings count,
+which covariates enter the Cox model, and — for the short- against long-list
+comparison — where the clock starts and whether the women released before the
+launch stay in. A specification curve (Simonsohn, Simmons & Nelson 2020, Nature
+Human Behaviour 4:1208-1214) fits every combination and sorts the estimates.
+
+The multiverse has four *analyses*, each crossing only the choices that can move
+its estimates; a choice that cannot (the regime cut-off for the all-regimes model,
+the time origin for the Cox models, which always count from the arrest) is left
+out rather than repeating identical fits:
+
+    logit_all     Table 1 model 1:    business involvement, number of mentions
+    logit_regime  Table 1 models 2-3: upcoming UPR and aid (open), detention (closed)
+    cox_ua        M&W Table 1:        Free the 20 against other Urgent Action women
+    cox_list      M&W Fig. 1:         short against long list, as a Cox model
+
+A specification that cannot be fitted is kept with its reason: a combination that
+makes no sense (Firth's errors come from the penalized information, so there is no
+robust or clustered Firth fit), a regime subset with too few cases or events, a
+logit without a finite maximum-likelihood estimate (separation; the Firth fits of
+the grid keep those samples), a Cox model with a group that has no release.
+
+Why not a package: `specification_curve` (PyPI) crosses control sets of statsmodels
+OLS/logit formulas on one fixed frame; it cannot vary how the frame is built, nor
+fit Firth or Cox models. The fitting reuses casework's own frames and fits.
+"""
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from lifelines import CoxPHFitter
+from lifelines.exceptions import ConvergenceError as CoxConvergenceError
+from lifelines.exceptions import ConvergenceWarning as CoxConvergenceWarning
+from scipy import stats
+
+from ..data.frames.regression import model_columns, regression_frame
+from ..data.frames.survival import long_list_frame, urgent_action_frame
+from ..published import published
+from . import firth as firth_module
+from .regression import design, fit_logit, model_frame
+from .separation import DesignError, SeparationError, check_design
+from .survival import COX_MODELS
+
+GRIDS = ("small", "full")
+MIN_CASES = 50   # fewest cases a regime subset needs before a 15-coefficient logit is fitted on it
+
+
+# --- choices, headline estimates, analyses ----------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class Choice:
+    """One forking path: its levels in the full and the small grid, and the study's own level."""
+
+    name: str
+    label: str
+    levels: tuple
+    small: tuple
+    published: tuple = ()        # the level(s) the study used; () where it does not say
+    names: dict = field(default_factory=dict)
+
+    def text(self, level) -> str:
+        """How a level reads in tables and the choice matrix."""
+        return self.names.get(level, str(level))
+
+    def grid_levels(self, grid: str) -> tuple:
+        if grid not in GRIDS:
+            raise ValueError(f"grid {grid!r}: expected one of {', '.join(GRIDS)}")
+        return self.levels if grid == "full" else self.small
+
+
+@dataclass(frozen=True)
+class Headline:
+    """An estimate the papers' text leans on: which analysis, term and model give it."""
+
+    key: str
+    analysis: str
+    term: str
+    model: str | None
+    label: str
+    scale: str
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """A family of specifications: its choices and how one specification is fitted."""
+
+    key: str
+    label: str
+    choices: tuple[Choice, ...]
+    fit: Callable[[dict, tuple[Headline, ...]], list[dict]]
+    invalid: Callable[[dict], str | None]
+
+    @property
+    def headlines(self) -> tuple[Headline, ...]:
+        return tuple(h for h in HEADLINES if h.analysis == self.key)
+
+
+MIXED = Choice("include_mixed", "Mixed developments", (False, True), (False, True), (False,),
+               {False: "not an improvement", True: "counted as improvement"})
+CUTOFF = Choice("regime_cutoff", "Regime split (Polity IV)", (-5, 0, 5), (0, 5), (0,),
+                {-5: "at −5 (closed = autocracies)", 0: "at 0", 5: "at +5 (open = democracies)"})
+AID = Choice("aid_measure", "Aid dependency", ("gdp", "gni"), ("gdp", "gni"), ("gdp",),
+             {"gdp": "ODA / GDP", "gni": "ODA / GNI"})
+NEXT_REPORT = Choice("control_next_report", "Control: named again in same/next report",
+                     (False, True), (False, True), (False,), {False: "no", True: "yes"})
+LIMITED = Choice("exclude_limited", "Cases on limited information", (False, True), (False, True),
+                 (False,), {False: "kept", True: "dropped"})
+SE = Choice("se_type", "Standard errors", ("classical", "hc1", "cluster"), ("classical", "cluster"),
+            ("classical",), {"classical": "classical", "hc1": "robust (HC1)",
+                             "cluster": "clustered by country"})
+ESTIMATOR = Choice("estimator", "Estimator", ("logit", "firth"), ("logit",), ("logit",),
+                   {"logit": "maximum likelihood", "firth": "Firth (penalized)"})
+HORIZON = Choice("horizon_months", "Follow-up after the launch", (12, 24, 36), (24, 36), (36,),
+                 {12: "12 months", 24: "24 months", 36: "36 months"})
+CERTAINTY = Choice("certainty", "Releases counted", ("certain", "probable", "any"), ("certain", "any"),
+                   (), {"certain": "certain only", "probable": "certain or probable", "any": "any coding"})
+COVARIATES = Choice("covariates", "Cox covariates", (1, 2, 3, 4), (1, 4), (1, 2, 3, 4),
+                    {1: "Free the 20 only (model 1)", 2: "+ concerns (model 2)",
+                     3: "+ regions (model 3)", 4: "+ concerns, regions (model 4)"})
+ORIGIN = Choice("time_origin", "Clock starts at", ("launch", "arrest"), ("launch", "arrest"), ("launch",),
+                {"launch": "the launch", "arrest": "the arrest"})
+PRE_LAUNCH = Choice("exclude_pre_launch", "Women released before the launch", (True, False),
+                    (True, False), (True,), {True: "left out", False: "kept (released at time 0)"})
+
+HEADLINES = (
+    Headline("business_all", "logit_all", "business_involved", "all",
+             "Business involved, all regimes", "log odds ratio of improvement"),
+    Headline("mentions_all", "logit_all", "mentions", "all",
+             "Number of mentions, all regimes", "log odds ratio of improvement (per mention)"),
+    Headline("upr_open", "logit_regime", "upcoming_upr", "open",
+             "Upcoming UPR, open regimes", "log odds ratio of improvement"),
+    Headline("aid_open", "logit_regime", "aid_dependency", "open",
+             "Aid dependency, open regimes", "log odds ratio of improvement (per point of ODA share)"),
+    Headline("detention_closed", "logit_regime", "viol_detention", "closed",
+             "Detention, closed regimes", "log odds ratio of improvement"),
+    Headline("freethe20", "cox_ua", "freethe20", None,
+             "Free the 20 against other Urgent Action women", "log hazard ratio of release"),
+    Headline("short_list", "cox_list", "featured", None,
+             "Short list against long list", "log hazard ratio of release"),
+)
+HEADLINE_BY_KEY = {h.key: h for h in HEADLINES}
+
+
+def published_values(headline: Headline) -> tuple[float, ...]:
+    """The study's own estimate(s) of a headline, from published.yml; () where none is published.
+
+    The Free the 20 coefficient is published once per Cox model (four values).
+    """
+    pub = published()
+    if headline.analysis.startswith("logit"):
+        return (float(pub["regressions"]["coefficients"][headline.term][headline.model][0]),)
+    if headline.analysis == "cox_ua":
+        return tuple(float(v[0]) for v in pub["freethe20"]["cox_models"][headline.term] if v is not None)
+    return ()
+
+
+def published_sign(headline: Headline) -> int | None:
+    """+1 or −1 when every published value of the headline has that sign, else None."""
+    signs = {int(np.sign(v)) for v in published_values(headline)}
+    return signs.pop() if len(signs) == 1 and 0 not in signs else None
+
+
+# --- the grid ----------------------------------------------------------------------------
+
+def _firth_errors_only(spec: dict) -> str | None:
+    if spec.get("estimator") == "firth" and spec.get("se_type") != "classical":
+        return "Firth errors are model-based: no robust or clustered Firth fit"
+    return None
+
+
+def _always_valid(spec: dict) -> None:
+    return None
+
+
+def build_grid(analyses: tuple[Analysis, ...] | None = None, grid: str = "full",
+               levels: dict[str, tuple] | None = None) -> pd.DataFrame:
+    """Every combination of each analysis's choices, one row each, in a fixed order.
+
+    Columns: analysis, spec_id, one column per choice (empty where the analysis does
+    not have it) and `invalid`, the reason a combination cannot be fitted (None if it
+    can). `levels` overrides the levels of named choices (for small test grids).
+    """
+    analyses = analyses if analyses is not None else ANALYSES
+    levels = levels or {}
+    unknown = set(levels) - {c.name for a in (*ANALYSES, *analyses) for c in a.choices}
+    if unknown:
+        raise KeyError(f"levels given for unknown choice(s) {sorted(unknown)}")
+    rows = []
+    for a in analyses:
+        names = [c.name for c in a.choices]
+        lv = [tuple(levels.get(c.name, c.grid_levels(grid))) for c in a.choices]
+        for i, combo in enumerate(itertools.product(*lv), start=1):
+            spec = dict(zip(names, combo))
+            rows.append({"analysis": a.key, "spec_id": f"{a.key}-{i:03d}", **spec,
+                         "invalid": a.invalid(spec)})
+    return pd.DataFrame(rows).astype({"invalid": object})
+
+
+def choice_names(analysis: str) -> list[str]:
+    """The choices of one analysis, in grid order."""
+    return [c.name for c in ANALYSIS_BY_KEY[analysis].choices]
+
+
+def paper_specification(spec: dict, analysis: str) -> bool:
+    """Does a specification make the study's own choice wherever the study says which?"""
+    return all(spec[c.name] in c.published for c in ANALYSIS_BY_KEY[analysis].choices if c.published)
+
+
+# --- fitting one specification -----------------------------------------------------------
+
+# The data of this process's run (set once per worker process, or once in-process) and
+# the frames built from it: many specifications share a frame.
+_STATE: dict = {}
+
+
+def _start(data: dict[str, pd.DataFrame], confidence: float, min_cases: int) -> None:
+    _STATE.clear()
+    _STATE.update(data=data, confidence=confidence, min_cases=min_cases, frames={}, separated={})
+
+
+def _frame(key: tuple, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    frames = _STATE["frames"]
+    if key not in frames:
+        frames[key] = build()
+    return frames[key]
+
+
+def _estimate(headline: Headline, est: float, se: float, low: float, high: float, p: float,
+              n: int, events: int) -> dict:
+    return {"headline": headline.key, "estimate": float(est), "se": float(se), "low": float(low),
+            "high": float(high), "p": float(p), "n": int(n), "events": int(events),
+            "reason": None, "detail": None}
+
+
+def _skip(headline: Headline, reason: str, detail: str, n: int | None = None) -> dict:
+    return {"headline": headline.key, "estimate": np.nan, "se": np.nan, "low": np.nan, "high": np.nan,
+            "p": np.nan, "n": n, "events": None, "reason": reason, "detail": detail}
+
+
+def _fit_logit_spec(spec: dict, headlines: tuple[Headline, ...]) -> list[dict]:
+    """The headline terms of Table 1 under one specification, model by model."""
+    data, confidence = _STATE["data"], _STATE["confidence"]
+    options = dict(include_mixed=bool(spec["include_mixed"]), aid=spec["aid_measure"],
+                   regime_cutoff=int(spec.get("regime_cutoff", 0)),
+                   exclude_limited=bool(spec["exclude_limited"]),
+                   control_next_report=bool(spec["control_next_report"]))
+    key = ("logit", *sorted(options.items()))
+    frame = _frame(key, lambda: regression_frame(data["sample"], data["cases"], **options))
+    predictors = model_columns(options["control_next_report"])
+    rows = []
+    for model in dict.fromkeys(h.model for h in headlines):
+        mine = [h for h in headlines if h.model == model]
+        sub = model_frame(frame, model)
+        n, events = len(sub), int(sub["improved"].sum())
+        rarer, needed = min(events, n - events), len(predictors) + 1
+        if n < _STATE["min_cases"]:
+            rows += [_skip(h, "regime subset too small",
+                           f"{model}: {n} cases, fewer than {_STATE['min_cases']}", n) for h in mine]
+            continue
+        if rarer < needed:
+            rows += [_skip(h, "too few events", f"{model}: {rarer} cases of the rarer outcome "
+                           f"for {needed} coefficients", n) for h in mine]
+            continue
+        separated = _STATE["separated"].get((key, model))
+        if separated and spec["estimator"] == "logit":
+            # diagnosed under another error type: the sample, hence the separation, is the same
+            rows += [_skip(h, "separation (no finite ML estimate)", separated, n) for h in mine]
+            continue
+        try:
+            if spec["estimator"] == "firth":
+                fitted = _firth_terms(sub, predictors, [h.term for h in mine], confidence)
+            else:
+                res = fit_logit(sub, predictors, se_type=spec["se_type"], on_separation="raise", name=model)
+                ci = res.conf_int(alpha=1 - confidence)
+                fitted = {h.term: (res.params[h.term], res.bse[h.term], ci.loc[h.term, 0],
+                                   ci.loc[h.term, 1], res.pvalues[h.term]) for h in mine}
+        except SeparationError as exc:
+            causes = exc.report.causes or exc.report.variables
+            detail = _STATE["separated"][(key, model)] = f"{model}: separated by {', '.join(causes)}"
+            rows += [_skip(h, "separation (no finite ML estimate)", detail, n) for h in mine]
+            continue
+        except DesignError as exc:
+            rows += [_skip(h, "predictor without variation", f"{model}: {exc}", n) for h in mine]
+            continue
+        except (RuntimeError, np.linalg.LinAlgError) as exc:
+            rows += [_skip(h, "did not converge", f"{model}: {exc}", n) for h in mine]
+            continue
+        rows += [_estimate(h, *fitted[h.term], n=n, events=events) for h in mine]
+    return rows
+
+
+def _firth_terms(sub: pd.DataFrame, predictors: list[str], terms: list[str], confidence: float) -> dict:
+    """Firth estimates of `terms`, with profile penalized-likelihood intervals and tests.
+
+    Profiling every coefficient (as firth_logit does) costs about a second per model;
+    the multiverse needs only the headline terms, so only those are profiled, with
+    the same helpers and settings as firth_logit (tests compare the two).
+    """
+    y, X = design(sub, predictors)
+    check_design(X)
+    fit = firth_module.firth_logit(y, X, confidence=confidence, profile=False)
+    Xa, ya, beta = X.to_numpy(float), np.asarray(y, float), fit.params.to_numpy()
+    crit = stats.chi2.ppf(confidence, 1)
+    out = {}
+    for term in terms:
+        j = list(X.columns).index(term)
+
+        def drop(b, j=j):
+            return 2.0 * (fit.llf_penalized - firth_module._profile(Xa, ya, beta, j, b, 1e-8, 200))
+        se = float(fit.bse[term])
+        out[term] = (beta[j], se, firth_module._root(drop, beta[j], -1, se, crit),
+                     firth_module._root(drop, beta[j], +1, se, crit),
+                     float(stats.chi2.sf(max(drop(0.0), 0.0), 1)))
+    return out
+
+
+def _cox_term(fitter: CoxPHFitter, term: str, confidence: float) -> tuple:
+    """coef, se, Wald interval and p of one Cox term (lifelines' own interval is the same Wald one)."""
+    s = fitter.summary.loc[term]
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    return s["coef"], s["se(coef)"], s["coef"] - z * s["se(coef)"], s["coef"] + z * s["se(coef)"], s["p"]
+
+
+def _fit_cox(data: pd.DataFrame, group: str, headline: Headline, confidence: float) -> dict:
+    """A Cox model of `data` (duration, released, covariates); skipped if a group has no release."""
+    n, events = len(data), int(data["released"].sum())
+    by_group = data.groupby(group)["released"].sum()
+    if len(by_group) < 2 or (by_group == 0).any():
+        empty = ", ".join(f"{group} = {g}" for g, e in by_group.items() if e == 0) or f"only one {group} group"
+        return _skip(headline, "a group without release",
+                     f"no release among {empty}: the hazard ratio is not finite", n)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fitter = CoxPHFitter(alpha=1 - confidence).fit(data, "duration", "released")
+    except CoxConvergenceError as exc:
+        return _skip(headline, "did not converge", str(exc).splitlines()[0], n)
+    trouble = [w for w in caught if issubclass(w.category, CoxConvergenceWarning)]
+    if trouble:
+        return _skip(headline, "did not converge", str(trouble[0].message).splitlines()[0], n)
+    return _estimate(headline, *_cox_term(fitter, headline.term, confidence), n=n, events=events)
+
+
+def _fit_cox_ua_spec(spec: dict, headlines: tuple[Headline, ...]) -> list[dict]:
+    """Free the 20 in the Cox model of M&W Table 1 with the specification's covariates."""
+    data, confidence = _STATE["data"], _STATE["confidence"]
+    horizon, certainty, k = int(spec["horizon_months"]), spec["certainty"], int(spec["covariates"])
+    frame = _frame(("ua", horizon, certainty),
+                   lambda: urgent_action_frame(data["urgent_actions"], horizon, certainty))
+    # fit_cox_models decides each model's sample (models 2-4: complete concern flags);
+    # fitting it once for its sample, then again under the warning guard, would double
+    # the cost, so take the same sample here.
+    sample = frame if k == 1 else frame.dropna(subset=[c for c in COX_MODELS[2] if c != "freethe20"])
+    covs = list(COX_MODELS[k])
+    return [_fit_cox(sample[[*covs, "duration", "released"]].reset_index(drop=True), "freethe20", h,
+                     confidence) for h in headlines]
+
+
+def _fit_cox_list_spec(spec: dict, headlines: tuple[Headline, ...]) -> list[dict]:
+    """Short against long list as a Cox model (the hazard-ratio counterpart of Fig. 1's log-rank test)."""
+    data, confidence = _STATE["data"], _STATE["confidence"]
+    frame = long_list_frame(data["freethe20"], spec["time_origin"], int(spec["horizon_months"]),
+                            bool(spec["exclude_pre_launch"]))
+    return [_fit_cox(frame[["featured", "duration", "released"]], "featured", h, confidence)
+            for h in headlines]
+
+
+ANALYSES = (
+    Analysis("logit_all", "Spannagel 2019, Table 1, all regime types",
+             (MIXED, AID, NEXT_REPORT, LIMITED, SE, ESTIMATOR), _fit_logit_spec, _firth_errors_only),
+    Analysis("logit_regime", "Spannagel 2019, Table 1, closed and open regimes",
+             (MIXED, CUTOFF, AID, NEXT_REPORT, LIMITED, SE, ESTIMATOR), _fit_logit_spec, _firth_errors_only),
+    Analysis("cox_ua", "Myrick & Weinstein 2018, Table 1 (Urgent Action women)",
+             (HORIZON, CERTAINTY, COVARIATES), _fit_cox_ua_spec, _always_valid),
+    Analysis("cox_list", "Myrick & Weinstein 2018, Fig. 1 (short vs long list)",
+             (ORIGIN, PRE_LAUNCH, HORIZON), _fit_cox_list_spec, _always_valid),
+)
+ANALYSIS_BY_KEY = {a.key: a for a in ANALYSES}
+TABLES = {"logit_all": ("sample", "cases"), "logit_regime": ("sample", "cases"),
+          "cox_ua": ("urgent_actions",), "cox_list": ("freethe20",)}
+
+
+def _fit_task(task: tuple[str, str, dict]) -> list[dict]:
+    analysis, spec_id, spec = task
+    a = ANALYSIS_BY_KEY[analysis]
+    return [{"analysis": analysis, "spec_id": spec_id, **row} for row in a.fit(spec, a.headlines)]
+
+
+# --- running the multiverse ----------------------------------------------------------------
+
+SUMMARY_COLUMNS = ["headline", "label", "analysis", "published", "published_sign", "n_specifications",
+                   "n_skipped", "n_paper", "median", "q25", "q75", "min", "max", "paper_estimate",
+                   "share_published_sign", "share_significant", "share_significant_published_sign",
+                   "most_influential_choice", "most_influential_shift"]
+
+
+@dataclass
+class Multiverse:
+    """Every combination (grid) and, per fitted combination and headline, the estimate or why not."""
+
+    grid: pd.DataFrame
+    results: pd.DataFrame
+    confidence: float
+
+    @property
+    def alpha(self) -> float:
+        return 1 - self.confidence
+
+    @property
+    def headlines(self) -> list[Headline]:
+        """The headline estimates of the analyses in this run."""
+        present = set(self.grid["analysis"])
+        return [h for h in HEADLINES if h.analysis in present]
+
+    def curve(self, headline: str) -> pd.DataFrame:
+        """The estimated specifications of one headline, sorted by estimate, with their choices."""
+        h = HEADLINE_BY_KEY[headline]
+        if h not in self.headlines:
+            raise KeyError(f"headline {headline!r}: its analysis {h.analysis!r} is not part of this run")
+        names = choice_names(h.analysis)
+        got = self.results[(self.results["headline"] == headline) & self.results["reason"].isna()]
+        out = got.merge(self.grid[["spec_id", *names]], on="spec_id", how="left", validate="one_to_one")
+        out["paper"] = [paper_specification(s, h.analysis) for s in out[names].to_dict("records")]
+        out = out.sort_values(["estimate", "spec_id"], kind="stable").reset_index(drop=True)
+        out["rank"] = np.arange(1, len(out) + 1)
+        return out
+
+    def skipped(self) -> pd.DataFrame:
+        """Every specification-and-headline not estimated: grid-invalid combinations and failed fits."""
+        invalid = self.grid[self.grid["invalid"].notna()]
+        rows = [{"analysis": r.analysis, "spec_id": r.spec_id, "headline": h.key, "stage": "grid",
+                 "reason": r.invalid, "detail": ""}
+                for r in invalid.itertuples() for h in ANALYSIS_BY_KEY[r.analysis].headlines]
+        failed = self.results[self.results["reason"].notna()]
+        rows += [{"analysis": r.analysis, "spec_id": r.spec_id, "headline": r.headline, "stage": "fit",
+                  "reason": r.reason, "detail": r.detail} for r in failed.itertuples()]
+        return pd.DataFrame(rows, columns=["analysis", "spec_id", "headline", "stage", "reason", "detail"])
+
+    def skipped_summary(self) -> pd.DataFrame:
+        """Skipped specifications per analysis and reason, with the headlines they cost."""
+        s = self.skipped()
+        if s.empty:
+            return pd.DataFrame(columns=["analysis", "stage", "reason", "specifications", "headlines", "example"])
+        return (s.groupby(["analysis", "stage", "reason"], sort=False)
+                .agg(specifications=("spec_id", "nunique"),
+                     headlines=("headline", lambda x: ", ".join(dict.fromkeys(x))),
+                     example=("detail", "first"))
+                .reset_index())
+
+    def influence(self) -> pd.DataFrame:
+        """choice_influence for every headline: headline, choice, mean_abs_shift, n_pairs."""
+        parts = []
+        for h in self.headlines:
+            cur = self.curve(h.key)
+            if len(cur):
+                parts.append(choice_influence(cur, choice_names(h.analysis)).assign(headline=h.key))
+        columns = ["headline", "choice", "mean_abs_shift", "n_pairs"]
+        return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+    def summary(self) -> pd.DataFrame:
+        """Per headline: specifications estimated and skipped, spread, shares with the published
+        sign and with p below 1 − confidence, and the most influential choice."""
+        influence = self.influence()
+        skipped = self.skipped().groupby("headline")["spec_id"].nunique()
+        rows = []
+        for h in self.headlines:
+            cur = self.curve(h.key)
+            sign = published_sign(h)
+            pub = published_values(h)
+            row = {"headline": h.key, "label": h.label, "analysis": h.analysis,
+                   "published": (pub[0] if len(pub) == 1 else np.nan),
+                   "published_sign": sign, "n_specifications": len(cur),
+                   "n_skipped": int(skipped.get(h.key, 0)),
+                   "n_paper": int(cur["paper"].sum()) if len(cur) else 0}
+            if len(cur):
+                est, sig = cur["estimate"], cur["p"] < self.alpha
+                same = np.sign(est) == sign if sign is not None else pd.Series(np.nan, index=cur.index)
+                top = influence[influence["headline"] == h.key].dropna(subset=["mean_abs_shift"])
+                top = top.sort_values("mean_abs_shift", ascending=False, kind="stable")
+                paper = cur.loc[cur["paper"], "estimate"]
+                row.update({
+                    "median": est.median(), "q25": est.quantile(0.25), "q75": est.quantile(0.75),
+                    "min": est.min(), "max": est.max(),
+                    "paper_estimate": float(paper.iloc[0]) if len(paper) == 1 else np.nan,
+                    "share_published_sign": float(same.mean()) if sign is not None else np.nan,
+                    "share_significant": float(sig.mean()),
+                    "share_significant_published_sign": float((sig & same).mean()) if sign is not None else np.nan,
+                    "most_influential_choice": top["choice"].iloc[0] if len(top) else None,
+                    "most_influential_shift": float(top["mean_abs_shift"].iloc[0]) if len(top) else np.nan})
+            rows.append(row)
+        return pd.DataFrame(rows).reindex(columns=SUMMARY_COLUMNS)   # same columns when nothing was estimated
+
+
+def run(data, grid: str = "full", confidence: float = 0.95, jobs: int = 1,
+        levels: dict[str, tuple] | None = None, analyses: tuple[Analysis, ...] | None = None,
+        min_cases: int = MIN_CASES) -> Multiverse:
+    """Fit every valid specification of the grid and return the Multiverse.
+
+    data: a casework Dataset or a mapping with the validated tables the analyses need
+    (sample, cases, urgent_actions, freethe20). jobs > 1 fits in that many worker processes (each
+    gets the data once and keeps its own frame cache); the result does not depend
+    on jobs, since the rows come back in grid order.
+    """
+    if not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs={jobs!r}: expected a whole number of 1 or more")
+    analyses = analyses if analyses is not None else ANALYSES
+    grid_frame = build_grid(analyses, grid, levels)
+    data = getattr(data, "tables", data)          # a casework Dataset, or a plain mapping
+    needed = sorted({t for a in analyses for t in TABLES[a.key]})
+    missing = [t for t in needed if t not in data]
+    if missing:
+        raise KeyError(f"multiverse: table(s) {missing} needed by the analyses are not in the data")
+    # Plain frames, and of `cases` only what the regression frame reads: less to send to workers.
+    tables = {t: (data[t][["case_id", "country"]] if t == "cases" else data[t]).copy() for t in needed}
+    todo = grid_frame[grid_frame["invalid"].isna()]
+    tasks = [(r["analysis"], r["spec_id"],
+              {c: r[c] for c in choice_names(r["analysis"])}) for r in todo.to_dict("records")]
+    if jobs == 1 or len(tasks) < 2:
+        _start(tables, confidence, min_cases)
+        try:
+            fitted = [_fit_task(t) for t in tasks]
+        finally:
+            _STATE.clear()
+    else:
+        # spawn: a clean interpreter per worker; forking a Jupyter kernel (threads) can deadlock
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_start, initargs=(tables, confidence, min_cases)) as pool:
+            fitted = list(pool.map(_fit_task, tasks, chunksize=max(1, len(tasks) // (4 * jobs))))
+    columns = ["analysis", "spec_id", "headline", "estimate", "se", "low", "high", "p", "n", "events",
+               "reason", "detail"]
+    results = pd.DataFrame([row for rows in fitted for row in rows], columns=columns)
+    return Multiverse(grid_frame, results.astype({"reason": object, "detail": object}), confidence)
+
+
+# --- which choice moves an estimate most ------------------------------------------------------
+
+def choice_influence(curve: pd.DataFrame, choices: list[str], value: str = "estimate") -> pd.DataFrame:
+    """Mean absolute shift of `value` when one choice changes and every other choice stays fixed.
+
+    For a choice c: take every pair of specifications that agree on all other choices
+    and differ in c, and the absolute difference of their values; c's mean absolute
+    shift is the mean over all such pairs (for a choice with k levels, each context
+    contributes its k(k−1)/2 pairs). Pairs with a skipped member are absent. A choice
+    that cannot move the value scores 0 (standard errors, for a point estimate); one
+    with a single level in the grid has no pairs and scores NaN.
+    Returns choice, mean_abs_shift, n_pairs, largest first.
+    """
+    if curve.duplicated(subset=choices).any():
+        raise ValueError("choice_influence: two specifications share every choice; "
+                         "the choices do not identify a specification")
+    frame = curve[[*choices, value]].reset_index(drop=True)
+    rows = []
+    for c in choices:
+        others = [o for o in choices if o != c]
+        context = (frame[others].astype(str).agg("|".join, axis=1) if others
+                   else pd.Series("", index=frame.index))
+        level = pd.factorize(frame[c])[0]
+        left = pd.DataFrame({"context": context, "level": level, "value": frame[value]})
+        pairs = left.merge(left, on="context", suffixes=("_a", "_b"))
+        pairs = pairs[pairs["level_a"] < pairs["level_b"]]
+        shift = (pairs["value_a"] - pairs["value_b"]).abs()
+        rows.append({"choice": c, "mean_abs_shift": float(shift.mean()) if len(shift) else np.nan,
+                     "n_pairs": int(len(shift))})
+    out = pd.DataFrame(rows)
+    return out.sort_values("mean_abs_shift", ascending=False, kind="stable", na_position="last") \
+        .reset_index(drop=True)
+
+
+CHOICE_BY_NAME = {c.name: c for a in ANALYSES for c in a.choices}
