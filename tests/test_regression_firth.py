@@ -82,3 +82,20 @@ def test_firth_is_usable_by_maketables_and_refuses_bad_outcomes():
     assert fit.__maketables_stat__("N") == 79
     with pytest.raises(ValueError, match="0/1"):
         firth_logit(d["HG"] * 2, X)
+
+
+def test_profiling_selected_terms_matches_profiling_all():
+    import numpy as np
+    import pandas as pd
+    from casework.analysis.firth import firth_logit
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"const": 1.0, "a": rng.normal(size=80), "b": rng.integers(0, 2, 80).astype(float)})
+    y = (rng.random(80) < 1 / (1 + np.exp(-(0.3 + X.a - X.b)))).astype(float)
+    full, some = firth_logit(y, X), firth_logit(y, X, profile=["b"])
+    assert np.allclose(some.ci.loc["b"], full.ci.loc["b"]) and some.pvalues["b"] == full.pvalues["b"]
+    wald = firth_logit(y, X, profile=False)
+    assert np.allclose(some.ci.loc["a"], wald.ci.loc["a"])      # not profiled: Wald
+    assert not np.allclose(full.ci.loc["a"], wald.ci.loc["a"])  # so the test can tell them apart
+    import pytest
+    with pytest.raises(ValueError, match=r"profile: no column\(s\) \['c'\] in X"):
+        firth_logit(y, X, profile=["c"])

@@ -66,9 +66,14 @@ class FirthResult:
         return self.depvar
 
 
-def firth_logit(y, X: pd.DataFrame, confidence: float = 0.95, profile: bool = True,
+def firth_logit(y, X: pd.DataFrame, confidence: float = 0.95, profile: bool | list[str] = True,
                 tol: float = 1e-8, max_iter: int = 200) -> FirthResult:
-    """Fit a Firth logit of 0/1 outcome y on X (which carries its own constant column)."""
+    """Fit a Firth logit of 0/1 outcome y on X (which carries its own constant column).
+
+    profile: True for profile penalized-likelihood intervals and tests of every
+    coefficient, False for Wald ones, or a list of column names to profile (the rest
+    Wald) — profiling costs a refit per bound, so callers needing a few terms say so.
+    """
     Xa = X.to_numpy(float)
     ya = np.asarray(y, dtype=float)
     if Xa.shape[0] != ya.shape[0]:
@@ -85,8 +90,12 @@ def firth_logit(y, X: pd.DataFrame, confidence: float = 0.95, profile: bool = Tr
 
     pvals, lows, highs = [], [], []
     crit = stats.chi2.ppf(confidence, 1)
+    profiled = set(names) if profile is True else set(profile or [])
+    unknown = profiled - set(names)
+    if unknown:
+        raise ValueError(f"profile: no column(s) {sorted(unknown)} in X; columns: {names}")
     for j in range(p):
-        if profile:
+        if names[j] in profiled:
             drop = lambda b, j=j: 2.0 * (lpen - _profile(Xa, ya, beta, j, b, tol, max_iter))
             pvals.append(float(stats.chi2.sf(max(drop(0.0), 0.0), 1)))
             lows.append(_root(drop, beta[j], -1, bse.iloc[j], crit))
