@@ -30,8 +30,10 @@ data: $(STAMP) ## regenerate the synthetic default data (fixed seed) and its cod
 validate: $(STAMP) ## validate the data folder (DATA=dir, default data)
 	$(BIN)/casework validate $(or $(DATA),data)
 
-bench: $(STAMP) ## run the benchmarks (prints ratios)
+bench: $(STAMP) ## run the benchmarks (build, multiverse, power; each prints ratios)
 	$(BIN)/python benchmarks/build.py
+	$(BIN)/python benchmarks/multiverse.py
+	$(BIN)/python benchmarks/power.py
 
 clean: ## remove build products (keeps .venv)
 	rm -rf _site results _variables.yml .casework notebooks/*.ipynb
