@@ -40,14 +40,13 @@ count_tolerance = 0.05
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
 
 import casework.notebook
 from casework.analysis import development, intervals
 from casework.analysis.caseload import comparison_frame
 from casework.published import published
 from casework.report import tables, theme
+from casework.report.figures import development as figures
 
 nb = casework.notebook.start("02_case_development", globals(), tables=["cases", "sample"])
 theme.apply()
@@ -57,33 +56,6 @@ values = {"n_sampled": len(sample), **development.headline(assessed, confidence)
 tests = development.distribution_tests(assessed, min_country_n)
 pub = published()["sample"]
 level = f"{confidence:.0%}"
-
-
-def figure(width: float, height: float):
-    """A figure whose plot keeps clear of the synthetic-data mark in the top corner."""
-    fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
-    fig.get_layout_engine().set(rect=(0, 0, 1, 1 - 0.25 / height))
-    return fig, ax
-
-
-def stacked_shares(ax, counts: pd.DataFrame, horizontal: bool) -> None:
-    """100% stacked bars of the six categories, one bar per row of `counts`."""
-    shares = development.shares(counts) * 100
-    start = np.zeros(len(shares))
-    pos = np.arange(len(shares))
-    for cat in development.DEVELOPMENTS:
-        width = shares[cat].to_numpy()
-        bar = ax.barh if horizontal else ax.bar
-        kw = {"left": start} if horizontal else {"bottom": start}
-        bar(pos, width, 0.72, color=theme.DEVELOPMENT_COLOURS[cat], label=development.LABELS[cat],
-            edgecolor="white", linewidth=0.5, **kw)
-        for p, w, s0 in zip(pos, width, start):
-            if w >= 7:  # label segments wide enough to hold the number
-                xy = (s0 + w / 2, p) if horizontal else (p, s0 + w / 2)
-                ax.text(*xy, f"{w:.0f}", ha="center", va="center", fontsize=7.5,
-                        color="white" if cat in ("much_better", "much_worse") else "black")
-        start = start + width
-
 
 # %% [markdown]
 # ## Distribution of developments by source and information
@@ -97,35 +69,14 @@ def stacked_shares(ax, counts: pd.DataFrame, horizontal: bool) -> None:
 # %%
 #| label: fig-development-source
 #| fig-cap: "Development of assessed cases within one year of the communication, by data source and level of information (after Spannagel 2019, Fig. 1). Bars are 100% of each group; numbers in the bars are percentages; n per group on the axis."
-counts = development.by_source_information(assessed)
-counts = pd.concat([counts, counts.sum().to_frame("All assessed cases").T])
-fig, ax = figure(9, 4)
-stacked_shares(ax, counts, horizontal=True)
-ax.set_yticks(range(len(counts)),
-              [f"{name}\n(n = {n:,})" for name, n in counts.sum(axis=1).items()], fontsize=8.5)
-ax.axhline(len(counts) - 1.5, color="black", linewidth=0.8)  # the pooled bar below the line
-ax.invert_yaxis()
-ax.set_xlim(0, 100)
-ax.set_xlabel("Share of assessed cases in the group (%)")
-ax.set_title("Survey vs desk research: " + tests.loc["Survey vs desk research", "text"], fontsize=8.5,
-             fontweight="normal", loc="left")
-ax.legend(title="Development", loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8,
-          title_fontsize=8.5)
-ax.grid(axis="y", visible=False)
-theme.finish(fig, nb, n=len(assessed))
+counts = development.with_total(development.by_source_information(assessed))
+figures.source_information(counts, tests, nb, n=len(assessed))
 plt.show()
 
 # %%
 #| label: tbl-development-tests
 #| tbl-cap: "Tests of whether the distribution of developments differs between groups. Pearson's chi-square; where any expected count is below 5, Fisher's exact test (2 × 2) or the Fisher–Freeman–Halton test with a Monte Carlo p-value."
-shown = tests.drop(columns="text").rename_axis("Comparison").reset_index()
-shown["p"] = shown["p"].map(intervals.format_p)
-shown["chi2"] = shown["chi2"].map(lambda x: "–" if np.isnan(x) else f"{x:.2f}")
-shown["method"] = shown["method"].map({"chi-square": "chi-square", "fisher": "Fisher's exact",
-                                       "fisher-monte-carlo": "Fisher–Freeman–Halton (Monte Carlo)",
-                                       "not testable": "not testable"})
-tables.show(shown.rename(columns={"n": "Cases", "chi2": "χ²", "df": "df", "p": "p", "method": "Test"}),
-            nb, title="Do developments differ between groups?")
+tables.show(development.tests_display(tests), nb, title="Do developments differ between groups?")
 
 # %% [markdown]
 # ## Development over time
@@ -140,17 +91,7 @@ tables.show(shown.rename(columns={"n": "Cases", "chi2": "χ²", "df": "df", "p":
 #| label: fig-development-year
 #| fig-cap: "Development of assessed cases within one year, by year of the communication (after Spannagel 2018, Fig. 7). Bars are 100% of each year; n per year under the axis."
 years = development.by_year(assessed)
-fig, ax = figure(10, 4.5)
-stacked_shares(ax, years, horizontal=False)
-ax.set_xticks(range(len(years)), [f"{y}\nn = {n}" for y, n in years.sum(axis=1).items()], fontsize=8)
-ax.set_ylim(0, 100)
-ax.set_ylabel("Share of the year's assessed cases (%)")
-ax.set_xlabel("Year of the communication")
-handles, names = ax.get_legend_handles_labels()
-ax.legend(handles[::-1], names[::-1], title="Development", loc="center left", bbox_to_anchor=(1.01, 0.5),
-          fontsize=8, title_fontsize=8.5)  # reversed: the legend reads top-down like the bars
-ax.grid(axis="x", visible=False)
-theme.finish(fig, nb, n=len(assessed))
+figures.by_year(years, nb, n=len(assessed))
 plt.show()
 
 # %% [markdown]
@@ -166,47 +107,17 @@ plt.show()
 #| label: fig-country
 #| fig-cap: "Share of assessed cases that improved (much or somewhat better) within one year, by country, for the countries with most assessed cases (after Spannagel 2018, Fig. 8). Points and lines: share and Wilson interval; hollow grey: fewer cases than min_country_n; dashed: all assessed cases."
 countries = development.improvement_by_country(assessed, min_country_n, confidence)
-top = countries.head(top_n).iloc[::-1]
-small = top["small_n"].to_numpy()
-fig, ax = figure(7.5, max(3.5, 0.24 * len(top) + 1.2))
-for flag, style in ((False, {"color": theme.OKABE_ITO[0], "markerfacecolor": theme.OKABE_ITO[0]}),
-                    (True, {"color": theme.GREY, "markerfacecolor": "white"})):
-    sel = top[small == flag]
-    pos = np.flatnonzero(small == flag)
-    ax.errorbar(sel["share"] * 100, pos,
-                xerr=[(sel["share"] - sel["low"]) * 100, (sel["high"] - sel["share"]) * 100],
-                fmt="o", markersize=5, capsize=2, elinewidth=1, **style)
-ax.axvline(values["improved_share"] * 100, color=theme.OKABE_ITO[3], linestyle="--", linewidth=1)
-ax.set_yticks(range(len(top)), [f"{c} (n = {n})" for c, n in top["n"].items()], fontsize=8)
-ax.set_ylim(-0.7, len(top) - 0.3)
-ax.set_xlim(-2, 102)  # room for points at 0% and 100%
-ax.set_xlabel(f"Cases improved within one year (%, {level} Wilson interval)")
-ax.set_ylabel("Country (ISO 3166 code)")
-ax.legend(handles=[plt.Line2D([], [], marker="o", color=theme.OKABE_ITO[0], linestyle="none",
-                              label=f"{min_country_n} or more assessed cases"),
-                   plt.Line2D([], [], marker="o", color=theme.GREY, markerfacecolor="white",
-                              linestyle="none", label=f"fewer than {min_country_n}: anecdotal"),
-                   plt.Line2D([], [], color=theme.OKABE_ITO[3], linestyle="--",
-                              label=f"all assessed cases ({values['improved_share']:.0%})")],
-          loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, fontsize=8)
-ax.grid(axis="y", visible=False)
-hidden_small = int(countries["small_n"].sum() - top["small_n"].sum())
-theme.finish(fig, nb, n=f"{int(top['n'].sum()):,} cases in the {len(top)} countries shown "
-                        f"(of {len(countries)} countries, {len(assessed):,} cases)",
-             note=f"not shown: {hidden_small} countries with fewer than {min_country_n} cases"
-             if hidden_small else None)
+figures.country_improvement(countries, nb, overall=values["improved_share"], top_n=top_n,
+                            min_n=min_country_n, n_cases=len(assessed), confidence=confidence)
 plt.show()
 
 # %%
 #| label: tbl-country
 #| tbl-cap: "Share improved within one year for every country with at least min_country_n assessed cases, with Wilson intervals."
-big = countries[~countries["small_n"]].sort_values("share", ascending=False)
-tables.show(big[["n", "successes", "share", "low", "high"]].rename_axis("Country").rename(
-    columns={"n": "Cases", "successes": "Improved", "share": "Share improved",
-             "low": "Lower bound", "high": "Upper bound"}),
-    nb, title=f"Countries with at least {min_country_n} assessed cases",
-    subtitle=f"{len(big)} of {len(countries)} countries; {level} Wilson intervals",
-    percent=["Share improved", "Lower bound", "Upper bound"])
+big = development.countries_display(countries)
+tables.show(big, nb, title=f"Countries with at least {min_country_n} assessed cases",
+            subtitle=f"{len(big)} of {len(countries)} countries; {level} Wilson intervals",
+            percent=["Share improved", "Lower bound", "Upper bound"])
 
 # %% [markdown]
 # ## Improvement by initial violation and by sender
@@ -220,67 +131,16 @@ tables.show(big[["n", "successes", "share", "low", "high"]].rename_axis("Country
 # %%
 #| label: fig-characteristics
 #| fig-cap: "Share of assessed cases that improved within one year, for cases with and without each initial violation and by sender (after Spannagel 2018, 'Case Development and Initial Violations'). Points: share with Wilson interval; hollow diamonds: published share where the study gives one; n per group on the axis."
-characteristics = {**development.VIOLATIONS, "hrd_alone": "Sender"}
-comp = development.improvement_comparisons(assessed, characteristics, confidence)
-published_marks = {("viol_detention", True): pub["improvement_by_violation"]["detention"],
-                   ("viol_detention", False): pub["improvement_by_violation"]["no_detention"],
-                   ("viol_conviction", True): pub["improvement_by_violation"]["conviction"],
-                   ("viol_conviction", False): pub["improvement_by_violation"]["no_conviction"],
-                   ("hrd_alone", True): pub["improvement_by_sender"]["hrd_mandate_alone"]["improved"]}
-fig, ax = figure(8.5, 0.5 * 2 * len(comp) + 1.2)
-labels, ticks = [], []
-for g, (column, row) in enumerate(comp.iterrows()):
-    for k, (flag, suffix) in enumerate(((True, "with"), (False, "without"))):
-        y = 2.6 * g + k
-        if column == "hrd_alone":
-            text = "HRD mandate alone" if flag else "Joint communication"
-        else:
-            text = f"{row['characteristic']}: {'yes' if flag else 'no'}"
-        share, lo, hi = (row[f"{key}_{suffix}"] for key in ("share", "low", "high"))
-        colour = theme.OKABE_ITO[0] if flag else theme.OKABE_ITO[1]
-        ax.errorbar(share * 100, y, xerr=[[(share - lo) * 100], [(hi - share) * 100]], fmt="o",
-                    color=colour, ecolor=colour, capsize=2.5, markersize=5)
-        mark = published_marks.get((column, flag))
-        if isinstance(mark, (int, float)):
-            ax.plot(mark * 100, y, marker="D", markersize=7, markerfacecolor="none",
-                    markeredgecolor="black", markeredgewidth=1.2, linestyle="none")
-        labels.append(f"{text} (n = {int(row[f'n_{suffix}'])})")
-        ticks.append(y)
-    ax.annotate(intervals.p_label(row["p"]), xy=(1.01, 2.6 * g + 0.5), xycoords=("axes fraction", "data"),
-                va="center", fontsize=8, color="black")
-ax.set_yticks(ticks, labels, fontsize=8)
-ax.invert_yaxis()
-right = min(100, 10 * np.ceil(comp[["high_with", "high_without"]].to_numpy().max() * 10) + 5)
-ax.set_xlim(-1, right)
-ax.axvline(values["improved_share"] * 100, color=theme.GREY, linestyle=":", linewidth=1)
-ax.set_xlabel(f"Cases improved within one year (%, {level} Wilson interval)")
-ax.legend(handles=[plt.Line2D([], [], marker="o", color=theme.OKABE_ITO[0], linestyle="none", label="with"),
-                   plt.Line2D([], [], marker="o", color=theme.OKABE_ITO[1], linestyle="none", label="without"),
-                   plt.Line2D([], [], marker="D", markerfacecolor="none", markeredgecolor="black",
-                              linestyle="none", label="published"),
-                   plt.Line2D([], [], color=theme.GREY, linestyle=":", label="all assessed cases")],
-          loc="lower right", fontsize=8, frameon=True)
-ax.grid(axis="y", visible=False)
-theme.finish(fig, nb, n=len(assessed),
-             note="p: difference with vs without (z test, or Fisher's exact test for small groups)")
+comp = development.improvement_comparisons(assessed, development.CHARACTERISTICS, confidence)
+figures.characteristics(comp, development.published_marks(pub), nb, overall=values["improved_share"],
+                        n=len(assessed), confidence=confidence)
 plt.show()
 
 # %%
 #| label: tbl-characteristics
 #| tbl-cap: "Share improved within one year with and without each characteristic, with Wilson intervals, the difference (with minus without) and its test (two-proportion z test, or Fisher's exact test when an expected count is below 5)."
-shown = comp.copy()
-for side in ("with", "without"):
-    shown[f"{side} (interval)"] = [f"{s:.0%} ({lo:.0%}–{hi:.0%})" for s, lo, hi in
-                                   zip(shown[f"share_{side}"], shown[f"low_{side}"], shown[f"high_{side}"])]
-shown["p"] = shown["p"].map(intervals.format_p)
-shown["difference"] = shown["difference"].map(lambda d: f"{d * 100:+.1f} pp")
-shown = shown[["characteristic", "n_with", "with (interval)", "n_without", "without (interval)",
-               "difference", "test", "p"]]
-shown.loc["hrd_alone", "characteristic"] = "HRD mandate alone (vs joint)"
-shown = shown.reset_index(drop=True).rename(columns={
-    "characteristic": "Characteristic", "n_with": "n with", "n_without": "n without",
-    "difference": "Difference", "test": "Test"})
-tables.show(shown, nb, title="Improvement with and without each characteristic",
+tables.show(development.comparisons_display(comp), nb,
+            title="Improvement with and without each characteristic",
             subtitle=f"{level} Wilson intervals; difference in percentage points")
 
 # %% [markdown]
@@ -303,10 +163,8 @@ tables.show(comparison_frame(comparisons, development.formats()), nb,
 # %%
 #| label: tbl-published-years
 #| tbl-cap: "Years that Chasing Shadows singles out (more than 40% worse; about a third improved, read here as at least 30%), beside the years found here."
-worse_years = development.years_where(years, "worse", development.WORSE_YEARS_ABOVE)
-better_years = development.years_where(years, "improved", development.IMPROVED_YEARS_AT_LEAST, strict=False)
-tables.show(development.years_comparison({"worse": worse_years, "improved": better_years}, pub), nb,
-            title="Notable years: computed vs published")
+notable = development.notable_years(years)
+tables.show(development.years_comparison(notable, pub), nb, title="Notable years: computed vs published")
 
 # %%
 nb.record_comparison(development.scorecard(by_study))
@@ -315,8 +173,7 @@ for c in comparisons:
     nb.record(c.name, values[c.name], fmt=fmt)
     nb.record(f"{c.name}_published", c.published.text if c.published.relation != "=" else c.published.value,
               fmt=None if c.published.relation != "=" else fmt)
-for name in ("improved_share", "same_mixed_share", "worse_share", "improved_detention", "improved_no_detention",
-             "improved_conviction", "improved_no_conviction", "improved_hrd_alone", "improved_joint"):
+for name in development.SHARES_WITH_INTERVALS:
     nb.record(f"{name}_low", values[f"{name}_low"], fmt="{:.0%}")
     nb.record(f"{name}_high", values[f"{name}_high"], fmt="{:.0%}")
 for cat in development.DEVELOPMENTS:
@@ -327,13 +184,7 @@ for stem in ("detention", "conviction", "hrd_alone"):
     p = values[f"{stem}_p"]
     nb.record(f"{stem}_p", p, fmt=intervals.p_label(p))  # displayed as "p = 0.012" or "p < 0.001"
     nb.record(f"{stem}_test", values[f"{stem}_test"])
-test_names = {"source": "Survey vs desk research",
-              "information_survey": "Information level, survey cases",
-              "information_desk": "Information level, desk research",
-              "groups": "Source x information (4 groups)",
-              "year": "Years",
-              "country": tests.index[-1]}  # countries with at least min_country_n cases
-for name, row in test_names.items():
+for name, row in development.comparison_names(min_country_n).items():
     nb.record(f"{name}_p", tests.loc[row, "p"], fmt=intervals.p_label(tests.loc[row, "p"]))
     nb.record(f"{name}_test", tests.loc[row, "text"])
 nb.record("year_from", year_from, fmt="{}")
@@ -342,7 +193,8 @@ nb.record("n_countries", len(countries))
 nb.record("n_countries_min_n", int((~countries["small_n"]).sum()))
 nb.record("countries_small_share", float(countries["small_n"].mean()), fmt="{:.0%}")
 nb.record("min_country_n", min_country_n)
-nb.record("years_worse_over_40pct", ", ".join(map(str, worse_years)) or "none")
+nb.record("years_worse_over_40pct", ", ".join(map(str, notable["worse"])) or "none")
 nb.record("years_worse_over_40pct_published", ", ".join(map(str, pub["years_more_than_40pct_worse"])))
-nb.record("years_improved_about_third", ", ".join(map(str, better_years)) or "none")
-nb.record("years_improved_about_third_published", ", ".join(map(str, pub["years_about_one_third_improved"])))
+nb.record("years_improved_about_third", ", ".join(map(str, notable["improved"])) or "none")
+_ = nb.record("years_improved_about_third_published",
+              ", ".join(map(str, pub["years_about_one_third_improved"])))

@@ -35,54 +35,24 @@ certainty = "any"
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
-from statsmodels.nonparametric.smoothers_lowess import lowess
 
 import casework.notebook
 from casework.analysis import survival
 from casework.data.frames.survival import long_list_frame, urgent_action_frame
-from casework.published import published
 from casework.report import tables, theme
+from casework.report.figures import survival as figures
 
 nb = casework.notebook.start("05_freethe20_survival", globals(),
                              tables=["freethe20", "urgent_actions"])
 theme.apply()
 P = nb.params
-pub = published()["freethe20"]
 freethe20, urgent_actions = nb.data["freethe20"], nb.data["urgent_actions"]
 alpha = 1 - P["confidence"]
 level = f"{P['confidence']:.0%}"
-BLUE, ORANGE, GREEN, VERMILLION, PURPLE = (theme.OKABE_ITO[i] for i in (0, 1, 2, 3, 4))
-GROUP_COLOURS = [BLUE, PURPLE]  # short list, long list (the study's blue and pink)
-clock = ("Months since the launch (September 2015)" if P["time_origin"] == "launch"
-         else "Months since arrest")
-
-
-def lists(exclude: bool) -> pd.DataFrame:
-    return long_list_frame(freethe20, P["time_origin"], P["horizon_months"], exclude)
-
-
-def km_figure(frame: pd.DataFrame, title: str):
-    """Kaplan–Meier curves of the two lists with the log-rank p and an at-risk table."""
-    fits = survival.km_fits(frame, confidence=P["confidence"])
-    test = survival.logrank(frame)
-    fig, ax = plt.subplots(figsize=(7.5, 5.0))
-    survival.plot_km(fits, ax, GROUP_COLOURS, p_value=test.p_value,
-                     legend_title=f"{level} confidence bands, | censored")
-    ax.set_xlabel(clock)
-    ax.set_title(title)
-    if P["time_origin"] == "launch":
-        ax.set_xlim(0, P["horizon_months"] + 1)
-        ax.set_xticks(np.arange(0, P["horizon_months"] + 1, 6))
-    fig.tight_layout()
-    theme.finish(fig, nb, n=len(frame))
-    plt.show()
-    return fits, test
-
-
-main = lists(P["exclude_pre_launch"])
-other = lists(not P["exclude_pre_launch"])
+follow_up = dict(time_origin=P["time_origin"], horizon_months=P["horizon_months"],
+                 confidence=P["confidence"])
+main = long_list_frame(freethe20, P["time_origin"], P["horizon_months"], P["exclude_pre_launch"])
+other = long_list_frame(freethe20, P["time_origin"], P["horizon_months"], not P["exclude_pre_launch"])
 
 # %% [markdown]
 # ## 1. Short list against long list
@@ -98,9 +68,9 @@ other = lists(not P["exclude_pre_launch"])
 # %%
 #| label: fig-km
 #| fig-cap: "Share of women still detained, short list (featured) against long list, with confidence bands, censoring marks, the log-rank p-value and the number still at risk (Myrick & Weinstein 2018, Fig. 1)."
-fits_main, test_main = km_figure(
-    main, "Short vs long list" + (" (women released before launch left out)"
-                                  if P["exclude_pre_launch"] else " (whole long list)"))
+fits_main, test_main = survival.km_fits(main, confidence=P["confidence"]), survival.logrank(main)
+figures.km(fits_main, test_main, nb, title=figures.km_title(P["exclude_pre_launch"]), **follow_up)
+plt.show()
 
 # %%
 #| label: tbl-km-medians
@@ -112,9 +82,10 @@ tables.show(survival.km_display(medians), nb, title="Time to release by list",
 # %%
 #| label: fig-km-sensitivity
 #| fig-cap: "The same comparison with the choice about the women released before the launch reversed (the study's sensitivity check, footnote 4). Released before the launch and timed from the launch, they leave at time 0."
-fits_other, test_other = km_figure(
-    other, "Sensitivity: " + ("women released before launch included" if P["exclude_pre_launch"]
-                              else "women released before launch left out"))
+fits_other, test_other = survival.km_fits(other, confidence=P["confidence"]), survival.logrank(other)
+title = figures.km_title(not P["exclude_pre_launch"], sensitivity=True)
+figures.km(fits_other, test_other, nb, title=title, **follow_up)
+plt.show()
 
 # %%
 excluded = main if P["exclude_pre_launch"] else other
@@ -133,8 +104,8 @@ nb.record("logrank_p_excluding", survival.logrank(excluded).p_value, fmt=surviva
 nb.record("logrank_p_including_excluded", survival.logrank(included).p_value, fmt=survival.format_p)
 nb.record("median_months_featured", by_group.loc[short, "median_months"], fmt="{:.1f}",
           note="n/a: fewer than half released within follow-up")
-nb.record("median_months_not_featured", by_group.loc[long_, "median_months"], fmt="{:.1f}",
-          note="n/a: fewer than half released within follow-up")
+_ = nb.record("median_months_not_featured", by_group.loc[long_, "median_months"], fmt="{:.1f}",
+              note="n/a: fewer than half released within follow-up")
 
 # %% [markdown]
 # ## 2. Featured women among all Urgent Action women
@@ -149,13 +120,7 @@ nb.record("median_months_not_featured", by_group.loc[long_, "median_months"], fm
 #| label: fig-balance
 #| fig-cap: "Standardized mean differences between featured and other women named in Urgent Actions: number of Urgent Actions, concerns, year of entry and country (Myrick & Weinstein 2018, Fig. 3)."
 smd = survival.standardized_differences(urgent_actions)
-fig, ax = plt.subplots(figsize=(7.5, 6.0))
-survival.plot_balance(smd, ax, {"case": BLUE, "country": ORANGE}, threshold=0.25)
-ax.set_title("Featured vs other Urgent Action women")
-ax.legend(loc="lower right")
-fig.tight_layout()
-theme.finish(fig, nb, n=f"{int(urgent_actions.featured.sum())} featured, "
-                        f"{int((~urgent_actions.featured).sum())} other women")
+figures.balance(smd, urgent_actions.featured, nb)
 plt.show()
 
 # %%
@@ -167,7 +132,7 @@ nb.record("iran_share", float(urgent_actions.country.eq("IRN").mean()), fmt="{:.
 nb.record("smd_n_urgent_actions", smd_by["Number of Urgent Actions"], fmt="{:+.2f}")
 nb.record("smd_year_entry", smd_by["Year of entry"], fmt="{:+.2f}")
 nb.record("smd_torture", smd_by["Any torture concerns"], fmt="{:+.2f}")
-nb.record("n_smd_beyond_025", int((smd.smd.abs() > 0.25).sum()))
+_ = nb.record("n_smd_beyond_025", int((smd.smd.abs() > survival.IMBALANCE).sum()))
 
 # %% [markdown]
 # ## 3. Cox models of time to release
@@ -194,35 +159,15 @@ survival.cox_table(models).make(type="gt").tab_source_note(nb.provenance)
 # %%
 #| label: fig-hazard-ratios
 #| fig-cap: "Hazard ratio of release for featured women in each model, computed (with confidence interval) beside the published value exp(coefficient)."
-ft = estimates[estimates.term == "freethe20"].reset_index(drop=True)
-published_hr = np.exp([v[0] for v in pub["cox_models"]["freethe20"]])
-fig, ax = plt.subplots(figsize=(7.0, 3.6))
-y = np.arange(len(ft))[::-1]
-ax.errorbar(ft.hr, y, xerr=[ft.hr - ft.hr_low, ft.hr_high - ft.hr], fmt="o", color=BLUE,
-            capsize=3, label=f"computed ({level} CI)")
-ax.scatter(published_hr, y, marker="D", color="black", zorder=4, label="published")
-ax.axvline(1, color="grey", lw=0.8)
-ax.set_xscale("log")
-ax.set_xlim(min(0.5, ft.hr_low.min() * 0.9), max(8, ft.hr_high.max() * 1.1))
-ax.set_xticks([0.5, 1, 2, 4, 8], ["0.5", "1", "2", "4", "8"])
-ax.xaxis.set_minor_formatter(plt.NullFormatter())
-ax.set_yticks(y, [f"Model {m}" for m in ft.model])
-ax.set_ylim(-0.6, len(ft) - 0.4)
-ax.set_xlabel("Hazard ratio of release, featured vs other women (log scale)")
-ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-fig.tight_layout()
-theme.finish(fig, nb, n=", ".join(f"model {m}: {models[m].n_obs}" for m in models))
+ft = survival.term_estimates(estimates, "freethe20")
+published_hr = survival.published_hazard_ratios("freethe20")
+figures.hazard_ratios(ft, published_hr, stats, nb, confidence=P["confidence"])
 plt.show()
 
 # %%
 #| label: tbl-hazard-ratios
 #| tbl-cap: "Hazard ratios with confidence intervals, every covariate and model."
-hr = estimates.assign(cell=[f"{h:.2f} [{lo:.2f}, {hi:.2f}]" for h, lo, hi
-                            in zip(estimates.hr, estimates.hr_low, estimates.hr_high)])
-hr_wide = hr.pivot(index="label", columns="model", values="cell").reindex(
-    [survival.LABELS[t] for t in survival.TERMS]).fillna("")
-hr_wide.columns = [f"Model {m}" for m in hr_wide.columns]
-tables.show(hr_wide.rename_axis("Covariate"), nb, title=f"Hazard ratios [{level} CI]")
+tables.show(survival.hazard_ratio_table(estimates), nb, title=f"Hazard ratios [{level} CI]")
 
 # %%
 for m, row in ft.set_index("model").iterrows():
@@ -239,7 +184,7 @@ for _, row in stats.iterrows():
     nb.record(f"concordance_m{m}", row.concordance, fmt="{:.3f}")
     nb.record(f"loglik_m{m}", row.partial_loglik, fmt="{:.1f}")
 nb.record("hr_freethe20_min", ft.hr.min(), fmt="{:.2f}")
-nb.record("hr_freethe20_max", ft.hr.max(), fmt="{:.2f}")
+_ = nb.record("hr_freethe20_max", ft.hr.max(), fmt="{:.2f}")
 
 # %% [markdown]
 # ## 4. Do the hazards stay proportional?
@@ -256,48 +201,24 @@ nb.record("hr_freethe20_max", ft.hr.max(), fmt="{:.2f}")
 #| label: tbl-ph-tests
 #| tbl-cap: "Proportional-hazards tests (scaled Schoenfeld residuals against the rank of time) per model and covariate."
 ph = survival.ph_tests(models)
-ph_wide = ph.pivot(index="label", columns="model", values="p").reindex(
-    [survival.LABELS[t] for t in survival.TERMS])
-ph_wide.columns = [f"Model {m} p" for m in ph_wide.columns]
-tables.show(ph_wide.rename_axis("Covariate"), nb,
-            title="Proportional-hazards tests", subtitle=f"p below {alpha:g} flags a violation",
-            decimals=3).sub_missing(missing_text="")
+tables.show(survival.ph_table(ph), nb, title="Proportional-hazards tests",
+            subtitle=f"p below {alpha:g} flags a violation", decimals=3).sub_missing(missing_text="")
 
 # %%
 #| label: fig-schoenfeld
 #| fig-cap: "Scaled Schoenfeld residuals plus the coefficient against time since arrest, model 4, for Free the 20 and the three covariates with the smallest test p-values; a LOWESS smooth (orange) near the estimated coefficient (dashed) supports proportional hazards. The vertical axis shows the central 96% of residuals."
-resid = survival.schoenfeld(models[4])
-ph4 = ph[ph.model == 4].sort_values("p")
-shown = ["freethe20", *[t for t in ph4.term if t != "freethe20"][:3]]
-fig, axes = plt.subplots(2, 2, figsize=(8.0, 6.0), sharex=True)
-for ax, term in zip(axes.flat, shown):
-    ax.scatter(resid.duration, resid[term], s=9, color=theme.GREY, alpha=0.6)
-    smooth = lowess(resid[term], resid.duration, frac=0.6)
-    ax.plot(smooth[:, 0], smooth[:, 1], color=VERMILLION, lw=2)
-    ax.axhline(models[4].fitter.params_[term], color=BLUE, ls="--", lw=1.2)
-    p = ph4.set_index("term").p[term]
-    ax.set_title(f"{survival.LABELS[term]} (test p = {p:.3f})", fontsize=10)
-    ax.set_ylabel("β(t) estimate")
-    # A few residuals of sparse covariates (small regions) are huge: show the central 96%.
-    lo, hi = np.percentile(resid[term], [2, 98])
-    pad = 0.15 * (hi - lo)
-    ax.set_ylim(lo - pad, hi + pad)
-for ax in axes[-1]:
-    ax.set_xlabel("Months since arrest")
-fig.tight_layout()
-theme.finish(fig, nb, n=f"{models[4].n_events} releases")
+figures.schoenfeld(models[4], ph, nb, terms=survival.ph_worst_terms(ph, model=4))
 plt.show()
 
 # %%
 #| label: tbl-ph-alternatives
 #| tbl-cap: "Free the 20 hazard ratio in model 4 as fitted, split into early and late follow-up, and (where a covariate fails the test) from the model stratified on it."
 alternatives = survival.ph_alternatives(models, ph, alpha, model=4, confidence=P["confidence"])
-tables.show(alternatives.drop(columns="model").rename(columns={
-    "approach": "Free the 20 effect", "hr": "Hazard ratio", "hr_low": f"{level} CI low",
-    "hr_high": f"{level} CI high", "p": "p"}), nb, title="Free the 20 without proportional hazards",
-    decimals=2).fmt_number(columns="p", decimals=3)
+tables.show(survival.ph_alternatives_display(alternatives, P["confidence"]), nb,
+            title="Free the 20 without proportional hazards", decimals=2).fmt_number(columns="p", decimals=3)
 
 # %%
+ph4 = ph[ph.model == 4]
 ph_ft = ph4.set_index("term").p
 nb.record("ph_p_freethe20_m4", ph_ft["freethe20"], fmt="{:.3f}")
 nb.record("n_ph_violations", int((ph.p < alpha).sum()))
@@ -305,7 +226,7 @@ nb.record("n_ph_tests", len(ph))
 nb.record("n_ph_violations_m4", int((ph4.p < alpha).sum()))
 split = alternatives.set_index("approach").hr
 nb.record("hr_freethe20_early", split[split.index.str.contains("early")].iloc[0], fmt="{:.2f}")
-nb.record("hr_freethe20_late", split[split.index.str.contains("late")].iloc[0], fmt="{:.2f}")
+_ = nb.record("hr_freethe20_late", split[split.index.str.contains("late")].iloc[0], fmt="{:.2f}")
 
 # %% [markdown]
 # ## 5. Published against computed
@@ -337,5 +258,5 @@ nb.record("n_published_estimates", len(coefs))
 nb.record("n_published_inside_ci", int(coefs.agrees.sum()))
 nb.record("n_published_freethe20_inside_ci", int(coefs[coefs.term == "freethe20"].agrees.sum()))
 nb.record("logrank_agrees", bool(comparison.set_index("term").agrees["km_logrank_p"]))
-nb.record("logrank_including_agrees",
-          bool(comparison.set_index("term").agrees["km_logrank_p_including_excluded"]))
+_ = nb.record("logrank_including_agrees",
+              bool(comparison.set_index("term").agrees["km_logrank_p_including_excluded"]))

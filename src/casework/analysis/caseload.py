@@ -18,6 +18,7 @@ from statsmodels.stats.proportion import proportion_confint
 from ..data import tables
 
 INTERVAL_METHOD = "wilson"  # good coverage for shares near 0 or 1 and small n
+STUDY_YEARS = (2000, 2016)  # the study's data: Sep 2000 - Nov 2016
 
 
 # --- the analysis period ---------------------------------------------------------------
@@ -39,6 +40,11 @@ def select_period(communications: pd.DataFrame, cases: pd.DataFrame,
 def period_label(year_from: int, year_to: int) -> str:
     """'2000–2016' (or '2008' for one year), for figure notes and captions."""
     return str(year_from) if year_from == year_to else f"{year_from}–{year_to}"
+
+
+def in_period(year, year_from: int, year_to: int) -> bool:
+    """Does `year` (an int or a YAML key such as '2003') lie in [year_from, year_to]?"""
+    return year_from <= int(year) <= year_to
 
 
 def with_communication(cases: pd.DataFrame, communications: pd.DataFrame) -> pd.DataFrame:
@@ -85,6 +91,11 @@ def proportions(count, n, confidence: float) -> pd.DataFrame:
     low, high = np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
     return pd.DataFrame({"count": count.astype(int), "n": n.astype(int), "share": share,
                          "ci_low": low, "ci_high": high})
+
+
+def interval(row) -> tuple[float, float]:
+    """(ci_low, ci_high) of one row of `proportions` (or any row with those columns)."""
+    return (row["ci_low"], row["ci_high"])
 
 
 def flag_shares(flags: pd.DataFrame, confidence: float) -> pd.DataFrame:
@@ -196,6 +207,12 @@ def parse_published(value) -> Published:
     return Published(number, relation, text)
 
 
+def agreement_rule(share_tolerance: float, count_tolerance: float, confidence: float) -> str:
+    """When a computed number agrees with the published one, in words (for table subtitles)."""
+    return (f"agrees: within ±{share_tolerance * 100:.0f} pp (shares) or ±{count_tolerance:.0%} "
+            f"(counts, means), or the published value lies inside the {confidence:.0%} interval")
+
+
 @dataclass(frozen=True)
 class Comparison:
     """One headline number beside its published counterpart."""
@@ -295,6 +312,29 @@ def record_check(nb, c: Comparison, fmt: str) -> None:
     nb.record(f"{c.name}_agrees", c.agrees)
 
 
+@dataclass(frozen=True)
+class Check:
+    """A computed number to set beside a published one: the arguments of Checklist.add."""
+
+    name: str
+    label: str
+    computed: object
+    published: object
+    kind: str
+    ci: tuple[float, float] | None = None
+    fmt: str | None = None
+    whole_database: bool = True
+
+
+@dataclass(frozen=True)
+class Record:
+    """A number the paper may cite that has no published counterpart (nb.record's arguments)."""
+
+    name: str
+    value: object
+    fmt: str | None = None
+
+
 class Checklist:
     """A notebook's headline numbers beside the published ones, recorded as they are added.
 
@@ -330,6 +370,15 @@ class Checklist:
         self.items.append((c, fmt))
         return c
 
+    def extend(self, section: str, items: list[Check | Record]) -> None:
+        """Add the checks and record the plain values of one section, in their order."""
+        for item in items:
+            if isinstance(item, Check):
+                self.add(item.name, item.label, item.computed, item.published, item.kind, item.ci,
+                         section, item.fmt, item.whole_database)
+            else:
+                self.nb.record(item.name, item.value, fmt=item.fmt)
+
     def table(self, section: str | None = None) -> pd.DataFrame:
         """The comparisons of one section (or all) as a readable table."""
         items = [(c, f) for c, f in self.items if section is None or c.section == section]
@@ -338,3 +387,25 @@ class Checklist:
     def scorecard(self, study: str, sections: list[str] | None = None) -> pd.DataFrame:
         """Rows for the replication scorecard, optionally only from some sections."""
         return scorecard_rows([c for c, _ in self.items if sections is None or c.section in sections], study)
+
+
+# --- the overview's checks ------------------------------------------------------------------
+
+# The overview's published counts: (record name, key in `overview` and published.yml, label).
+OVERVIEW_COUNTS = [
+    ("n_communications", "communications", "Communications"),
+    ("n_with_cases", "communications_with_individual_cases", "Letters naming individual defenders"),
+    ("n_without_names", "communications_without_names", "Letters without names (legislation, mass violations)"),
+    ("n_press_releases", "press_releases", "Press releases"),
+    ("n_non_state", "communications_to_non_state_entities", "Communications to non-state entities"),
+    ("n_cases", "individual_cases", "Individual cases"),
+]
+
+
+def overview_checks(counts: dict, published: dict) -> list[Check]:
+    """The headline counts of `overview` beside published.yml `caseload`."""
+    return [*(Check(name, text, counts[key], published[key], "count") for name, key, text in OVERVIEW_COUNTS),
+            Check("n_individuals", "Distinct defenders", counts["individuals_approx"],
+                  f"about {published['individuals_approx']}", "count"),
+            Check("share_mentioned_once", "Defenders named only once", counts["share_individuals_mentioned_once"],
+                  published["share_individuals_mentioned_once"], "share")]

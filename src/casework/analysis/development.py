@@ -8,6 +8,7 @@ cases by initial violation and by sender.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..data.frames.regression import IMPROVED
@@ -31,6 +32,23 @@ VIOLATIONS = {"viol_detention": "Detention", "viol_torture": "Torture or ill-tre
               "viol_trial": "Judicial proceedings", "viol_conviction": "Conviction",
               "viol_disciplinary": "Professional restriction",
               "viol_admin_harassment": "Administrative harassment"}
+# Characteristics compared with and without (the violations, then the sender).
+CHARACTERISTICS = {**VIOLATIONS, "hrd_alone": "Sender"}
+TOTAL = "All assessed cases"
+# The group comparisons of distribution_tests, by record name (the countries' test is
+# named after its minimum group size, see country_test).
+TESTS = {"source": "Survey vs desk research",
+         "information_survey": "Information level, survey cases",
+         "information_desk": "Information level, desk research",
+         "groups": "Source x information (4 groups)",
+         "year": "Years"}
+TEST_METHODS = {"chi-square": "chi-square", "fisher": "Fisher's exact",
+                "fisher-monte-carlo": "Fisher–Freeman–Halton (Monte Carlo)",
+                "not testable": "not testable"}
+# Shares the text quotes with their Wilson bounds.
+SHARES_WITH_INTERVALS = ("improved_share", "same_mixed_share", "worse_share", "improved_detention",
+                         "improved_no_detention", "improved_conviction", "improved_no_conviction",
+                         "improved_hrd_alone", "improved_joint")
 
 
 def assessed_cases(sample: pd.DataFrame, cases: pd.DataFrame,
@@ -117,6 +135,11 @@ def by_source_information(frame: pd.DataFrame) -> pd.DataFrame:
     return counts
 
 
+def with_total(counts: pd.DataFrame, label: str = TOTAL) -> pd.DataFrame:
+    """A count table with one more row, `label`, holding the column sums."""
+    return pd.concat([counts, counts.sum().to_frame(label).T])
+
+
 def by_year(frame: pd.DataFrame) -> pd.DataFrame:
     """CS Fig. 7: category counts per year (years without an assessed case are left out)."""
     counts = distribution(frame, "year")
@@ -147,6 +170,22 @@ def years_where(counts: pd.DataFrame, band: str, threshold: float, strict: bool 
     return [int(y) for y in b.index[hit]]
 
 
+def notable_years(counts: pd.DataFrame) -> dict[str, list[int]]:
+    """The years Chasing Shadows singles out, found in a by_year table: 'worse' and 'improved'."""
+    return {"worse": years_where(counts, "worse", WORSE_YEARS_ABOVE),
+            "improved": years_where(counts, "improved", IMPROVED_YEARS_AT_LEAST, strict=False)}
+
+
+def country_test(min_country_n: int) -> str:
+    """Name of the distribution_tests row comparing countries with enough cases."""
+    return f"Countries with at least {min_country_n} cases (improved or not)"
+
+
+def comparison_names(min_country_n: int) -> dict[str, str]:
+    """Record name -> distribution_tests row, every comparison."""
+    return {**TESTS, "country": country_test(min_country_n)}
+
+
 def distribution_tests(frame: pd.DataFrame, min_country_n: int) -> pd.DataFrame:
     """Does the distribution of the six categories differ between groups?
 
@@ -158,13 +197,12 @@ def distribution_tests(frame: pd.DataFrame, min_country_n: int) -> pd.DataFrame:
     survey = frame["source"].astype("string") == "survey"
     big = frame.groupby("country")["case_id"].transform("size") >= min_country_n
     tables = {
-        "Survey vs desk research": distribution(frame, "source"),
-        "Information level, survey cases": distribution(frame[survey], "information"),
-        "Information level, desk research": distribution(frame[~survey], "information"),
-        "Source x information (4 groups)": by_source_information(frame),
-        "Years": by_year(frame),
-        f"Countries with at least {min_country_n} cases (improved or not)":
-            pd.crosstab(frame.loc[big, "country"], frame.loc[big, "improved"]),
+        TESTS["source"]: distribution(frame, "source"),
+        TESTS["information_survey"]: distribution(frame[survey], "information"),
+        TESTS["information_desk"]: distribution(frame[~survey], "information"),
+        TESTS["groups"]: by_source_information(frame),
+        TESTS["year"]: by_year(frame),
+        country_test(min_country_n): pd.crosstab(frame.loc[big, "country"], frame.loc[big, "improved"]),
     }
     rows = {}
     for name, table in tables.items():
@@ -179,6 +217,15 @@ def distribution_tests(frame: pd.DataFrame, min_country_n: int) -> pd.DataFrame:
     return pd.DataFrame(rows).T.astype({"n": int, "chi2": float, "p": float})
 
 
+def tests_display(tests: pd.DataFrame) -> pd.DataFrame:
+    """distribution_tests for reading: p and chi-square as text, methods spelt out."""
+    shown = tests.drop(columns="text").rename_axis("Comparison").reset_index()
+    shown["p"] = shown["p"].map(intervals.format_p)
+    shown["chi2"] = shown["chi2"].map(lambda x: "–" if np.isnan(x) else f"{x:.2f}")
+    shown["method"] = shown["method"].map(TEST_METHODS)
+    return shown.rename(columns={"n": "Cases", "chi2": "χ²", "df": "df", "p": "p", "method": "Test"})
+
+
 def improvement_by_country(frame: pd.DataFrame, min_n: int, confidence: float = 0.95) -> pd.DataFrame:
     """CS Fig. 8: share improved per country with Wilson bounds; `small_n` flags n < min_n.
 
@@ -187,6 +234,14 @@ def improvement_by_country(frame: pd.DataFrame, min_n: int, confidence: float = 
     table = intervals.proportion_table(frame, "improved", by="country", confidence=confidence)
     table = table.assign(small_n=table["n"] < min_n).rename_axis("country").reset_index()
     return table.sort_values(["n", "country"], ascending=[False, True]).set_index("country")
+
+
+def countries_display(countries: pd.DataFrame) -> pd.DataFrame:
+    """improvement_by_country for reading: the countries with enough cases, best first."""
+    big = countries[~countries["small_n"]].sort_values("share", ascending=False)
+    return big[["n", "successes", "share", "low", "high"]].rename_axis("Country").rename(
+        columns={"n": "Cases", "successes": "Improved", "share": "Share improved",
+                 "low": "Lower bound", "high": "Upper bound"})
 
 
 def improvement_by_flag(frame: pd.DataFrame, column: str, confidence: float = 0.95):
@@ -231,6 +286,33 @@ def improvement_comparisons(frame: pd.DataFrame, columns: dict[str, str],
                      "test": "Fisher's exact" if test.method == "fisher" else "z test",
                      "p": test.p})
     return pd.DataFrame(rows).set_index("column")
+
+
+def comparisons_display(comp: pd.DataFrame) -> pd.DataFrame:
+    """improvement_comparisons for reading: share (interval) text, difference in points."""
+    shown = comp.copy()
+    for side in ("with", "without"):
+        bounds = zip(shown[f"share_{side}"], shown[f"low_{side}"], shown[f"high_{side}"])
+        shown[f"{side} (interval)"] = [f"{s:.0%} ({lo:.0%}–{hi:.0%})" for s, lo, hi in bounds]
+    shown["p"] = shown["p"].map(intervals.format_p)
+    shown["difference"] = shown["difference"].map(lambda d: f"{d * 100:+.1f} pp")
+    shown = shown[["characteristic", "n_with", "with (interval)", "n_without", "without (interval)",
+                   "difference", "test", "p"]]
+    if "hrd_alone" in shown.index:
+        shown.loc["hrd_alone", "characteristic"] = "HRD mandate alone (vs joint)"
+    return shown.reset_index(drop=True).rename(columns={
+        "characteristic": "Characteristic", "n_with": "n with", "n_without": "n without",
+        "difference": "Difference", "test": "Test"})
+
+
+def published_marks(section: dict) -> dict[tuple[str, bool], float]:
+    """Published share improved per (characteristic column, with it?), where a study gives one."""
+    violation, sender = section["improvement_by_violation"], section["improvement_by_sender"]
+    return {("viol_detention", True): violation["detention"],
+            ("viol_detention", False): violation["no_detention"],
+            ("viol_conviction", True): violation["conviction"],
+            ("viol_conviction", False): violation["no_conviction"],
+            ("hrd_alone", True): sender["hrd_mandate_alone"]["improved"]}
 
 
 def count_within(frame: pd.DataFrame, column: str, category: str) -> tuple[int, int]:

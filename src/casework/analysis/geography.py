@@ -29,3 +29,19 @@ def communications_by_country(communications: pd.DataFrame, cases: pd.DataFrame)
 def concentration(by_country: pd.DataFrame, top: int) -> float:
     """Share of all communications that went to the `top` most-addressed countries."""
     return float(by_country["communications"].nlargest(top).sum() / by_country["communications"].sum())
+
+
+# Column headings of the country table.
+COUNTRY_COLUMNS = {"rank": "Rank", "communications": "Communications", "share": "Share of all", "cases": "Cases",
+                   "response_rate": "Response rate", "rejection_rate": "Rejection rate",
+                   "mean_days": "Mean days to reply"}
+
+
+def country_table(by_country: pd.DataFrame, engagement: pd.DataFrame, times: pd.DataFrame) -> pd.DataFrame:
+    """Every country addressed (`communications_by_country`) with, where it has enough cases,
+    its response and rejection rates (replies.country_engagement) and mean days to a reply
+    (replies.response_times); readable column names."""
+    table = by_country.join(engagement[["response_rate", "rejection_rate"]]).join(times[["mean_days"]])
+    table = table.rename(columns=COUNTRY_COLUMNS)
+    table.index.name = "Country"
+    return table

@@ -6,7 +6,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
-from ..data.frames.regression import CONSTANT
+from ..data.frames.regression import CONSTANT, LABELS
+from .regression import MODEL_LABELS, design, model_frame
 
 
 def vif(X: pd.DataFrame, constant: str = CONSTANT) -> pd.Series:
@@ -74,3 +75,18 @@ def hosmer_lemeshow(y, p, bins: int = 10) -> dict:
     stat = float((((observed - expected) ** 2) / (expected * (1 - table["predicted"]))).sum())
     df = len(table) - 2
     return {"statistic": stat, "df": df, "p": float(stats.chi2.sf(stat, df))}
+
+
+def per_model(check, results: dict, **kwargs) -> dict:
+    """`check(y, p, **kwargs)` on each model's outcome and in-sample prediction, by model."""
+    return {model: check(res.model.endog, res.predict(), **kwargs) for model, res in results.items()}
+
+
+def vif_table(results: dict, frame: pd.DataFrame) -> pd.DataFrame:
+    """VIF of each predictor (rows, Table 1 labels) in each model (columns)."""
+    vifs = pd.DataFrame({MODEL_LABELS[m]: vif(design(model_frame(frame, m),
+                                                     [c for c in res.params.index if c != CONSTANT])[1])
+                         for m, res in results.items()})
+    vifs.index = [LABELS.get(t, t) for t in vifs.index]
+    vifs.index.name = "predictor"
+    return vifs

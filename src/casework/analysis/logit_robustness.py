@@ -27,6 +27,26 @@ HEADLINE = [("upcoming_upr", "open"), ("aid_dependency", "open"), ("mentions", "
             ("business_involved", "all"), ("business_involved", "open"),
             ("viol_detention", "closed"), ("viol_torture", "closed"),
             ("viol_disciplinary", "all"), ("viol_disciplinary", "open")]
+# Estimates the text quotes from the variants, by record name: (variant, term, model).
+OTHER_AID_ESTIMATES = {"aid_open_other_measure": ("aid_measure", "aid_dependency", "open"),
+                       "upr_open_other_measure": ("aid_measure", "upcoming_upr", "open")}
+VARIANT_ESTIMATES = {
+    "mentions_all_next_report": ("next_report", "mentions", "all"),
+    "mentions_closed_next_report": ("next_report", "mentions", "closed"),
+    "mentions_open_next_report": ("next_report", "mentions", "open"),
+    "disciplinary_all_firth": ("firth", "viol_disciplinary", "all"),
+    "disciplinary_closed_firth": ("firth", "viol_disciplinary", "closed"),
+    "disciplinary_open_firth": ("firth", "viol_disciplinary", "open"),
+    "upr_open_cluster": ("se_cluster", "upcoming_upr", "open"),
+    "aid_open_cluster": ("se_cluster", "aid_dependency", "open"),
+    "mentions_all_gee": ("gee", "mentions", "all"),
+    "upr_open_gee": ("gee", "upcoming_upr", "open"),
+    "upr_open_mixed": ("mixed", "upcoming_upr", "open"),
+    "business_open_limited_excluded": ("exclude_limited", "business_involved", "open")}
+# Variants that flip a baseline option: when the baseline already makes the choice
+# (e.g. control_next_report = true), the estimate with it is the baseline's.
+FLIPPED_OPTION = {"next_report": "control_next_report", "mixed": "include_mixed",
+                  "exclude_limited": "exclude_limited"}
 
 
 @dataclass(frozen=True)
@@ -172,3 +192,41 @@ def headline_estimate(long: pd.DataFrame, variant: str, term: str, model: str) -
     if len(hit) != 1:
         raise KeyError(f"no single estimate for variant={variant!r}, term={term!r}, model={model!r}")
     return hit.iloc[0]
+
+
+def named_estimates(long: pd.DataFrame, wanted: dict[str, tuple[str, str, str]],
+                    baseline: dict | None = None) -> dict[str, pd.Series]:
+    """Estimate rows by name, for (variant, term, model) triples; unestimable ones left out.
+
+    Named by what the estimate *is*: a variant whose choice the `baseline` options
+    already make (FLIPPED_OPTION) is read from the baseline row.
+    """
+    out = {}
+    for name, (variant, term, model) in wanted.items():
+        if (baseline or {}).get(FLIPPED_OPTION.get(variant)):
+            variant = "baseline"
+        try:
+            out[name] = headline_estimate(long, variant, term, model)
+        except KeyError:                                 # model not estimable under this variant
+            continue
+    return out
+
+
+def variant_n(long: pd.DataFrame, variant: str, model: str) -> int:
+    """Cases in one model under one variant."""
+    return int(long.groupby(["variant", "model"])["n"].first()[(variant, model)])
+
+
+def headline_stable(long: pd.DataFrame, headline: list[tuple[str, str]] = HEADLINE) -> int:
+    """Headline estimates whose sign and 5% significance hold in every variant."""
+    base_rows = long[long["variant"] == "baseline"].set_index(["term", "model"])
+    stable = 0
+    for term, model in headline:
+        if (term, model) not in base_rows.index:
+            continue
+        b = base_rows.loc[(term, model)]
+        others = long[(long["term"] == term) & (long["model"] == model) & (long["variant"] != "baseline")]
+        keeps = ((np.sign(others["estimate"]) == np.sign(b["estimate"]))
+                 & ((others["p"] < 0.05) == (b["p"] < 0.05)))
+        stable += bool(keeps.all())
+    return stable

@@ -9,10 +9,18 @@ from dataclasses import dataclass
 import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from .caseload import proportions
+from .caseload import Check, Record, interval, proportions
 from .violations import VIOLATIONS, label
 
 ALL_CASES = "All cases"
+
+# Rows of women_share_by_violation the study gives a share for: (key in published.yml
+# `caseload.women_share`, label).
+PUBLISHED_WOMEN = {ALL_CASES: ("all_cases", "Women, all cases"), "viol_detention": ("detention", "Women, detention"),
+                   "viol_trial": ("trial", "Women, trial"), "viol_killing": ("killing", "Women, killing"),
+                   "viol_threats": ("threats", "Women, threats"),
+                   "viol_defamation": ("defamation", "Women, defamation"),
+                   "viol_relatives": ("relatives_targeted", "Women, relatives targeted")}
 
 
 def women_share_by_violation(cases: pd.DataFrame, confidence: float) -> pd.DataFrame:
@@ -65,3 +73,49 @@ def contrast(cases: pd.DataFrame, trait: str, group: str, confidence: float) -> 
     low, high = confint_proportions_2indep(k[0], n[0], k[1], n[1], method="newcomb",
                                            compare="diff", alpha=1 - confidence)
     return Contrast(trait, group, table, k[0] / n[0] - k[1] / n[1], float(low), float(high))
+
+
+# --- beside the published numbers ---------------------------------------------------------
+
+def published_women_shares(published: dict) -> dict[str, float]:
+    """Published share of women per row of women_share_by_violation (`caseload.women_share`)."""
+    return {row: published[key] for row, (key, _) in PUBLISHED_WOMEN.items()}
+
+
+def published_contrast_shares(published: dict) -> dict[str, tuple[float, float]]:
+    """Per trait, the published shares (in the group, outside it) of the two contrasts the
+    study reports; `published` is published.yml `caseload`."""
+    protesters, issues = published["protesters"], published["issue_areas"]
+    return {"protester": (protesters["share_of_detainees"], protesters["share_of_non_detention_cases"]),
+            "issue_land_environment": (issues["land_env_share_of_killings"], issues["land_env_share_of_non_lethal"])}
+
+
+def _women_name(row: str) -> str:
+    return "women_share" if row == ALL_CASES else f"women_share_{row.removeprefix('viol_')}"
+
+
+def profile_checks(women: pd.DataFrame, protest: Contrast, landkill: Contrast, cases: pd.DataFrame,
+                   published: dict) -> list[Check | Record]:
+    """Women's shares, protesters among detainees and land defenders among killings beside
+    published.yml `caseload`; the two differences are recorded in percentage points."""
+    women_pub = published_women_shares(published["women_share"])
+    contrast_pub = published_contrast_shares(published)
+
+    def inside_outside(con, names, labels):
+        return [Check(name, label, con.table.loc[side, "share"], shown, "share", interval(con.table.loc[side]))
+                for side, name, label, shown in zip(["in group", "not in group"], names, labels,
+                                                    contrast_pub[con.trait])]
+
+    return [*(Check(_women_name(row), PUBLISHED_WOMEN[row][1], women.loc[row, "share"], women_pub[row], "share",
+                    interval(women.loc[row])) for row in PUBLISHED_WOMEN if row in women.index),
+            *inside_outside(protest, ["protester_share_detainees", "protester_share_others"],
+                            ["Protesters among detainees", "Protesters among other cases"]),
+            Check("protester_count", "Protesters (cases)", int(cases["protester"].sum()),
+                  published["protesters"]["count"], "count"),
+            *inside_outside(landkill, ["land_env_share_killings", "land_env_share_non_lethal"],
+                            ["Land, environment defenders among killings",
+                             "Land, environment defenders among non-lethal cases"]),
+            *(Record(f"{name}_{part}", value * 100, "{:+.1f} pp")
+              for name, con in [("protester_difference", protest), ("land_env_difference", landkill)]
+              for part, value in [("pp", con.difference), ("ci_low_pp", con.diff_low),
+                                  ("ci_high_pp", con.diff_high)])]

@@ -15,7 +15,7 @@ import statsmodels.api as sm
 from statsmodels.tools.sm_exceptions import (ConvergenceWarning, HessianInversionWarning,
                                              PerfectSeparationWarning)
 
-from ..data.frames.regression import CONSTANT, PREDICTORS
+from ..data.frames.regression import CONSTANT, LABELS, PREDICTORS
 from ..published import published
 from .fit_stats import fit_stats
 from .separation import SeparationError, detect_separation
@@ -24,6 +24,21 @@ MODELS = ("all", "closed", "open")
 MODEL_LABELS = {"all": "All regime types", "closed": "Closed regimes", "open": "Open regimes"}
 SE_TYPES = {"classical": "nonrobust", "hc1": "HC1", "cluster": "cluster"}
 STAR_LEVELS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))   # wp2019 Table 1 note
+# The estimates the working paper's text discusses, by record name: (term, model).
+TEXT_ESTIMATES = {
+    "upr_open": ("upcoming_upr", "open"), "upr_closed": ("upcoming_upr", "closed"),
+    "aid_open": ("aid_dependency", "open"), "aid_closed": ("aid_dependency", "closed"),
+    "mentions_all": ("mentions", "all"), "mentions_closed": ("mentions", "closed"),
+    "mentions_open": ("mentions", "open"), "business_all": ("business_involved", "all"),
+    "business_open": ("business_involved", "open"), "detention_all": ("viol_detention", "all"),
+    "detention_closed": ("viol_detention", "closed"), "torture_closed": ("viol_torture", "closed"),
+    "conviction_closed": ("viol_conviction", "closed"),
+    "disciplinary_all": ("viol_disciplinary", "all"), "disciplinary_open": ("viol_disciplinary", "open"),
+    "reply_all": ("reply_received", "all"), "polity_all": ("polity", "all")}
+# The 0/1 contrasts the paper stresses, as predicted probabilities: name -> (term, model).
+CONTRASTS = {"upr_open": ("upcoming_upr", "open"), "business_all": ("business_involved", "all"),
+             "business_open": ("business_involved", "open"),
+             "detention_closed": ("viol_detention", "closed")}
 
 
 def stars(p: float) -> str:
@@ -105,6 +120,26 @@ def fit_models(frame: pd.DataFrame, predictors: list[str] | None = None, *, se_t
                          drop_constant=drop_constant, name=m) for m in models}
 
 
+def sample_sizes(everyone: pd.DataFrame, frame: pd.DataFrame, loss: pd.Series,
+                 regime_cutoff: float) -> pd.DataFrame:
+    """Cases per model after listwise deletion, then the cases lost per missing predictor.
+
+    everyone: the frame built with listwise=False; frame: the models' frame; loss:
+    listwise_loss(everyone, predictors).
+    """
+    regime = frame["regime"]
+    sizes = pd.DataFrame({
+        "step": ["assessed cases", "lost to listwise deletion", "model 1: all regime types",
+                 f"model 2: closed (Polity < {regime_cutoff})", f"model 3: open (Polity > {regime_cutoff})",
+                 f"at the cut-off (Polity = {regime_cutoff})"],
+        "cases": [len(everyone), int(loss["any"]), len(frame), int((regime == "closed").sum()),
+                  int((regime == "open").sum()), int((regime == "boundary").sum())],
+    })
+    lost = loss.drop("any")
+    lost = lost[lost > 0].rename(lambda c: f"  missing: {LABELS.get(c, c)}")
+    return pd.concat([sizes, pd.DataFrame({"step": lost.index, "cases": lost.to_numpy()})], ignore_index=True)
+
+
 def separation_summary(results: dict) -> pd.DataFrame:
     """Per model: is the sample separated, by which predictor, which estimates are not finite."""
     rows = []
@@ -139,6 +174,21 @@ def coefficients(results: dict, confidence: float = 0.95) -> pd.DataFrame:
                          "or_high": odds[2], "stars": stars(p), "n": int(res.nobs),
                          "separated": term in infinite})
     return pd.DataFrame(rows)
+
+
+def odds_ratio_table(coefs: pd.DataFrame, predictors: list[str], confidence: float = 0.95) -> pd.DataFrame:
+    """Odds ratio (with stars) and interval per predictor, one pair of columns per model."""
+    level = f"{confidence:.0%} interval"
+    ors = coefs[coefs["term"] != CONSTANT].copy()
+    ors["predictor"] = ors["term"].map(lambda t: LABELS.get(t, t))
+    ors["odds ratio"] = [f"{o:.2f}{s}" if not sep else "not finite"
+                         for o, s, sep in zip(ors["odds_ratio"], ors["stars"], ors["separated"])]
+    ors[level] = [f"{lo:.2f} to {hi:.2f}" if not sep else "–"
+                  for lo, hi, sep in zip(ors["or_low"], ors["or_high"], ors["separated"])]
+    wide = ors.pivot(index="predictor", columns="model", values=["odds ratio", level])
+    wide = wide.reindex([LABELS.get(t, t) for t in predictors])
+    wide.columns = [f"{MODEL_LABELS[m]}: {what}" for what, m in wide.columns]
+    return wide[[f"{MODEL_LABELS[m]}: {what}" for m in MODELS for what in ("odds ratio", level)]]
 
 
 def _interval(res, confidence: float) -> pd.DataFrame:
@@ -193,6 +243,27 @@ def compare_to_published(computed: pd.DataFrame, table: dict | None = None) -> p
     return out.reset_index(drop=True)
 
 
+def comparison_display(comparison: pd.DataFrame) -> pd.DataFrame:
+    """compare_to_published for reading: labels, estimates with stars, intervals as text."""
+    sep = comparison["separated"]
+    return comparison.assign(
+        model=comparison["model"].map(MODEL_LABELS), term=comparison["term"].map(lambda t: LABELS.get(t, t)),
+        published=[f"{b:g}{s}" for b, s in zip(comparison["published"], comparison["published_stars"])],
+        computed=[("+∞" if b > 0 else "−∞") + " (separation)" if infinite else f"{b:.2f}{s}"
+                  for b, s, infinite in zip(comparison["computed"], comparison["computed_stars"], sep)],
+        interval=["–" if infinite else f"{lo:.2f} to {hi:.2f}"
+                  for lo, hi, infinite in zip(comparison["low"], comparison["high"], sep)],
+    )[["model", "term", "published", "computed", "interval", "difference", "in_interval", "same_sign",
+       "same_stars"]]
+
+
+def agreement_note(summary: dict, confidence: float = 0.95) -> str:
+    """One line on an agreement_summary: published estimates inside the computed interval."""
+    note = (f"{summary['in_interval']} of {summary['n_finite']} published estimates inside the computed "
+            f"{confidence:.0%} interval")
+    return note + (f"; {summary['n_separated']} not finite" if summary["n_separated"] else "")
+
+
 def agreement_summary(comparison: pd.DataFrame) -> dict:
     """Counts over a compare_to_published table: how many published values the fit reproduces."""
     finite = comparison["computed"].notna() & np.isfinite(comparison["computed"].fillna(0.0))
@@ -209,12 +280,14 @@ FIT_LABELS = {"n": "observations", "loglik": "log likelihood", "r2_cox_snell": "
               "r2_nagelkerke": "pseudo-R² (Nagelkerke)"}
 
 
+FIT_FORMATS = {"n": "{:,.0f}", "loglik": "{:.2f}", "r2_cox_snell": "{:.2f}", "r2_nagelkerke": "{:.2f}"}
+
+
 def scorecard_rows(comparison: pd.DataFrame, fit: pd.DataFrame | None = None) -> pd.DataFrame:
     """compare_to_published (and compare_fit_to_published) in the scorecard's columns.
 
     Coefficients carry the computed interval; fit statistics have none.
     """
-    from ..data.frames.regression import LABELS
     rows = [{"study": STUDY, "section": f"Table 1, {MODEL_LABELS[r.model].lower()}",
              "estimate": LABELS.get(r.term, r.term) + (" (not finite: separation)" if r.separated else ""),
              "published": r.published, "computed": np.nan if r.separated else r.computed,
@@ -237,6 +310,14 @@ def compare_fit_to_published(results: dict) -> pd.DataFrame:
             rows.append({"model": model, "statistic": stat, "published": pub[model][stat],
                          "computed": got[stat], "difference": got[stat] - pub[model][stat]})
     return pd.DataFrame(rows)
+
+
+def fit_comparison_display(fit: pd.DataFrame) -> pd.DataFrame:
+    """compare_fit_to_published for reading: labels, each statistic in its own format."""
+    return pd.DataFrame({
+        "model": fit["model"].map(MODEL_LABELS), "statistic": fit["statistic"].map(FIT_LABELS),
+        **{col: [FIT_FORMATS[s].format(v) for s, v in zip(fit["statistic"], fit[col])]
+           for col in ("published", "computed", "difference")}})
 
 
 def average_prediction(result, frame: pd.DataFrame, setting: dict, confidence: float = 0.95,
@@ -269,3 +350,38 @@ def discrete_change(result, variable: str, confidence: float = 0.95) -> dict:
     row = sf.loc[variable]
     return {"change": float(row["dy/dx"]), "se": float(row["Std. Err."]),
             "low": float(row.iloc[4]), "high": float(row.iloc[5]), "p": float(row["Pr(>|z|)"])}
+
+
+def contrast_predictions(results: dict, frame: pd.DataFrame, confidence: float = 0.95,
+                         contrasts: dict = CONTRASTS) -> pd.DataFrame:
+    """Average predicted probability without and with each 0/1 contrast, and the change.
+
+    One row per contrast whose term is in its model: name, contrast (readable), without,
+    with, change, change low, change high.
+    """
+    rows = []
+    for name, (term, model) in contrasts.items():
+        res, sub = results[model], model_frame(frame, model)
+        if term not in res.params.index:
+            continue
+        without = average_prediction(res, sub, {term: 0}, confidence)
+        with_ = average_prediction(res, sub, {term: 1}, confidence)
+        change = discrete_change(res, term, confidence)
+        rows.append({"name": name, "contrast": f"{LABELS[term]} ({MODEL_LABELS[model].lower()})",
+                     "without": without["probability"], "with": with_["probability"],
+                     "change": change["change"], "change low": change["low"], "change high": change["high"]})
+    return pd.DataFrame(rows)
+
+
+def mention_curves(results: dict, frame: pd.DataFrame, most: int, confidence: float = 0.95) -> dict:
+    """Average predicted probability at 1, 2, ... mentions per model, up to `most`.
+
+    A model's curve stops at the most mentions among its own cases (no extrapolation).
+    """
+    top = int(min(frame["mentions"].max(), most))
+    curves = {}
+    for model, res in results.items():
+        sub = model_frame(frame, model)
+        upto = [m for m in range(1, top + 1) if m <= sub["mentions"].max()]
+        curves[model] = prediction_curve(res, sub, "mentions", upto, confidence)
+    return curves

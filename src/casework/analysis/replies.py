@@ -13,11 +13,14 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.weightstats import DescrStatsW
 
-from .caseload import holder_of, proportions
+from .caseload import Check, Record, holder_of, interval, proportions
 
 # Countries the study names, as ISO 3166-1 alpha-3 codes (the data's country codes).
 NAMED_COUNTRIES = {"Saudi Arabia": "SAU", "India": "IND", "United States": "USA", "Oman": "OMN",
                    "Mauritania": "MRT", "Angola": "AGO", "Argentina": "ARG"}
+
+# The two countries the study discusses at length: code -> key in published.yml `caseload.replies`.
+DISCUSSED_COUNTRIES = {"IND": "india", "ARG": "argentina"}
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -75,13 +78,21 @@ def country_engagement(cases: pd.DataFrame, min_cases: int, confidence: float) -
 
 
 ENGAGEMENT_CLASSES = ["uncooperative", "mixed", "cooperative"]
+ENGAGEMENT_BAND = 0.2  # within ±0.2: rejection rate about as high as response rate (Fig. 6 yellow)
 
 
-def engagement_class(engagement: pd.Series, band: float = 0.2) -> pd.Series:
+def engagement_class(engagement: pd.Series, band: float = ENGAGEMENT_BAND) -> pd.Series:
     """Fig. 6's three colours: 'mixed' where response and rejection rates lie within
     `band` of each other, 'uncooperative' below, 'cooperative' above (ordered categories)."""
     return pd.cut(engagement, [-np.inf, -band, band, np.inf], labels=ENGAGEMENT_CLASSES,
                   right=False).cat.as_ordered()
+
+
+def rated_countries(engagement: pd.DataFrame, band: float = ENGAGEMENT_BAND) -> pd.DataFrame:
+    """The countries of `country_engagement` with a reply of known content, with their
+    Fig. 6 class in the column `engagement_class`."""
+    rated = engagement.dropna(subset=["rejection_rate"])
+    return rated.assign(engagement_class=engagement_class(rated["engagement"], band))
 
 
 def rejection_share(cases: pd.DataFrame, confidence: float) -> pd.Series:
@@ -162,3 +173,88 @@ def piccone_comparison(categories: pd.DataFrame, published_shares: dict) -> pd.D
     out["all_mandates"] = pub.reindex(out.index).to_numpy()
     out["difference"] = out["share"] - out["all_mandates"]
     return out
+
+
+# --- beside the published numbers ---------------------------------------------------------
+
+def published_reply_shares(published: dict) -> dict[str, float]:
+    """Published shares for the rows of `reply_shares` (published.yml `caseload.replies`)."""
+    return {"any reply": published["share_cases_with_reply"],
+            "substantive reply": published["share_cases_with_substantive_reply"]}
+
+
+def published_response_days(published: dict) -> dict[str, float]:
+    """Published mean days to a reply per country code; the study gives the slow countries
+    in months, the fast ones in days (`caseload.replies`)."""
+    return {**{NAMED_COUNTRIES[k]: v * DAYS_PER_MONTH for k, v in published["mean_response_months"].items()},
+            **{NAMED_COUNTRIES[k]: v for k, v in published["mean_response_days_fast"].items()}}
+
+
+def reply_checks(shares: pd.DataFrame, by_holder: pd.DataFrame, overall: pd.Series, cases: pd.DataFrame,
+                 published: dict, confidence: float) -> list[Check]:
+    """Shares of cases answered (all, by mandate holder), rejections and the mean time to
+    a reply beside `caseload.replies`."""
+    items = [Check(name, label, shares.loc[row, "share"], shown, "share", interval(shares.loc[row]))
+             for (row, shown), name, label in zip(published_reply_shares(published).items(),
+                                                  ["reply_share", "substantive_reply_share"],
+                                                  ["Cases with any reply", "Cases with a substantive reply"])]
+    items += [Check(f"substantive_by_holder_{h.lower()}", f"Substantive reply, {h}", r["share"],
+                    published["substantive_reply_by_mandate_holder"][h], "share", interval(r))
+              for h, r in by_holder.iterrows()]
+    rejection = rejection_share(cases, confidence)
+    return items + [
+        Check("rejection_share", "Rejections among substantive replies of known content", rejection["share"],
+              published["share_replies_rejecting"], "share", interval(rejection)),
+        Check("mean_response_days", "Mean days to a substantive reply", overall["mean"],
+              published["mean_response_days"], "mean", (overall["ci_low"], overall["ci_high"]), fmt="{:,.0f}")]
+
+
+def ranking_records(times: pd.DataFrame, engagement: pd.DataFrame, rated: pd.DataFrame) -> list[Record]:
+    """The slowest and fastest country, and how many countries fall in each Fig. 6 class."""
+    return [Record("slowest_country", times.index[0]),
+            Record("slowest_country_days", times["mean_days"].iloc[0], "{:.0f}"),
+            Record("slowest_country_months", times["mean_months"].iloc[0], "{:.1f}"),
+            Record("fastest_country", times.index[-1]),
+            Record("fastest_country_days", times["mean_days"].iloc[-1], "{:.0f}"),
+            Record("n_countries_rated", len(engagement)),
+            *(Record(f"n_countries_{g}", int((rated["engagement_class"] == g).sum())) for g in ENGAGEMENT_CLASSES)]
+
+
+def country_checks(times: pd.DataFrame, cases: pd.DataFrame, published: dict, confidence: float) -> list[Check]:
+    """Per country the study names: mean time to a reply (in the study's unit, months or
+    days) and, for the two it discusses, cases, response rate and rejection rate."""
+    names = {code: name for name, code in NAMED_COUNTRIES.items()}
+    items = []
+    for country, months in published["mean_response_months"].items():
+        code = NAMED_COUNTRIES[country]
+        if code in times.index:
+            r = times.loc[code]
+            items.append(Check(f"response_months_{code.lower()}", f"Mean months to reply, {country}", r["mean_months"],
+                               months, "mean", (r["ci_low"] / DAYS_PER_MONTH, r["ci_high"] / DAYS_PER_MONTH)))
+    for country, days in published["mean_response_days_fast"].items():
+        code = NAMED_COUNTRIES[country]
+        if code in times.index:
+            items.append(Check(f"response_days_{code.lower()}", f"Mean days to reply, {country}",
+                               times.loc[code, "mean_days"], days, "mean", interval(times.loc[code]), fmt="{:,.0f}"))
+    per_country = replies_by_country(cases)
+    for code, key in DISCUSSED_COUNTRIES.items():
+        c = per_country.reindex([code]).fillna(0).iloc[0]
+        p = published[key]
+        response = proportions(c["substantive"], c["cases"], confidence).iloc[0]
+        rejection = proportions(c["rejections"], c["known_content"], confidence).iloc[0]
+        published_response = p["replied"] / p["cases"] if "replied" in p else p["reply_share"]
+        items += [Check(f"{key}_cases", f"{names[code]}: cases", c["cases"], p["cases"], "count"),
+                  Check(f"{key}_response_rate", f"{names[code]}: response rate", response["share"],
+                        round(published_response, 2), "share", interval(response)),
+                  Check(f"{key}_rejection_rate", f"{names[code]}: rejection rate", rejection["share"],
+                        p["rejection_share"], "share", interval(rejection))]
+    return items
+
+
+def piccone_checks(versus: pd.DataFrame, published: dict) -> list[Check | Record]:
+    """Piccone's three reply categories beside this mandate's (`piccone_comparison`); the
+    rest, which he does not classify, is only recorded."""
+    return [*(Check(f"piccone_{key}", f"{versus.loc[key, 'label']} (vs all mandates)", versus.loc[key, "share"],
+                    published[key], "share", interval(versus.loc[key]))
+              for key in ["no_or_immaterial", "steps_taken", "rejected_without_investigation"]),
+            Record("piccone_other_or_unknown", versus.loc["other_or_unknown", "share"], "{:.0%}")]

@@ -3,7 +3,8 @@
 Kaplan–Meier curves and the log-rank test for the short against the long list
 (Fig. 1), balance of featured against other Urgent Action women (Fig. 3), the four
 Cox models of Table 1, proportional-hazards checks, and published beside computed.
-Input frames come from `casework.data.frames.survival`.
+Input frames come from `casework.data.frames.survival`; the figures are drawn by
+`casework.report.figures.survival`.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ COX_MODELS = {  # Table 1: Free the 20; + concerns; + regions; all
     3: ("freethe20", *REGIONS),
     4: TERMS,
 }
+IMBALANCE = 0.25   # a standardized difference beyond ±0.25 is often read as imbalance
 LABELS = {
     "freethe20": "Free the 20", "prisoner_of_conscience": "Prisoner of conscience",
     "torture_concerns": "Any torture concerns", "death_penalty_concerns": "Death penalty concerns",
@@ -84,28 +86,6 @@ def format_p(p: float) -> str:
     return intervals.format_p(p, floor=1e-4)
 
 
-def plot_km(fits: dict[str, KaplanMeierFitter], ax, colours: list[str], p_value: float | None = None,
-            at_risk: bool = True, legend_title: str = ""):
-    """Survival curves (share still detained) with bands, censor marks, log-rank p, at-risk table."""
-    from lifelines.plotting import add_at_risk_counts
-    for (label, kmf), colour in zip(fits.items(), colours):
-        kmf.plot_survival_function(ax=ax, ci_show=True, show_censors=True, color=colour,
-                                   censor_styles={"marker": "|", "ms": 9, "mew": 1.4})
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_ylabel("Share still detained")
-    title = [legend_title] if legend_title else []
-    if p_value is not None:
-        title.insert(0, f"log-rank p {'= ' if p_value >= 1e-4 else ''}{format_p(p_value)}")
-    ax.legend(loc="best", title="\n".join(title), alignment="left")
-    if at_risk:
-        add_at_risk_counts(*fits.values(), ax=ax, rows_to_show=["At risk", "Events"])
-        # The table lives on a twin axis, which must not draw the theme's grid over the plot.
-        for twin in ax.figure.axes:
-            if twin is not ax and ax.get_shared_y_axes().joined(ax, twin):
-                twin.grid(False)
-    return ax
-
-
 def km_display(summary: pd.DataFrame) -> pd.DataFrame:
     """km_summary for reading: counts as integers, medians as text ('not reached')."""
     def months(x):
@@ -148,23 +128,6 @@ def standardized_differences(urgent_actions: pd.DataFrame) -> pd.DataFrame:
         rows.append({"characteristic": label, "kind": kind, "mean_featured": a.mean(),
                      "mean_other": b.mean(), "n_featured": len(a), "n_other": len(b), "smd": smd})
     return pd.DataFrame(rows)
-
-
-def plot_balance(smd: pd.DataFrame, ax, colours: dict[str, str], threshold: float = 0.25):
-    """Dot plot of standardized differences (the study's Fig. 3), top to bottom in table order."""
-    y = np.arange(len(smd))[::-1]
-    for kind, colour in colours.items():
-        m = (smd.kind == kind).to_numpy()
-        ax.scatter(smd.smd[m], y[m], color=colour, s=36, zorder=3,
-                   label={"case": "case characteristic"}.get(kind, kind))
-    ax.axvline(0, color="black", lw=0.8)
-    for x in (-threshold, threshold):
-        ax.axvline(x, color="grey", lw=0.8, ls="--")
-    ax.set_yticks(y, smd.characteristic)
-    ax.set_xlabel("Standardized mean difference (featured − other Urgent Action women, pooled SD units)")
-    lim = max(1.0, float(np.nanmax(np.abs(smd.smd))) * 1.1)
-    ax.set_xlim(-lim, lim)
-    return ax
 
 
 # --- Cox models (Table 1) --------------------------------------------------------------
@@ -221,6 +184,21 @@ def tidy_estimates(models: dict[int, CoxModel]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def term_estimates(estimates: pd.DataFrame, term: str = "freethe20") -> pd.DataFrame:
+    """The rows of tidy_estimates for one covariate, one per model."""
+    return estimates[estimates.term == term].reset_index(drop=True)
+
+
+def hazard_ratio_table(estimates: pd.DataFrame) -> pd.DataFrame:
+    """Hazard ratio [interval] per covariate (rows) and model (columns), blank where left out."""
+    hr = estimates.assign(cell=[f"{h:.2f} [{lo:.2f}, {hi:.2f}]" for h, lo, hi
+                                in zip(estimates.hr, estimates.hr_low, estimates.hr_high)])
+    wide = hr.pivot(index="label", columns="model", values="cell").reindex(
+        [LABELS[t] for t in TERMS]).fillna("")
+    wide.columns = [f"Model {m}" for m in wide.columns]
+    return wide.rename_axis("Covariate")
+
+
 def model_statistics(models: dict[int, CoxModel]) -> pd.DataFrame:
     """Per model: observations, releases, concordance, partial log-likelihood, LR test."""
     rows = []
@@ -259,6 +237,19 @@ def ph_tests(models: dict[int, CoxModel], time_transform: str = "rank") -> pd.Da
             rows.append({"model": number, "term": term, "label": LABELS.get(term, term),
                          "chi2": r["test_statistic"], "p": r["p"]})
     return pd.DataFrame(rows)
+
+
+def ph_table(tests: pd.DataFrame) -> pd.DataFrame:
+    """ph_tests p-values per covariate (rows) and model (columns)."""
+    wide = tests.pivot(index="label", columns="model", values="p").reindex([LABELS[t] for t in TERMS])
+    wide.columns = [f"Model {m} p" for m in wide.columns]
+    return wide.rename_axis("Covariate")
+
+
+def ph_worst_terms(tests: pd.DataFrame, model: int, k: int = 3, first: str = "freethe20") -> list[str]:
+    """`first`, then the k other covariates of `model` with the smallest PH test p-values."""
+    ranked = tests[tests.model == model].sort_values("p")
+    return [first, *[t for t in ranked.term if t != first][:k]]
 
 
 def schoenfeld(model: CoxModel) -> pd.DataFrame:
@@ -313,6 +304,14 @@ def ph_alternatives(models: dict[int, CoxModel], tests: pd.DataFrame, alpha: flo
     return pd.DataFrame(rows)
 
 
+def ph_alternatives_display(alternatives: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """ph_alternatives for reading: column names with the interval level."""
+    level = f"{confidence:.0%}"
+    return alternatives.drop(columns="model").rename(columns={
+        "approach": "Free the 20 effect", "hr": "Hazard ratio", "hr_low": f"{level} CI low",
+        "hr_high": f"{level} CI high", "p": "p"})
+
+
 def _interval_columns(columns) -> tuple[str, str]:
     """lifelines names the interval columns after the level ('coef lower 95%')."""
     return (next(c for c in columns if c.startswith("coef lower")),
@@ -334,6 +333,13 @@ def published_estimates(table: dict | None = None) -> pd.DataFrame:
     rows = [{"model": i + 1, "term": term, "published": float(v[0]), "published_se": float(v[1])}
             for term in TERMS for i, v in enumerate(table[term]) if v is not None]
     return pd.DataFrame(rows)
+
+
+def published_hazard_ratios(term: str = "freethe20", table: dict | None = None) -> pd.Series:
+    """exp(published coefficient) of one covariate, indexed by model."""
+    pub = published_estimates(table)
+    rows = pub[pub.term == term]
+    return pd.Series(np.exp(rows.published.to_numpy()), index=rows.model.to_numpy(), name="hr")
 
 
 def compare_to_published(estimates: pd.DataFrame, logrank_p: dict[str, float] | None = None,

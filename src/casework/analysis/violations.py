@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..data import tables
-from .caseload import flag_shares, proportions
+from .caseload import Check, Published, flag_shares, in_period, interval, parse_published, proportions
 
 # Fig. 1 order. A nested category is a subset of the row it follows: conviction of
 # trial (enforced by the loader), killing of torture / physical attack (as the
@@ -47,6 +47,18 @@ ISSUE_GROUPS: dict[str, list[str]] = {
     "Anti-impunity, transitional justice, peace": ["issue_impunity"],
 }
 ISSUE_FLAGS = [c for cols in ISSUE_GROUPS.values() for c in cols]
+LAND_GROUP = "Indigenous, land, environmental rights"
+NO_ISSUE = "No issue area recorded"
+LGBTI_STABLE_FROM = 2012  # the study reports a stable LGBTI share from this year on
+
+# Fig. 1 rows the study gives a share for: (key in published.yml, record name, label).
+PUBLISHED_SHARES = {
+    "viol_detention": ("detention", "detention_share", "Detention"),
+    "viol_torture": ("torture_or_physical_attack", "torture_share", "Torture or physical attack"),
+    "viol_threats": ("threats", "threats_share", "Threats"),
+    "viol_relatives": ("relatives_targeted", "relatives_targeted_share", "Relatives targeted"),
+    "viol_trial": ("trial", "trial_share", "Trial"),
+}
 
 
 def label(column: str) -> str:
@@ -91,7 +103,7 @@ def conviction_share_of_trials(cases: pd.DataFrame, confidence: float) -> pd.Ser
 def issue_area_shares(cases: pd.DataFrame, confidence: float) -> pd.DataFrame:
     """Share of cases in each Fig. 2 issue group, plus the cases in no group at all."""
     groups = pd.DataFrame({g: any_of(cases, cols) for g, cols in ISSUE_GROUPS.items()})
-    groups["No issue area recorded"] = ~any_of(cases, ISSUE_FLAGS)
+    groups[NO_ISSUE] = ~any_of(cases, ISSUE_FLAGS)
     out = flag_shares(groups, confidence)
     out.index.name = "issue_area"
     return out
@@ -105,3 +117,63 @@ def issue_share_by_year(cases: pd.DataFrame, columns: list[str], confidence: flo
     out.index = counts.index.astype(int)
     out.index.name = "year"
     return out
+
+
+# --- beside the published numbers ---------------------------------------------------------
+
+def published_shares(published: dict) -> dict[str, Published]:
+    """The published share of each Fig. 1 row the study quantifies (a bound stays a bound);
+    `published` is published.yml `caseload.violations_share_of_cases`."""
+    return {col: parse_published(published[key]) for col, (key, _, _) in PUBLISHED_SHARES.items()}
+
+
+def violation_checks(shares: pd.DataFrame, cases: pd.DataFrame, published: dict,
+                     confidence: float) -> list[Check]:
+    """Fig. 1 and its text: shares of `violation_shares` and the killings, convictions and
+    administrative measures, beside `caseload.violations_share_of_cases`."""
+    def share(col):
+        key, name, text = PUBLISHED_SHARES[col]
+        row = shares.loc[col]
+        return Check(name, text, row["share"], published[key], "share", interval(row))
+
+    conviction = conviction_share_of_trials(cases, confidence)
+    administrative = administrative_share(cases, confidence)
+    return [share("viol_detention"), share("viol_torture"),
+            Check("killing_count", "Killings (cases)", shares.loc["viol_killing", "count"],
+                  published["killing_count"], "count"),
+            share("viol_threats"), share("viol_relatives"), share("viol_trial"),
+            Check("conviction_share_of_trials", "Convictions among trial cases", conviction["share"],
+                  published["conviction"], "share", interval(conviction)),
+            Check("administrative_share", "Administrative measures (any)", administrative["share"],
+                  published["administrative_measures"], "share", interval(administrative))]
+
+
+def published_issue_shares(published: dict) -> dict[str, float]:
+    """Published shares of the Fig. 2 groups the study quantifies (`caseload.issue_areas`)."""
+    return {LAND_GROUP: published["land_environment_indigenous"],
+            NO_ISSUE: parse_published(published["unattributable_to_any_issue"]).value}
+
+
+def published_land_shares_by_year(published: dict, year_from: int, year_to: int) -> dict[int, float]:
+    """The single years the study gives a land, environment, indigenous share for, in the period."""
+    return {int(y): s for y, s in published["land_env_indigenous_by_year"].items()
+            if in_period(y, year_from, year_to)}
+
+
+def issue_checks(issues: pd.DataFrame, land_by_year: pd.DataFrame, cases: pd.DataFrame, published: dict,
+                 published_years: dict[int, float], confidence: float) -> list[Check]:
+    """Fig. 2 and its text beside `caseload.issue_areas`; `published_years` as from
+    published_land_shares_by_year (only years with cases are compared)."""
+    land = proportions(any_of(cases, ["issue_land_environment"]).sum(), len(cases), confidence).iloc[0]
+    group, unattributed = issues.loc[LAND_GROUP], issues.loc[NO_ISSUE]
+    return [Check("land_environment_share", "Land and environmental rights", land["share"],
+                  published["land_environment"], "share", interval(land)),
+            Check("land_env_indigenous_share", "Land, environmental or indigenous rights", group["share"],
+                  published["land_environment_indigenous"], "share", interval(group)),
+            Check("unattributed_share", "No issue area recorded", unattributed["share"],
+                  published["unattributable_to_any_issue"], "share", interval(unattributed)),
+            *(Check(f"land_env_indigenous_share_{y}", f"Indigenous, land, environmental rights in {y}",
+                    land_by_year.loc[y, "share"], s, "share", interval(land_by_year.loc[y]))
+              for y, s in published_years.items() if y in land_by_year.index),
+            Check("lgbti_cases", "LGBTI-rights cases", int(cases["issue_lgbti"].sum()), published["lgbti_cases"],
+                  "count")]
