@@ -1,6 +1,8 @@
 """Shared fixtures: a tiny, hand-made, valid data folder (every table, a few rows)."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -77,3 +79,19 @@ def write_tiny(folder: Path, synthetic: bool = True) -> Path:
 def tiny_data(tmp_path) -> Path:
     """A valid data folder with every table (a handful of rows each)."""
     return write_tiny(tmp_path / "data")
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def built_project() -> Path:
+    """The compendium itself, built with `casework build` (cached: cheap after `make report`).
+
+    Tests of the real notebooks, paper and site use this instead of skipping when
+    build outputs are missing, so a fresh clone tests the same things as a dev tree.
+    """
+    build = subprocess.run([sys.executable, "-m", "casework.cli", "build"], cwd=ROOT,
+                           capture_output=True, text=True)
+    assert build.returncode == 0, f"casework build failed:\n{build.stderr[-4000:]}"
+    return ROOT

@@ -139,10 +139,8 @@ def test_every_embedded_cell_is_labelled_in_its_notebook_source(paper_text):
         assert re.search(rf"^#\| label: {re.escape(label)}$", source, re.M), f"{notebook}.py has no {label}"
 
 
-def test_every_cited_value_is_recorded():
-    variables = ROOT / "_variables.yml"
-    if not variables.is_file():
-        pytest.skip("_variables.yml is written by `casework run`")
+def test_every_cited_value_is_recorded(built_project):
+    variables = built_project / "_variables.yml"
     values = yaml.safe_load(variables.read_text(encoding="utf-8"))
     missing = []
     for match in SHORTCODE.finditer(PAPER.read_text(encoding="utf-8")):

@@ -390,6 +390,9 @@ def test_the_projects_own_site_description_builds(tmp_path):
             nbformat.write(new_notebook(cells=[new_markdown_cell(f"# Stand-in for {path.stem}")]), path)
         else:
             path.write_text(f"# Stand-in for {source}\n", encoding="utf-8")
+    for included in re.findall(r"\{\{<\s*include\s+(\S+)\s*>\}\}", (root / "index.qmd").read_text()):
+        (root / included).parent.mkdir(parents=True, exist_ok=True)
+        (root / included).write_text("Stand-in for an included file.\n", encoding="utf-8")
     (root / "data" / "datapackage.json").write_text(json.dumps({"synthetic": True}), encoding="utf-8")
     (root / "_variables.yml").write_text("{}\n", encoding="utf-8")
     site = render(root, renderer="builtin")
@@ -400,7 +403,7 @@ def test_the_projects_own_site_description_builds(tmp_path):
         assert (site / source).with_suffix(".html").is_file(), source
     for html_file in site.rglob("*.html"):
         for url in links(html_file.read_text(encoding="utf-8")):
-            if not url.startswith(("#", "http")):
+            if not url.startswith(("#", "http", "data:")):
                 assert (html_file.parent / url.split("#")[0]).resolve().is_file(), (html_file, url)
 
 

@@ -1,6 +1,6 @@
 """The built site, checked in a real browser (headless Chromium via Playwright).
 
-Builds the site with `casework build` (cached: cheap after `make report`), serves
+Uses the site `casework build` makes (the built_project fixture; cached), serves
 _site/ on localhost, visits every page reachable from the navbar and fails on a
 broken link, an image that did not load, or a console error. A screenshot of each
 page lands in tests/_screenshots/.
@@ -10,8 +10,6 @@ from __future__ import annotations
 import functools
 import http.server
 import shutil
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
@@ -29,11 +27,8 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed
 
 
 @pytest.fixture(scope="module")
-def site() -> Path:
-    build = subprocess.run([sys.executable, "-m", "casework.cli", "build"], cwd=ROOT,
-                           capture_output=True, text=True)
-    assert build.returncode == 0, f"casework build failed:\n{build.stderr[-4000:]}"
-    return ROOT / "_site"
+def site(built_project) -> Path:
+    return built_project / "_site"
 
 
 @pytest.fixture(scope="module")
