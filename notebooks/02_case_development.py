@@ -196,5 +196,5 @@ nb.record("min_country_n", min_country_n)
 nb.record("years_worse_over_40pct", ", ".join(map(str, notable["worse"])) or "none")
 nb.record("years_worse_over_40pct_published", ", ".join(map(str, pub["years_more_than_40pct_worse"])))
 nb.record("years_improved_about_third", ", ".join(map(str, notable["improved"])) or "none")
-_ = nb.record("years_improved_about_third_published",
+nb.record("years_improved_about_third_published",
               ", ".join(map(str, pub["years_about_one_third_improved"])))

@@ -105,7 +105,7 @@ tables.show(separation.assign(model=separation["model"].map(reg.MODEL_LABELS)), 
             title="Separation in the three samples")
 
 # %%
-_ = nb.record("n_models_separated", int(separation["separated"].sum()))
+nb.record("n_models_separated", int(separation["separated"].sum()))
 
 # %% [markdown]
 # ## Table 1, refitted
@@ -290,7 +290,7 @@ for name, row in rob.named_estimates(long, rob.VARIANT_ESTIMATES, options).items
     nb.record(f"{name}_se", row["se"], fmt="{:.2f}")
     nb.record(f"{name}_p", row["p"], fmt="{:.3f}")
 nb.record("headline_n", len(rob.HEADLINE))
-_ = nb.record("headline_stable", rob.headline_stable(long),
+nb.record("headline_stable", rob.headline_stable(long),
               note="headline estimates whose sign and 5% significance hold in every variant")
 
 # %% [markdown]
@@ -310,7 +310,7 @@ tables.show(vifs, nb, title="Variance inflation factors", decimals=2)
 
 # %%
 nb.record("vif_max", float(vifs.max().max()), fmt="{:.1f}")
-_ = nb.record("vif_max_predictor", vifs.max(axis=1).idxmax())
+nb.record("vif_max_predictor", vifs.max(axis=1).idxmax())
 
 # %%
 #| label: fig-roc

@@ -104,7 +104,7 @@ nb.record("logrank_p_excluding", survival.logrank(excluded).p_value, fmt=surviva
 nb.record("logrank_p_including_excluded", survival.logrank(included).p_value, fmt=survival.format_p)
 nb.record("median_months_featured", by_group.loc[short, "median_months"], fmt="{:.1f}",
           note="n/a: fewer than half released within follow-up")
-_ = nb.record("median_months_not_featured", by_group.loc[long_, "median_months"], fmt="{:.1f}",
+nb.record("median_months_not_featured", by_group.loc[long_, "median_months"], fmt="{:.1f}",
               note="n/a: fewer than half released within follow-up")
 
 # %% [markdown]
@@ -132,7 +132,7 @@ nb.record("iran_share", float(urgent_actions.country.eq("IRN").mean()), fmt="{:.
 nb.record("smd_n_urgent_actions", smd_by["Number of Urgent Actions"], fmt="{:+.2f}")
 nb.record("smd_year_entry", smd_by["Year of entry"], fmt="{:+.2f}")
 nb.record("smd_torture", smd_by["Any torture concerns"], fmt="{:+.2f}")
-_ = nb.record("n_smd_beyond_025", int((smd.smd.abs() > survival.IMBALANCE).sum()))
+nb.record("n_smd_beyond_025", int((smd.smd.abs() > survival.IMBALANCE).sum()))
 
 # %% [markdown]
 # ## 3. Cox models of time to release
@@ -184,7 +184,7 @@ for _, row in stats.iterrows():
     nb.record(f"concordance_m{m}", row.concordance, fmt="{:.3f}")
     nb.record(f"loglik_m{m}", row.partial_loglik, fmt="{:.1f}")
 nb.record("hr_freethe20_min", ft.hr.min(), fmt="{:.2f}")
-_ = nb.record("hr_freethe20_max", ft.hr.max(), fmt="{:.2f}")
+nb.record("hr_freethe20_max", ft.hr.max(), fmt="{:.2f}")
 
 # %% [markdown]
 # ## 4. Do the hazards stay proportional?
@@ -226,7 +226,7 @@ nb.record("n_ph_tests", len(ph))
 nb.record("n_ph_violations_m4", int((ph4.p < alpha).sum()))
 split = alternatives.set_index("approach").hr
 nb.record("hr_freethe20_early", split[split.index.str.contains("early")].iloc[0], fmt="{:.2f}")
-_ = nb.record("hr_freethe20_late", split[split.index.str.contains("late")].iloc[0], fmt="{:.2f}")
+nb.record("hr_freethe20_late", split[split.index.str.contains("late")].iloc[0], fmt="{:.2f}")
 
 # %% [markdown]
 # ## 5. Published against computed
@@ -258,5 +258,5 @@ nb.record("n_published_estimates", len(coefs))
 nb.record("n_published_inside_ci", int(coefs.agrees.sum()))
 nb.record("n_published_freethe20_inside_ci", int(coefs[coefs.term == "freethe20"].agrees.sum()))
 nb.record("logrank_agrees", bool(comparison.set_index("term").agrees["km_logrank_p"]))
-_ = nb.record("logrank_including_agrees",
+nb.record("logrank_including_agrees",
               bool(comparison.set_index("term").agrees["km_logrank_p_including_excluded"]))

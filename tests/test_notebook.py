@@ -28,7 +28,7 @@ def test_start_collects_and_validates_parameters(project):
 
 def test_record_writes_plain_values_and_display(project):
     nb = notebook.start("00_data_overview", {}, root=project)
-    assert nb.record("n_cases", np.int64(12086)) == 12086
+    assert nb.record("n_cases", np.int64(12086)) is None  # no echo in notebooks
     nb.record("share", np.float64(0.4412), fmt="{:.0%}")
     nb.record("missing", float("nan"))
     doc = json.loads(nb.results_path.read_text())

@@ -63,7 +63,9 @@ class Notebook:
                 f"data {self.data.checksum}")
 
     def record(self, name: str, value, fmt: str | Callable | None = None, note: str | None = None):
-        """Record a value the paper may cite as {{< var KEY.NAME >}}; returns the value.
+        """Record a value the paper may cite as {{< var KEY.NAME >}}.
+
+        Returns None, so a cell ending in a record shows no stray echo of the value.
 
         fmt is a format string such as '{:.2f}', '{:,}' or '{:.1%}', or a function of the
         value returning text (e.g. casework.analysis.intervals.format_p). The value is written
@@ -76,7 +78,6 @@ class Notebook:
         display = _display(plain, fmt)
         self.values[name] = {"value": plain, "display": display, **({"note": note} if note else {})}
         self._write()
-        return value
 
     def record_comparison(self, frame) -> None:
         """Record published-vs-computed rows for the replication scorecard.
