@@ -157,6 +157,20 @@ nb.record("n_cases", len(nb.data["cases"]))
         project / "data", only=["cases"]).checksum  # the stamp nb.record wrote
 
 
+def test_an_override_changes_the_value_on_the_site(project, capsys):
+    """-p label=world → results → _variables.yml → the rendered page."""
+    from casework.report.render import render
+    write_notebook(project, "02_beta", RECORD, 'record("02_beta", label=label)')
+    (project / "_quarto.yml").write_text(
+        "project:\n  type: website\n  output-dir: _site\n  render: [index.qmd, notebooks/02_beta.ipynb]\n"
+        "website:\n  title: Scratch\n  navbar:\n    left: [index.qmd, notebooks/02_beta.ipynb]\n")
+    (project / "index.qmd").write_text("---\ntitle: Home\n---\n\nThe label is {{< var beta.label >}}.\n")
+    assert build() == 0
+    assert "The label is hello." in (render(project, renderer="builtin") / "index.html").read_text()
+    assert build(overrides=["label=world"]) == 0, capsys.readouterr().err
+    assert "The label is world." in (render(project, renderer="builtin") / "index.html").read_text()
+
+
 def test_ctrl_c_leaves_no_cache_entry(project, capsys, monkeypatch):
     write_notebook(project, "01_alpha", RECORD, 'record("01_alpha", n=n)',
                    "import time\ntime.sleep(60)")
