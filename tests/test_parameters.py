@@ -199,3 +199,17 @@ def test_command_line_reaches_the_same_checks(two_notebooks, capsys):
     assert main(["run", "01", "-p", "mode=medium", "--jobs", "1"]) == 2
     assert "parameter 'mode (-p)': value 'medium' is not allowed" in capsys.readouterr().err
     assert untouched(two_notebooks)
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "params").glob("*.yml")),
+                         ids=lambda p: p.name)
+def test_every_shipped_parameter_set_validates(path):
+    """A parameter set in params/ that the schema refuses would fail a reviewer at once."""
+    from casework.pipeline.parameters import read_param_file, resolve, schema
+    schema.cache_clear()
+    values = read_param_file(path)
+    resolved = resolve(list(schema()), [(path.name, values)])
+    for key, value in values.items():
+        nb, _, name = key.rpartition(".")
+        targets = [nb] if nb else [n for n in resolved if name in resolved[n]]
+        assert targets and all(resolved[t][name] == value for t in targets), key
