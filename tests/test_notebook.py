@@ -46,7 +46,8 @@ def test_fresh_start_removes_stale_results(project):
     nb.record_comparison(pd.DataFrame([["Piccone 2011", "s", "e", 0.58, 0.6, 0.5, 0.7]],
                                       columns=["study", "section", "estimate", "published",
                                                "computed", "ci_low", "ci_high"]))
-    assert (project / "results" / "00_data_overview.comparison.csv").exists()
+    written = pd.read_csv(project / "results" / "00_data_overview.comparison.csv")
+    assert written["level"].tolist() == [0.95]  # the run's confidence parameter
     notebook.start("00_data_overview", {}, root=project)
     assert not nb.results_path.exists()
     assert not (project / "results" / "00_data_overview.comparison.csv").exists()

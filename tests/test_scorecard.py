@@ -54,7 +54,7 @@ def test_write_assembles_notebooks_in_study_order(tmp_path):
     rows((MW, "Cox", "Free the 20 (model 1)", 0.797, 0.7, 0.2, 1.2)).to_csv(
         results / "05_freethe20_survival.comparison.csv", index=False)
     rows((WP, "Table 1", "mentions (all)", -0.62, -0.6, -0.9, -0.3),
-         (WP, "Table 1", "UPR (open)", 1.22, 0.1, -0.5, 0.7)).to_csv(
+         (WP, "Table 1", "UPR (open)", 1.22, 0.1, -0.5, 0.7)).assign(level=0.9).to_csv(
         results / "04_regressions.comparison.csv", index=False)
     s = scorecard.write(tmp_path)
     assert (s["n_estimates"], s["n_within"], s["n_with_interval"]) == (3, 2, 3)
@@ -62,10 +62,11 @@ def test_write_assembles_notebooks_in_study_order(tmp_path):
     assert csv.notebook.tolist() == ["04_regressions", "04_regressions", "05_freethe20_survival"]
     md = (results / "scorecard.md").read_text()
     assert md.index("Working Paper 7") < md.index("#Freethe20")
-    assert "1 of 2 published estimates with an interval lie inside the computed 95% interval; " \
+    assert "1 of 2 published estimates with an interval lie inside the computed interval; " \
            "the sign agrees for 2 of 2." in md
-    assert "**outside 95% CI**" in md and "[04_regressions](notebooks/04_regressions.ipynb)" in md
-    assert "| -0.62 | -0.6 | [-0.9, -0.3] | +0.020 | inside 95% CI | yes |" in md
+    assert "**outside 90% CI**" in md and "[04_regressions](notebooks/04_regressions.ipynb)" in md
+    assert "| -0.62 | -0.6 | [-0.9, -0.3] | +0.020 | inside 90% CI | yes |" in md
+    assert "| 0.797 | 0.7 | [0.2, 1.2] | -0.097 | inside CI | – |" in md  # no level recorded
     summary_md = (results / "scorecard_summary.md").read_text()
     assert "| Spannagel 2019 (Working Paper 7) | 2 | 1 of 2 | 2 of 2 |" in summary_md
     assert "| **All studies** | 3 | 2 of 3 | 2 of 2 |" in summary_md

@@ -86,11 +86,13 @@ class Notebook:
         estimate, published, computed, ci_low, ci_high); it is checked here so a bad
         table fails in its notebook, not at the end of the build.
         """
-        from .report.scorecard import COLUMNS, check_comparison
+        from .report.scorecard import COLUMNS, LEVEL, check_comparison
+        # Intervals are at this run's confidence level; the scorecard says which.
+        frame = frame.assign(**{LEVEL: self.params["confidence"]})
         check_comparison(frame, f"notebook {self.name}")
         path = self.results_path.with_name(f"{self.name}.comparison.csv")
         path.parent.mkdir(parents=True, exist_ok=True)
-        frame[COLUMNS].to_csv(path, index=False)
+        frame[[*COLUMNS, LEVEL]].to_csv(path, index=False)
 
     def _write(self) -> None:
         self.results_path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 COLUMNS = ["study", "section", "estimate", "published", "computed", "ci_low", "ci_high"]
+LEVEL = "level"  # confidence level of ci_low/ci_high; added by Notebook.record_comparison
 STUDY_ORDER = ["Spannagel 2018 (Chasing Shadows)", "Spannagel 2019 (Working Paper 7)",
                "Myrick & Weinstein 2018 (#Freethe20)", "Piccone 2011"]
 
@@ -26,6 +27,7 @@ def check_comparison(frame: pd.DataFrame, origin: str) -> pd.DataFrame:
         raise ValueError(f"{origin}: comparison table lacks column(s) {', '.join(missing)}; "
                          f"expected {', '.join(COLUMNS)}")
     out = frame[COLUMNS].copy()
+    out[LEVEL] = pd.to_numeric(frame[LEVEL], errors="raise").astype(float) if LEVEL in frame else float("nan")
     unknown = sorted(set(out.study) - set(STUDY_ORDER))
     if unknown:
         raise ValueError(f"{origin}: unknown study {unknown}; expected one of {STUDY_ORDER}")
@@ -53,7 +55,7 @@ def assemble(results: Path) -> pd.DataFrame:
         frame.insert(0, "notebook", nb)
         frames.append(frame)
     if not frames:
-        return pd.DataFrame(columns=["notebook", *COLUMNS, "difference", "within", "sign_agrees"])
+        return pd.DataFrame(columns=["notebook", *COLUMNS, LEVEL, "difference", "within", "sign_agrees"])
     table = pd.concat(frames, ignore_index=True)
     table["_order"] = table.study.map(STUDY_ORDER.index)
     return table.sort_values(["_order", "notebook"], kind="stable").drop(columns="_order") \
@@ -102,12 +104,13 @@ def _is_year(estimate: str) -> bool:
 def _status(row) -> str:
     if pd.isna(row.within):
         return "no interval"
-    return "inside 95% CI" if row.within else "**outside 95% CI**"
+    level = f"{row.level:.0%} CI" if not pd.isna(row.level) else "CI"
+    return f"inside {level}" if row.within else f"**outside {level}**"
 
 
 def _agreement(s: dict) -> str:
     text = (f"{s['n_within']} of {s['n_with_interval']} published estimates with an interval lie "
-            f"inside the computed 95% interval")
+            f"inside the computed interval")
     if s["n_signed"]:
         text += f"; the sign agrees for {s['n_sign_agrees']} of {s['n_signed']}"
     return text + "."
@@ -120,7 +123,7 @@ def to_markdown(table: pd.DataFrame) -> str:
     parts = []
     for study, group in table.groupby("study", sort=False):
         parts += [f"## {study}", "", _agreement(summary(group)), "",
-                  "| section | estimate | published | computed | 95% interval | difference | status | sign | notebook |",
+                  "| section | estimate | published | computed | interval | difference | status | sign | notebook |",
                   "|---|---|---:|---:|---:|---:|---|:---:|---|"]
         for r in group.itertuples(index=False):
             year = _is_year(r.estimate)
@@ -137,7 +140,7 @@ def summary_markdown(table: pd.DataFrame) -> str:
     """One row per study: how many published estimates the computed intervals cover."""
     if table.empty:
         return "No notebook has recorded a comparison yet: run `casework run`."
-    lines = ["| study | estimates compared | published inside computed 95% interval | sign agrees |",
+    lines = ["| study | estimates compared | published inside computed interval | sign agrees |",
              "|---|---:|---:|---:|"]
     for study, group in [*table.groupby("study", sort=False), ("All studies", table)]:
         s = summary(group)
