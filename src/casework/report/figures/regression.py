@@ -42,14 +42,16 @@ def odds_ratios(coefs: pd.DataFrame, published: pd.DataFrame, predictors: list[s
         part = coefs[(coefs["model"] == model) & (coefs["term"] != CONSTANT)]
         ok = part[~part["separated"]]
         shift = (k - 1) * OFFSET
-        odds, low, high = (ok[c].clip(lo_lim, hi_lim) for c in ("odds_ratio", "or_low", "or_high"))
+        # numpy, not Series: matplotlib calls float() on one-element inputs
+        odds, low, high = (ok[c].clip(lo_lim, hi_lim).to_numpy(float) for c in ("odds_ratio", "or_low", "or_high"))
         ax.errorbar(odds, ok["term"].map(rows).to_numpy() + shift, xerr=[odds - low, high - odds],
                     fmt="o", ms=4, capsize=0, lw=1.2, color=MODEL_COLOURS[model], label=MODEL_LABELS[model])
         for term in part.loc[part["separated"], "term"]:
             ax.text(lo_lim * 1.1, rows[term] + shift, "not finite (separation)", ha="left",
                     va="center", fontsize=7, color=MODEL_COLOURS[model])
         p = published[(published["model"] == model) & published["term"].isin(rows)]
-        ax.plot(np.exp(p["estimate"]).clip(lo_lim, hi_lim), p["term"].map(rows) + shift, "|",
+        ax.plot(np.exp(p["estimate"]).clip(lo_lim, hi_lim).to_numpy(float),
+                (p["term"].map(rows) + shift).to_numpy(float), "|",
                 color="black", ms=7, mew=1.2, label="published" if k == 0 else None)
     ax.axvline(1, color=theme.GREY, lw=0.8)
     ax.set_xscale("log")
@@ -99,9 +101,9 @@ def published_agreement(comparison: pd.DataFrame, coefs: pd.DataFrame, nb, *,
     shown = comparison[(comparison["term"] != CONSTANT).to_numpy() & keep]
     fig, ax = plt.subplots(figsize=(6, 6))
     for model in MODELS:
-        finite = shown[shown["model"] == model]
-        ax.errorbar(finite["published"], finite["computed"],
-                    yerr=[finite["computed"] - finite["low"], finite["high"] - finite["computed"]],
+        finite = shown.loc[shown["model"] == model, ["published", "computed", "low", "high"]].astype(float)
+        pub, est, low, high = (finite[c].to_numpy() for c in ("published", "computed", "low", "high"))
+        ax.errorbar(pub, est, yerr=[est - low, high - est],
                     fmt="o", ms=4, lw=0.8, alpha=0.85, color=MODEL_COLOURS[model], label=MODEL_LABELS[model])
     _diagonal(ax, LOG_ODDS_LIMITS)
     ax.set_xlim(LOG_ODDS_LIMITS)
