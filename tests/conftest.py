@@ -95,3 +95,12 @@ def built_project() -> Path:
                            capture_output=True, text=True)
     assert build.returncode == 0, f"casework build failed:\n{build.stderr[-4000:]}"
     return ROOT
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """No test leaves matplotlib figures open for the next one."""
+    yield
+    import sys as _sys
+    if "matplotlib.pyplot" in _sys.modules:
+        _sys.modules["matplotlib.pyplot"].close("all")

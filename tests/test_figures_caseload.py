@@ -2,41 +2,31 @@
 points, published markers, axis labels with units, legend, the n stamped by theme.finish)."""
 from __future__ import annotations
 
-from types import SimpleNamespace
+from caseload_frames import communications
+from figure_support import fake_notebook
+from figure_support import footer as shared_footer
+from figure_support import legend_labels as legend
 
-import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PathCollection
+from matplotlib.colors import to_hex
+from matplotlib.container import BarContainer
+from matplotlib.ticker import PercentFormatter
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.collections import PathCollection  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
-from matplotlib.container import BarContainer  # noqa: E402
-from matplotlib.ticker import PercentFormatter  # noqa: E402
+from casework.analysis import caseload, joint, profiles, replies, violations
+from casework.report.figures import caseload as figs
+from casework.report.figures import common
 
-from casework.analysis import caseload, joint, profiles, replies, violations  # noqa: E402
-from casework.report.figures import caseload as figs  # noqa: E402
-from casework.report.figures import common  # noqa: E402
-
-from caseload_frames import communications  # noqa: E402
-
-PROVENANCE = "SYNTHETIC DATA · notebooks/01_caseload.py · params 0123456789 · data abcdef"
+DEFAULTS = {"year_from": 2000, "year_to": 2016, "confidence": 0.95, "top_n": 2, "min_country_n": 30,
+            "min_replies": 5}
+PROVENANCE = fake_notebook("01_caseload").provenance
 
 
 def notebook(synthetic=True, **params):
-    """The parts of casework.notebook.Notebook a figure uses."""
-    defaults = {"year_from": 2000, "year_to": 2016, "confidence": 0.95, "top_n": 2, "min_country_n": 30,
-                "min_replies": 5}
-    return SimpleNamespace(params={**defaults, **params}, provenance=PROVENANCE,
-                           data=SimpleNamespace(synthetic=synthetic))
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+    """The parts of casework.notebook.Notebook a figure uses, with notebook 01's parameters."""
+    return fake_notebook("01_caseload", synthetic, **{**DEFAULTS, **params})
 
 
 def shares(rows: dict[str, tuple[int, int]], **columns) -> pd.DataFrame:
@@ -47,8 +37,7 @@ def shares(rows: dict[str, tuple[int, int]], **columns) -> pd.DataFrame:
 
 
 def stamp(fig) -> str:
-    """The line theme.finish writes under the figure."""
-    return next(t.get_text() for t in fig.texts if PROVENANCE in t.get_text())
+    return shared_footer(fig, notebook())
 
 
 def bars(ax) -> list:
@@ -65,10 +54,6 @@ def markers(ax, label: str) -> np.ndarray:
 def colours(ax) -> list[str]:
     """Face colour of each bar, as lower-case hex."""
     return [to_hex(b.get_facecolor()) for b in bars(ax)]
-
-
-def legend(ax) -> list[str]:
-    return [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def ticks(axis_labels) -> list[str]:

@@ -1,40 +1,26 @@
 """Figures of notebook 02 on hand-made count and share tables: what each figure shows."""
 from __future__ import annotations
 
-from types import SimpleNamespace
+from figure_support import fake_notebook, legend_labels
+from figure_support import footer as shared_footer
 
 import matplotlib
+import pandas as pd
+import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+from casework.analysis import development
+from casework.report import theme
+from casework.report.figures import development as figures
 
-from casework.analysis import development  # noqa: E402
-from casework.report import theme  # noqa: E402
-from casework.report.figures import development as figures  # noqa: E402
-
-NB = SimpleNamespace(provenance="SYNTHETIC DATA · notebooks/02_test.py · params abc · data def",
-                     data=SimpleNamespace(synthetic=True))
-
-
-@pytest.fixture(autouse=True)
-def _close():
-    yield
-    plt.close("all")
+NB = fake_notebook("02_test")
 
 
 def footer(fig) -> str:
-    """The line theme.finish writes under the plot (n, note, provenance)."""
-    return next(t.get_text() for t in fig.texts if NB.provenance in t.get_text())
+    return shared_footer(fig, NB)
 
 
 def texts(ax) -> list[str]:
     return [t.get_text() for t in ax.texts]
-
-
-def legend_labels(ax) -> list[str]:
-    return [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 # Two groups of 10 and 4 cases: shares of the first are 20/10/30/0/10/30 %.

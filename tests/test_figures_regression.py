@@ -3,36 +3,24 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import matplotlib
+from figure_support import fake_notebook, legend_labels
+from figure_support import footer as shared_footer
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pandas as pd
+import pytest
 
-from casework.analysis import logit_diagnostics as diag  # noqa: E402
-from casework.analysis import logit_robustness as rob  # noqa: E402
-from casework.analysis.regression import MODEL_LABELS, MODELS  # noqa: E402
-from casework.report.figures import regression as figures  # noqa: E402
+from casework.analysis import logit_diagnostics as diag
+from casework.analysis import logit_robustness as rob
+from casework.analysis.regression import MODEL_LABELS, MODELS
+from casework.report.figures import regression as figures
 
-NB = SimpleNamespace(provenance="SYNTHETIC DATA · notebooks/04_test.py · params abc · data def",
-                     data=SimpleNamespace(synthetic=True))
+NB = fake_notebook("04_test")
 N = {"all": 100, "closed": 40, "open": 55}
 
 
-@pytest.fixture(autouse=True)
-def _close():
-    yield
-    plt.close("all")
-
-
 def footer(fig) -> str:
-    return next(t.get_text() for t in fig.texts if NB.provenance in t.get_text())
-
-
-def legend_labels(ax) -> list[str]:
-    return [t.get_text() for t in ax.get_legend().get_texts()]
+    return shared_footer(fig, NB)
 
 
 def coefficients(separated=("open", "viol_disciplinary")) -> pd.DataFrame:

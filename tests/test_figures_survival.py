@@ -1,36 +1,22 @@
 """Figures of notebook 05 on small hand-made survival data: what each figure shows."""
 from __future__ import annotations
 
-from types import SimpleNamespace
+from figure_support import fake_notebook, legend_labels
+from figure_support import footer as shared_footer
 
-import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import CoxPHFitter
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from lifelines import CoxPHFitter  # noqa: E402
+from casework.analysis import survival
+from casework.report.figures import survival as figures
 
-from casework.analysis import survival  # noqa: E402
-from casework.report.figures import survival as figures  # noqa: E402
-
-NB = SimpleNamespace(provenance="SYNTHETIC DATA · notebooks/05_test.py · params abc · data def",
-                     data=SimpleNamespace(synthetic=True))
-
-
-@pytest.fixture(autouse=True)
-def _close():
-    yield
-    plt.close("all")
+NB = fake_notebook("05_test")
 
 
 def footer(fig) -> str:
-    return next(t.get_text() for t in fig.texts if NB.provenance in t.get_text())
-
-
-def legend_labels(ax) -> list[str]:
-    return [t.get_text() for t in ax.get_legend().get_texts()]
+    return shared_footer(fig, NB)
 
 
 def lists() -> pd.DataFrame:
