@@ -40,7 +40,7 @@ import pandas as pd
 import casework.notebook
 from casework.analysis import caseload, geography, joint, profiles, replies, timeline, violations
 from casework.published import published
-from casework.report import figures, tables, theme
+from casework.report import countries, figures, tables, theme
 
 nb = casework.notebook.start("01_caseload", globals(), tables=["communications", "cases"])
 theme.apply()
@@ -149,7 +149,7 @@ tables.show(checks.table(sec), nb, title=f"Issue areas, {period}", subtitle=AGRE
 # %%
 by_country = geography.communications_by_country(communications, cases)
 nb.record("n_countries", len(by_country))
-nb.record("top_country", by_country.index[0])
+nb.record("top_country", countries.name(by_country.index[0]))
 nb.record("top_country_communications", by_country["communications"].iloc[0])
 nb.record("top_n_share", geography.concentration(by_country, P["top_n"]), fmt="{:.0%}")
 nb.record("top_n", P["top_n"])
@@ -159,14 +159,14 @@ country_table = geography.country_table(by_country, engagement, times)
 
 # %%
 #| label: fig-countries
-#| fig-cap: "Communications per country: the most-addressed countries (after Chasing Shadows Fig. 3). Label: country code and share of all communications."
+#| fig-cap: "Communications per country: the most-addressed countries (after Chasing Shadows Fig. 3). Label: country and share of all communications."
 fig = figures.caseload.countries(by_country, nb=nb, n=len(communications))
 plt.show()
 
 # %%
 #| label: tbl-countries
 #| tbl-cap: "Every country addressed: communications, individual cases and, for countries with enough cases, the state's response rate, rejection rate and mean days to a substantive reply."
-(tables.show(country_table, nb, title=f"Communications per country, {period}",
+(tables.show(countries.named_index(country_table), nb, title=f"Communications per country, {period}",
              subtitle=f"rates shown for countries with at least {P['min_country_n']} cases, reply times also "
                       f"needing {P['min_replies']} replies",
              decimals=0, percent=["Share of all", "Response rate", "Rejection rate"])

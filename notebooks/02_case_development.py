@@ -45,7 +45,7 @@ import casework.notebook
 from casework.analysis import development, intervals
 from casework.analysis.caseload import comparison_frame
 from casework.published import published
-from casework.report import tables, theme
+from casework.report import countries as country_names, tables, theme
 from casework.report.figures import development as figures
 
 nb = casework.notebook.start("02_case_development", globals(), tables=["cases", "sample"])
@@ -114,7 +114,7 @@ plt.show()
 # %%
 #| label: tbl-country
 #| tbl-cap: "Share improved within one year for every country with at least min_country_n assessed cases, with Wilson intervals."
-big = development.countries_display(countries)
+big = country_names.named_index(development.countries_display(countries))
 tables.show(big, nb, title=f"Countries with at least {min_country_n} assessed cases",
             subtitle=f"{len(big)} of {len(countries)} countries; {level} Wilson intervals",
             percent=["Share improved", "Lower bound", "Upper bound"])

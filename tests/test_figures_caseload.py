@@ -274,8 +274,8 @@ def test_response_times_splits_slowest_and_fastest_and_marks_published_means():
     overall = pd.Series({"n": 26, "mean": 104.0, "ci_low": 90.0, "ci_high": 118.0})
     fig = figs.response_times(times, overall, {"SAU": 243.5, "OMN": 24}, nb=notebook(), extremes=2)
     slow, fast = fig.axes
-    assert ticks(slow.get_yticklabels()) == ["SAU  (5 replies)", "AAA  (6 replies)"]
-    assert ticks(fast.get_yticklabels()) == ["OMN  (8 replies)", "BBB  (7 replies)"]
+    assert ticks(slow.get_yticklabels()) == ["Saudi Arabia  (5 replies)", "AAA  (6 replies)"]
+    assert ticks(fast.get_yticklabels()) == ["Oman  (8 replies)", "BBB  (7 replies)"]
     assert markers(slow, figs.PUBLISHED).tolist() == [[243.5, 1]]
     assert markers(fast, figs.PUBLISHED).tolist() == [[24, 1]]
     assert legend(slow) == ["All cases: 104 days", figs.PUBLISHED]

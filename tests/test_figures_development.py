@@ -71,7 +71,7 @@ def test_country_improvement_shows_top_n_and_counts_the_hidden():
     fig = figures.country_improvement(countries, NB, overall=0.2, top_n=3, min_n=5, n_cases=29,
                                       confidence=0.9)
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["COL (n = 6)", "BRA (n = 8)", "IND (n = 12)"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Colombia (n = 6)", "Brazil (n = 8)", "India (n = 12)"]  # names, not codes
     assert ax.get_xlabel() == "Cases improved within one year (%, 90% Wilson interval)"
     assert legend_labels(ax) == ["5 or more assessed cases", "fewer than 5: anecdotal",
                                  "all assessed cases (20%)"]

@@ -13,6 +13,7 @@ from ...analysis import geography, joint, replies, timeline, violations
 from ...analysis.caseload import Published, in_period, period_label
 from ...analysis.profiles import ALL_CASES, Contrast
 from .. import theme
+from ..countries import name
 from .common import (BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILLION, decimal_year, errors, figure, hbars, hpoints,
                      integer_axis, legend_above, level, percent_axis, published_markers, rows_top_down, vbars)
 
@@ -110,7 +111,7 @@ def countries(by_country: pd.DataFrame, *, nb, n: int):
     y = rows_top_down(len(top))
     ax.hlines(y, 0, top["communications"], color=BLUE, lw=1.2)
     ax.scatter(top["communications"], y, color=BLUE, s=22, zorder=3)
-    ax.set_yticks(y, [f"{c}  ({s:.1%})" for c, s in zip(top.index, top["share"])], fontsize=8)
+    ax.set_yticks(y, [f"{name(c)}  ({s:.1%})" for c, s in zip(top.index, top["share"])], fontsize=8)
     ax.set_xlabel("Communications (count)")
     ax.set_xlim(0, top["communications"].max() * 1.08)
     ax.grid(axis="y", visible=False)
@@ -316,7 +317,7 @@ def response_times(times: pd.DataFrame, overall: pd.Series, published_days: dict
     for ax, frame, title, colour in [(axes[0], slow, "Slowest", VERMILLION), (axes[1], fast, "Fastest", GREEN)]:
         y = rows_top_down(len(frame))
         hpoints(ax, frame, y, colour, centre="mean_days")
-        ax.set_yticks(y, [f"{c}  ({r} replies)" for c, r in zip(frame.index, frame["replies"])], fontsize=8)
+        ax.set_yticks(y, [f"{name(c)}  ({r} replies)" for c, r in zip(frame.index, frame["replies"])], fontsize=8)
         ax.axvline(overall["mean"], color="black", ls="--", lw=1, label=f"All cases: {overall['mean']:.0f} days")
         ypos = dict(zip(frame.index, y))
         hits = [c for c in frame.index if c in published_days]

@@ -14,6 +14,7 @@ from matplotlib.lines import Line2D
 
 from ...analysis import development, intervals
 from .. import theme
+from ..countries import name
 from .common import figure
 
 LEGEND = {"title": "Development", "loc": "center left", "bbox_to_anchor": (1.01, 0.5), "fontsize": 8,
@@ -102,11 +103,11 @@ def country_improvement(countries: pd.DataFrame, nb, *, overall: float, top_n: i
                     xerr=[(sel["share"] - sel["low"]) * 100, (sel["high"] - sel["share"]) * 100],
                     fmt="o", markersize=5, capsize=2, elinewidth=1, **style)
     ax.axvline(overall * 100, color=theme.OKABE_ITO[3], linestyle="--", linewidth=1)
-    ax.set_yticks(range(len(top)), [f"{c} (n = {k})" for c, k in top["n"].items()], fontsize=8)
+    ax.set_yticks(range(len(top)), [f"{name(c)} (n = {k})" for c, k in top["n"].items()], fontsize=8)
     ax.set_ylim(-0.7, len(top) - 0.3)
     ax.set_xlim(-2, 102)  # room for points at 0% and 100%
     ax.set_xlabel(f"Cases improved within one year (%, {confidence:.0%} Wilson interval)")
-    ax.set_ylabel("Country (ISO 3166 code)")
+    ax.set_ylabel("Country")
     ax.legend(handles=[Line2D([], [], marker="o", color=theme.OKABE_ITO[0], linestyle="none",
                               label=f"{min_n} or more assessed cases"),
                        Line2D([], [], marker="o", color=theme.GREY, markerfacecolor="white",
