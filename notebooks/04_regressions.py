@@ -283,12 +283,12 @@ nb.record("aid_other_dropped", len(frame) - n_other_aid,
           note="cases lost (negative: gained) when aid is measured the other way")
 nb.record("aid_gni_dropped_published", published()["sample"]["aid_gni_instead_of_gdp_drops"])
 for name, row in rob.named_estimates(long, rob.OTHER_AID_ESTIMATES).items():
-    nb.record(name, row["estimate"], fmt="{:.2f}")
-    nb.record(f"{name}_p", row["p"], fmt="{:.3f}")
-for name, row in rob.named_estimates(long, rob.VARIANT_ESTIMATES, options).items():
-    nb.record(name, row["estimate"], fmt="{:.2f}")
-    nb.record(f"{name}_se", row["se"], fmt="{:.2f}")
-    nb.record(f"{name}_p", row["p"], fmt="{:.3f}")
+    nb.record(name, None if row is None else row["estimate"], fmt="{:.2f}")
+    nb.record(f"{name}_p", None if row is None else row["p"], fmt="{:.3f}")
+for name, row in rob.named_estimates(long, rob.VARIANT_ESTIMATES, baseline).items():
+    nb.record(name, None if row is None else row["estimate"], fmt="{:.2f}")
+    nb.record(f"{name}_se", None if row is None else row["se"], fmt="{:.2f}")
+    nb.record(f"{name}_p", None if row is None else row["p"], fmt="{:.3f}")
 nb.record("headline_n", len(rob.HEADLINE))
 nb.record("headline_stable", rob.headline_stable(long),
               note="headline estimates whose sign and 5% significance hold in every variant")

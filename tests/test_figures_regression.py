@@ -101,7 +101,10 @@ def test_named_estimates_read_baseline_when_it_makes_the_choice():
               "gone": ("gee", "mentions", "all")}
     assert rob.named_estimates(long, wanted)["mentions_all_next_report"]["estimate"] == 0.2
     flipped = rob.named_estimates(long, wanted, {"control_next_report": True})
-    assert flipped["mentions_all_next_report"]["estimate"] == 0.1 and "gone" not in flipped
+    # every name comes back, whatever the parameters: the paper cites them all
+    assert flipped["mentions_all_next_report"]["estimate"] == 0.1 and flipped["gone"] is None
+    clustered = {"upr_open_cluster": ("se_cluster", "mentions", "all")}
+    assert rob.named_estimates(long, clustered, {"se_type": "cluster"})["upr_open_cluster"]["estimate"] == 0.1
     # sign kept by both variants, significance lost under next_report
     assert rob.headline_stable(long, [("mentions", "all")]) == 0
     assert rob.headline_stable(long[long["variant"] != "next_report"], [("mentions", "all")]) == 1

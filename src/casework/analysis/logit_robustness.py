@@ -47,6 +47,7 @@ VARIANT_ESTIMATES = {
 # (e.g. control_next_report = true), the estimate with it is the baseline's.
 FLIPPED_OPTION = {"next_report": "control_next_report", "mixed": "include_mixed",
                   "exclude_limited": "exclude_limited"}
+SE_VARIANTS = {"se_hc1": "hc1", "se_cluster": "cluster"}  # variant -> the se_type it stands for
 
 
 @dataclass(frozen=True)
@@ -195,20 +196,24 @@ def headline_estimate(long: pd.DataFrame, variant: str, term: str, model: str) -
 
 
 def named_estimates(long: pd.DataFrame, wanted: dict[str, tuple[str, str, str]],
-                    baseline: dict | None = None) -> dict[str, pd.Series]:
-    """Estimate rows by name, for (variant, term, model) triples; unestimable ones left out.
+                    baseline: dict | None = None) -> dict[str, pd.Series | None]:
+    """Estimate rows by name, for (variant, term, model) triples.
 
-    Named by what the estimate *is*: a variant whose choice the `baseline` options
-    already make (FLIPPED_OPTION) is read from the baseline row.
+    Named by what the estimate *is*: a variant whose choice the `baseline` already makes
+    (FLIPPED_OPTION, or its standard-error type) is read from the baseline row. Every
+    name is returned — None where the model is not estimable — so the values a notebook
+    records, and the paper cites, are the same whatever the parameters.
     """
-    out = {}
+    baseline = baseline or {}
+    out: dict[str, pd.Series | None] = {}
     for name, (variant, term, model) in wanted.items():
-        if (baseline or {}).get(FLIPPED_OPTION.get(variant)):
+        same_errors = variant in SE_VARIANTS and SE_VARIANTS[variant] == baseline.get("se_type")
+        if baseline.get(FLIPPED_OPTION.get(variant)) or same_errors:
             variant = "baseline"
         try:
             out[name] = headline_estimate(long, variant, term, model)
         except KeyError:                                 # model not estimable under this variant
-            continue
+            out[name] = None
     return out
 
 
