@@ -359,7 +359,7 @@ def test_failure_keeps_previous_site_and_removes_temp_folder(project):
 def test_success_replaces_the_site_and_leaves_no_temp_folder(project):
     site = render(project, renderer="builtin")
     (site / "stale.html").write_text("from an older build")
-    render(project, renderer="builtin")
+    render(project, renderer="builtin", force=True)
     assert not (site / "stale.html").exists()
     assert (site / "index.html").is_file()
     assert _leftovers(project) == []
@@ -475,3 +475,18 @@ def test_include_of_a_missing_file_names_page_line_and_file(project):
     with pytest.raises(ShortcodeError, match=r"index\.qmd, line 3: .*included file results/nothing\.md "
                                              r"does not exist"):
         render(project, renderer="builtin")
+
+
+def test_an_unchanged_project_is_not_rendered_again(project):
+    site = render(project, renderer="builtin")
+    before = (site / "index.html").stat().st_mtime_ns
+    assert render(project, renderer="builtin") == site
+    assert (site / "index.html").stat().st_mtime_ns == before           # nothing rebuilt
+    variables = project / "_variables.yml"
+    variables.write_text(variables.read_text().replace("1,234", "1,235"))
+    render(project, renderer="builtin")
+    assert "1,235" in (site / "index.html").read_text()                  # a new value: rebuilt
+    (project / "index.qmd").write_text((project / "index.qmd").read_text() + "\nOne more line.\n")
+    render(project, renderer="builtin")
+    assert "One more line." in (site / "index.html").read_text()         # a page edited: rebuilt
+    assert _leftovers(project) == []

@@ -37,7 +37,8 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="execute notebooks (cached) and collect recorded values")
     run_args(r)
-    sub.add_parser("render", help="build _site/ (quarto if on PATH, else the built-in renderer)")
+    rn = sub.add_parser("render", help="build _site/ (quarto if on PATH, else the built-in renderer)")
+    rn.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     b = sub.add_parser("build", help="run + render")
     run_args(b)
     return p
@@ -81,7 +82,7 @@ def _dispatch(args) -> int:
             return code
     if args.command in ("render", "build"):
         from .report.render import render
-        site = render()
+        site = render(force=args.force)
         print(f"site ready: {site}/index.html")
         return 0
     raise AssertionError(args.command)

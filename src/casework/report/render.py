@@ -11,6 +11,7 @@ pages can cite it with `{{< var build.commit >}}` under either renderer.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -30,12 +31,14 @@ from .site import SiteBuilder
 
 VARIABLES = "_variables.yml"
 RENDERERS = ("quarto", "builtin")
+SITE_KEY = ".casework-site-key"  # in _site/: what the site was built from (see site_key)
 
 
-def render(root: Path | None = None, renderer: str | None = None) -> Path:
+def render(root: Path | None = None, renderer: str | None = None, force: bool = False) -> Path:
     """Build the site of the project at root (default: the current project); returns _site.
 
-    renderer: 'quarto', 'builtin', or None to use Quarto when it is on PATH.
+    renderer: 'quarto', 'builtin', or None to use Quarto when it is on PATH. When nothing
+    the site is built from has changed since the last build, nothing is done (force: build).
     """
     quarto = _quarto(renderer)
     root = Path(root).resolve() if root is not None else project_root()
@@ -46,13 +49,46 @@ def render(root: Path | None = None, renderer: str | None = None) -> Path:
         raise RenderError(f"{variables} not found: run `casework run` first (it records the values "
                           "pages cite), or `casework build` to run and render in one go")
     stamp = build_stamp(root)
+    key = site_key(config, stamp, renderer="quarto" if quarto else "builtin")
+    if not force and _built_key(config.site_dir) == key:
+        return config.site_dir
     record_build(variables, stamp)
     with staging(config.site_dir) as folder:
         if quarto:
             run_quarto(quarto, root, folder)
         else:
             SiteBuilder(config, stamp, Variables(variables)).build(folder)
+        (folder / SITE_KEY).write_text(key + "\n", encoding="utf-8")
     return config.site_dir
+
+
+def site_key(config, stamp: BuildStamp, renderer: str) -> str:
+    """A digest of everything a site is built from: _quarto.yml, the page sources and the
+    files beside them (bibliographies), included results, the recorded values, the
+    provenance (not the build date) and the casework package (renderer, templates)."""
+    from ..pipeline.fingerprint import file_digest, package_digest
+    root = config.root
+    folders = {(root / page).parent for page in config.render}
+    files = {config.path, *(root / page for page in config.render),
+             *(root / "results").glob("*.md"), *(f for d in folders for f in d.glob("*.bib"))}
+    for pattern in config.resources:
+        files.update(root.glob(pattern))
+    h = hashlib.sha256(renderer.encode())
+    for path in sorted(files):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + file_digest(path).encode())
+    values = yaml.safe_load((root / VARIABLES).read_text(encoding="utf-8")) or {}
+    values.pop("build", None)
+    stamp_values = {k: v for k, v in stamp.variables().items() if k != "date"}
+    h.update(yaml.safe_dump([values, stamp_values], sort_keys=True).encode())
+    h.update(package_digest().encode())
+    return h.hexdigest()
+
+
+def _built_key(site: Path) -> str | None:
+    try:
+        return (site / SITE_KEY).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
 
 
 def _quarto(renderer: str | None) -> str | None:
