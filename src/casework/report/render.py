@@ -27,7 +27,6 @@ from .errors import RenderError
 from .provenance import BuildStamp, build_stamp
 from .quarto_config import check_pages, read_config
 from .shortcodes import Variables
-from .site import SiteBuilder
 
 VARIABLES = "_variables.yml"
 RENDERERS = ("quarto", "builtin")
@@ -57,6 +56,7 @@ def render(root: Path | None = None, renderer: str | None = None, force: bool = 
         if quarto:
             run_quarto(quarto, root, folder)
         else:
+            from .site import SiteBuilder  # nbconvert and markdown: only when building
             SiteBuilder(config, stamp, Variables(variables)).build(folder)
         (folder / SITE_KEY).write_text(key + "\n", encoding="utf-8")
     return config.site_dir
