@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+# What nb.record writes: results/NN_name.json (not _build.json, not NN_name.comparison.*).
+NOTEBOOK_RESULTS = re.compile(r"^\d+_\w+\.json$")
 
 
 def project_root(start: str | Path | None = None) -> Path:

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
 import yaml
 
-from ..paths import notebook_key
+from ..paths import NOTEBOOK_RESULTS, notebook_key
 
-# Notebook results and the scorecard's summary; not _build.json, not NN_name.comparison.*
-RESULTS_FILE = re.compile(r"^(\d+_\w+|scorecard)\.json$")
+SCORECARD_FILE = "scorecard.json"  # the scorecard's summary, cited as {{< var scorecard.* >}}
 # Sections other tools write into _variables.yml, kept when it is regenerated:
 # `build` is the renderer's stamp (casework.report.render.record_build).
 KEPT_SECTIONS = ("build",)
@@ -28,7 +26,7 @@ def collect(results_dir: Path) -> dict[str, dict[str, str]]:
     values: dict[str, dict[str, str]] = {}
     origin: dict[str, str] = {}
     for path in sorted(results_dir.glob("*.json")):
-        if not RESULTS_FILE.match(path.name):
+        if not (NOTEBOOK_RESULTS.match(path.name) or path.name == SCORECARD_FILE):
             continue
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))

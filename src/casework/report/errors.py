@@ -8,3 +8,17 @@ class RenderError(Exception):
 
 class ShortcodeError(RenderError):
     """A `{{< ... >}}` shortcode that cannot be resolved."""
+
+
+def yaml_mapping(text: str, where, not_mapping: str, error: type[RenderError] = RenderError,
+                 subject: str = "") -> dict:
+    """Parse YAML text that must be a mapping; errors name `where` (a file or cell) and,
+    if given, the `subject` ("the '#|' cell options are ") before "not valid YAML"."""
+    import yaml
+    try:
+        values = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise error(f"{where}: {subject}not valid YAML: {exc}") from None
+    if not isinstance(values, dict):
+        raise error(f"{where}: {not_mapping}")
+    return values

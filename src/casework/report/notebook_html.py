@@ -19,7 +19,7 @@ import nbformat
 import yaml
 from nbconvert import HTMLExporter
 
-from .errors import RenderError
+from .errors import RenderError, yaml_mapping
 from .shortcodes import Where
 
 TEMPLATE = Path(__file__).with_name("templates") / "notebook.html"
@@ -47,12 +47,8 @@ def cell_options(source: str, where: str) -> tuple[dict, str]:
     if not n:
         return {}, source
     text = "\n".join(line[2:] for line in lines[:n])
-    try:
-        options = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise RenderError(f"{where}: the '#|' cell options are not valid YAML: {exc}") from None
-    if not isinstance(options, dict):
-        raise RenderError(f"{where}: the '#|' cell options must be 'key: value' lines")
+    options = yaml_mapping(text, where, "the '#|' cell options must be 'key: value' lines",
+                           subject="the '#|' cell options are ")
     return options, "\n".join(lines[n:])
 
 

@@ -11,18 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..paths import NOTEBOOK_RESULTS
 from ..data.codebook import tables
 from ..data.load import Dataset, file_checksum, read_package
 from .errors import RenderError
 
 BUILD_FILE = "_build.json"
-RESULTS_FILE = re.compile(r"^\d+_\w+\.json$")  # what nb.record writes: results/NN_name.json
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ def notebook_runs(root: Path) -> dict[str, NotebookRun]:
         return {name: _run(name, entry, build) for name, entry in sorted(notebooks.items())}
     runs = {}
     for path in sorted(results.glob("*.json")) if results.is_dir() else []:
-        if not RESULTS_FILE.match(path.name):
+        if not NOTEBOOK_RESULTS.match(path.name):
             continue  # _build.json, NN_name.comparison.json and the like
         doc = _read_json(path)
         runs[path.stem] = _run(doc.get("notebook", path.stem), doc, path)

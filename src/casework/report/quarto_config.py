@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-import yaml
 
-from .errors import RenderError
+from .errors import RenderError, yaml_mapping
 
 CONFIG_NAME = "_quarto.yml"
 PAGE_SUFFIXES = (".qmd", ".md", ".ipynb")
@@ -66,12 +65,7 @@ def read_config(root: Path) -> SiteConfig:
     path = root / CONFIG_NAME
     if not path.is_file():
         raise RenderError(f"{path} not found: the site is described by {CONFIG_NAME} in the project root")
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise RenderError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(doc, dict):
-        raise RenderError(f"{path}: expected a mapping at the top level")
+    doc = yaml_mapping(path.read_text(encoding="utf-8"), path, "expected a mapping at the top level")
     project = _mapping(doc, "project", path)
     website = _mapping(doc, "website", path)
     if project.get("type") != "website":

@@ -23,10 +23,10 @@ from pathlib import Path
 import yaml
 
 from ..paths import project_root
-from .errors import RenderError
+from .errors import RenderError, yaml_mapping
 from .provenance import BuildStamp, build_stamp
 from .quarto_config import check_pages, read_config
-from .shortcodes import Variables
+from .shortcodes import Variables, read_variables
 
 VARIABLES = "_variables.yml"
 RENDERERS = ("quarto", "builtin")
@@ -76,7 +76,7 @@ def site_key(config, stamp: BuildStamp, renderer: str) -> str:
     h = hashlib.sha256(renderer.encode())
     for path in sorted(files):
         h.update(path.relative_to(root).as_posix().encode() + b"\0" + file_digest(path).encode())
-    values = yaml.safe_load((root / VARIABLES).read_text(encoding="utf-8")) or {}
+    values = read_variables(root / VARIABLES)
     values.pop("build", None)
     stamp_values = {k: v for k, v in stamp.variables().items() if k != "date"}
     h.update(yaml.safe_dump([values, stamp_values], sort_keys=True).encode())
@@ -111,12 +111,7 @@ def record_build(path: Path, stamp: BuildStamp) -> None:
     (casework.pipeline.variables); the layout (header comment, sorted keys) is its.
     """
     text = path.read_text(encoding="utf-8")
-    try:
-        values = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise RenderError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(values, dict):
-        raise RenderError(f"{path}: expected a mapping of notebook keys to values")
+    values = yaml_mapping(text, path, "expected a mapping of notebook keys to values")
     values["build"] = stamp.variables()
     header = "".join(line for line in text.splitlines(keepends=True)[:5] if line.startswith("#"))
     tmp = path.with_name(f".{path.name}.tmp")

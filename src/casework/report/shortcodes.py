@@ -14,9 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
-from .errors import ShortcodeError
+from .errors import ShortcodeError, yaml_mapping
 
 SHORTCODE = re.compile(r"\{\{<(?P<escaped>/\*)?\s*(?P<body>.*?)\s*(?(escaped)\*/)>\}\}", re.S)
 
@@ -117,10 +116,5 @@ def read_variables(path: Path) -> dict:
     if not path.is_file():
         raise ShortcodeError(f"{path} not found: run `casework run` first; it records the values "
                              "that pages cite with {{< var ... >}}")
-    try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ShortcodeError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(values, dict):
-        raise ShortcodeError(f"{path}: expected a mapping of notebook keys to values")
-    return values
+    return yaml_mapping(path.read_text(encoding="utf-8"), path,
+                        "expected a mapping of notebook keys to values", ShortcodeError)
