@@ -36,4 +36,4 @@ bench: $(STAMP) ## run the benchmarks (build, multiverse, power; each prints rat
 	$(BIN)/python benchmarks/power.py
 
 clean: ## remove build products (keeps .venv)
-	rm -rf _site results _variables.yml .casework notebooks/*.ipynb
+	rm -rf _site results _variables.yml .casework analyses notebooks/*.ipynb

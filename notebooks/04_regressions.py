@@ -1,15 +1,3 @@
-# ---
-# jupyter:
-#   jupytext:
-#     text_representation:
-#       extension: .py
-#       format_name: percent
-#   kernelspec:
-#     display_name: Python 3
-#     language: python
-#     name: python3
-# ---
-
 # %% [markdown]
 # # What predicts an improvement? The working paper's logit models
 #
@@ -42,13 +30,13 @@ exclude_limited = False
 import casework.notebook
 from casework.analysis import logit_diagnostics as diag
 from casework.analysis import logit_robustness as rob
-from casework.analysis import regression as reg
+from casework.analysis import logit as reg, logit_published as published_logit
 from casework.analysis.fit_stats import fit_stats
 from casework.analysis.logit_table import export, logit_table
-from casework.data.frames.regression import listwise_loss, model_columns, regression_frame
+from casework.data.frames.improvement import listwise_loss, model_columns, regression_frame
 from casework.published import published
 from casework.report import tables, theme
-from casework.report.figures import regression as figures
+from casework.report.figures import logit as figures
 
 nb = casework.notebook.start("04_regressions", globals(), tables=["sample", "cases"])
 theme.apply()
@@ -140,7 +128,7 @@ tables.show(reg.odds_ratio_table(coefs, predictors, confidence), nb, title="Odds
 # %%
 #| label: fig-coefficients
 #| fig-cap: "Odds ratios of improvement with intervals, by regime type; black ticks: published estimates (Spannagel 2019, Table 1)."
-fig = figures.odds_ratios(coefs, reg.published_coefficients(), predictors, nb, confidence=confidence)
+fig = figures.odds_ratios(coefs, published_logit.published_coefficients(), predictors, nb, confidence=confidence)
 
 # %%
 # The estimates the working paper's text discusses: coefficient, odds ratio, interval, p.
@@ -211,17 +199,17 @@ for model, curve in curves.items():
 # %%
 #| label: tbl-published
 #| tbl-cap: "Published (Spannagel 2019, Table 1) and computed estimates."
-comparison = reg.compare_to_published(coefs)
-fit_comparison = reg.compare_fit_to_published(results)
-summary = reg.agreement_summary(comparison)
-nb.record_comparison(reg.scorecard_rows(comparison, fit_comparison))
-tables.show(reg.comparison_display(comparison), nb, title="Table 1: published and computed",
-            subtitle=reg.agreement_note(summary, confidence), decimals=2)
+comparison = published_logit.compare_to_published(coefs)
+fit_comparison = published_logit.compare_fit_to_published(results)
+summary = published_logit.agreement_summary(comparison)
+nb.record_comparison(published_logit.scorecard_rows(comparison, fit_comparison))
+tables.show(published_logit.comparison_display(comparison), nb, title="Table 1: published and computed",
+            subtitle=published_logit.agreement_note(summary, confidence), decimals=2)
 
 # %%
 #| label: tbl-published-fit
 #| tbl-cap: "Published and computed model size and fit."
-tables.show(reg.fit_comparison_display(fit_comparison), nb,
+tables.show(published_logit.fit_comparison_display(fit_comparison), nb,
             title="Observations and fit: published and computed")
 
 # %%

@@ -6,10 +6,10 @@ import re
 import pytest
 import yaml
 
-from casework.report.citations import Bibliography, page_bibliography, resolve
-from casework.report.errors import RenderError
-from casework.report.render import render
-from casework.report.shortcodes import Where
+from casework.website.builtin.citations import Bibliography, page_bibliography, resolve
+from casework.website.errors import RenderError
+from casework.website.render import render
+from casework.website.builtin.shortcodes import Where
 from test_render import page, scratch_project
 
 BIB = r"""

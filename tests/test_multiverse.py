@@ -13,10 +13,10 @@ import pytest  # noqa: E402
 from lifelines import CoxPHFitter  # noqa: E402
 
 from casework.analysis import multiverse as mv  # noqa: E402
-from casework.analysis import regression as reg  # noqa: E402
+from casework.analysis import logit as reg  # noqa: E402
 from casework.analysis.firth import firth_logit  # noqa: E402
 from casework.analysis.multiverse_plot import point_colours, specification_curve  # noqa: E402
-from casework.data.frames.regression import model_columns, regression_frame  # noqa: E402
+from casework.data.frames.improvement import model_columns, regression_frame  # noqa: E402
 from casework.data.frames.survival import DAYS_PER_MONTH, launch_date  # noqa: E402
 
 LAUNCH = launch_date()

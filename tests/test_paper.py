@@ -1,4 +1,4 @@
-"""The paper: no result typed into its prose (casework.report.paper_check), and every
+"""The paper: no result typed into its prose (casework.website.paper_check), and every
 citation, embedded figure and cited value it names exists."""
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from casework.report.citations import Bibliography, resolve
-from casework.report.errors import RenderError
-from casework.report.pages import split_front_matter
-from casework.report.paper_check import check_paper, typed_numbers
-from casework.report.render import render
-from casework.report.shortcodes import SHORTCODE, Where
+from casework.website.builtin.citations import Bibliography, resolve
+from casework.website.errors import RenderError
+from casework.website.builtin.pages import split_front_matter
+from casework.website.paper_check import check_paper, typed_numbers
+from casework.website.render import render
+from casework.website.builtin.shortcodes import SHORTCODE, Where
 from test_render import scratch_project
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,7 +132,7 @@ def test_every_citation_is_in_the_bibliography(paper_text):
 
 
 def test_every_embedded_cell_is_labelled_in_its_notebook_source(paper_text):
-    embeds = re.findall(r"\{\{<\s*embed\s+\.\./notebooks/(\w+)\.ipynb#([\w-]+)\s*>\}\}", paper_text)
+    embeds = re.findall(r"\{\{<\s*embed\s+\.\./analyses/(\w+)\.ipynb#([\w-]+)\s*>\}\}", paper_text)
     assert len(embeds) >= 8
     for notebook, label in embeds:
         source = (ROOT / "notebooks" / f"{notebook}.py").read_text(encoding="utf-8")

@@ -76,7 +76,7 @@ def plan_params(root: Path, **kw) -> dict:
 
 def untouched(root: Path) -> bool:
     """Nothing was built: no executed notebook, no results, no cache, no lock."""
-    return (not list((root / "notebooks").glob("*.ipynb")) and not (root / "results").exists()
+    return (not list((root / "analyses").glob("*.ipynb")) and not (root / "results").exists()
             and not (root / ".casework").exists() and not (root / "_variables.yml").exists())
 
 
@@ -184,7 +184,7 @@ def test_invalid_data_is_refused_before_any_kernel(two_notebooks, capsys):
     assert run([], None, [], None, force=False, jobs=2) == 1
     err = capsys.readouterr().err
     assert "cases.csv, line 2, column 'year', value '1999': below minimum 2000" in err
-    assert not list((two_notebooks / "notebooks").glob("*.ipynb"))
+    assert not list((two_notebooks / "analyses").glob("*.ipynb"))
     assert not (two_notebooks / "results").exists()
 
 

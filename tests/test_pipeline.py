@@ -68,13 +68,13 @@ def test_build_is_cached_deterministic_and_parallel_equals_sequential(project, c
         "seconds": None, "source_hash": None, "package_hash": None}
     assert record["01_alpha"]["seconds"] > 0
 
-    executed = project / "notebooks" / "01_alpha.ipynb"
+    executed = project / "analyses" / "01_alpha.ipynb"
     nb = json.loads(executed.read_text())
     assert nb["metadata"]["papermill"] == {"parameters": params}
     assert "version" not in nb["metadata"]["language_info"]
     assert [c["id"] for c in nb["cells"]] == [f"cell-{i}" for i in range(len(nb["cells"]))]
     assert not any({"papermill", "execution", "ExecuteTime"} & set(c["metadata"]) for c in nb["cells"])
-    first = {p.name: p.read_bytes() for p in (project / "notebooks").glob("*.ipynb")}
+    first = {p.name: p.read_bytes() for p in (project / "analyses").glob("*.ipynb")}
     mtime = executed.stat().st_mtime_ns
 
     start = time.perf_counter()
@@ -88,7 +88,7 @@ def test_build_is_cached_deterministic_and_parallel_equals_sequential(project, c
     # One at a time, forced: the same bytes as the parallel build.
     assert build(force=True, jobs=1) == 0
     assert "2 executed, 0 cached" in capsys.readouterr().err
-    assert {p.name: p.read_bytes() for p in (project / "notebooks").glob("*.ipynb")} == first
+    assert {p.name: p.read_bytes() for p in (project / "analyses").glob("*.ipynb")} == first
 
 
 def test_what_reexecutes_and_what_is_restored(project, capsys):
@@ -119,14 +119,14 @@ def test_a_failing_notebook(project, capsys):
     assert build() == 1
     err = capsys.readouterr().err
     assert ("notebook 01_alpha failed in cell 5 ('total = n / 0'): ZeroDivisionError: division "
-            "by zero; the partially executed notebook is notebooks/01_alpha.ipynb") in err
+            "by zero; the partially executed notebook is analyses/01_alpha.ipynb") in err
     assert "1 executed, 0 cached, 1 failed" in err
     assert not (project / "results" / "01_alpha.json").exists()  # it had recorded n
     cache = project / ".casework" / "cache"
     assert not (cache / "01_alpha").exists() or not any(
         p.name != "current.json" and not p.name.startswith(".") for p in (cache / "01_alpha").iterdir())
     assert not (cache / "01_alpha" / "current.json").exists()
-    partial = json.loads((project / "notebooks" / "01_alpha.ipynb").read_text())
+    partial = json.loads((project / "analyses" / "01_alpha.ipynb").read_text())
     assert any(o.get("ename") == "ZeroDivisionError" for c in partial["cells"] for o in c.get("outputs", []))
     assert variables(project) == {"beta": {"label": "hello"}}
     entry = build_record(project)["01_alpha"]
@@ -159,11 +159,11 @@ nb.record("n_cases", len(nb.data["cases"]))
 
 def test_an_override_changes_the_value_on_the_site(project, capsys):
     """-p label=world → results → _variables.yml → the rendered page."""
-    from casework.report.render import render
+    from casework.website.render import render
     write_notebook(project, "02_beta", RECORD, 'record("02_beta", label=label)')
     (project / "_quarto.yml").write_text(
-        "project:\n  type: website\n  output-dir: _site\n  render: [index.qmd, notebooks/02_beta.ipynb]\n"
-        "website:\n  title: Scratch\n  navbar:\n    left: [index.qmd, notebooks/02_beta.ipynb]\n")
+        "project:\n  type: website\n  output-dir: _site\n  render: [index.qmd, analyses/02_beta.ipynb]\n"
+        "website:\n  title: Scratch\n  navbar:\n    left: [index.qmd, analyses/02_beta.ipynb]\n")
     (project / "index.qmd").write_text("---\ntitle: Home\n---\n\nThe label is {{< var beta.label >}}.\n")
     assert build() == 0
     assert "The label is hello." in (render(project, renderer="builtin") / "index.html").read_text()
@@ -198,9 +198,9 @@ def test_a_worker_whose_build_died_stops(project):
     """When the build is killed its workers' stdin closes: they stop instead of running on."""
     write_notebook(project, "01_alpha", "import time\ntime.sleep(60)")
     job = {"name": "01_alpha", "source": str(project / "notebooks" / "01_alpha.py"),
-           "output": str(project / "notebooks" / "01_alpha.ipynb"),
+           "output": str(project / "analyses" / "01_alpha.ipynb"),
            "params": {"data_dir": "data", "confidence": 0.95, "n": 3, "mode": "fast"},
-           "cwd": str(project / "notebooks")}
+           "cwd": str(project / "analyses")}
     worker = subprocess.Popen([sys.executable, "-m", "casework.pipeline.worker"], cwd=project,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     worker.stdin.write(json.dumps(job) + "\n")
@@ -225,7 +225,7 @@ def test_data_overview_notebook(project, monkeypatch, capsys):
         "n_communications": "2", "n_cases": "3", "n_sample": "2", "n_survey": "1",
         "n_freethe20": "2", "n_urgent_actions": "2"}
     assert values["synthetic"] == "yes" and values["data_checksum"] == load(project / "data").checksum
-    nb = json.loads((project / "notebooks" / "00_data_overview.ipynb").read_text())
+    nb = json.loads((project / "analyses" / "00_data_overview.ipynb").read_text())
     html = "".join("".join(o.get("data", {}).get("text/html", "")) for c in nb["cells"]
                    for o in c.get("outputs", []))
     assert 'id="tbl-tables"' in html and 'id="columns-urgent_actions"' in html

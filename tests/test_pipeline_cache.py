@@ -84,7 +84,8 @@ def test_fingerprints_do_not_import_pandas():
 # --- cache store -------------------------------------------------------------------------
 
 def fake_outputs(root, name: str, text: str) -> None:
-    (root / "notebooks" / f"{name}.ipynb").write_text(f"notebook {text}")
+    (root / "analyses").mkdir(exist_ok=True)
+    (root / "analyses" / f"{name}.ipynb").write_text(f"notebook {text}")
     (root / "results").mkdir(exist_ok=True)
     (root / "results" / f"{name}.json").write_text(f"values {text}")
 
@@ -95,7 +96,7 @@ def test_store_then_current_then_hand_edit(project):
     assert not cache.is_current("01_alpha", "k1")
     cache.store("01_alpha", "k1", {"seconds": 1.5})
     assert cache.is_current("01_alpha", "k1") and not cache.is_current("01_alpha", "k2")
-    assert cache.entry("01_alpha", "k1")["files"] == ["notebooks/01_alpha.ipynb",
+    assert cache.entry("01_alpha", "k1")["files"] == ["analyses/01_alpha.ipynb",
                                                       "results/01_alpha.json"]
     (project / "results" / "01_alpha.json").write_text("values edited by hand")
     assert not cache.is_current("01_alpha", "k1")
@@ -145,7 +146,7 @@ def test_second_build_is_refused_naming_pid_and_lock(two_notebooks, capsys, monk
         assert run([], None, [], None, force=False, jobs=1) == 1
     err = capsys.readouterr().err
     assert f"another casework build (pid {os.getpid()}) holds the lock {lock}; waited 0.2 s" in err
-    assert not list((two_notebooks / "notebooks").glob("*.ipynb"))
+    assert not list((two_notebooks / "analyses").glob("*.ipynb"))
 
 
 def test_lock_held_by_another_process(tmp_path):

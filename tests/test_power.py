@@ -10,7 +10,7 @@ from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 
 from casework.analysis import power as pw
-from casework.data.frames.regression import PREDICTORS
+from casework.data.frames.improvement import PREDICTORS
 
 P_CONTROL, P_TREATED = 0.30, 0.45
 

@@ -20,8 +20,8 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from casework.report.errors import RenderError, ShortcodeError
-from casework.report.render import render
+from casework.website.errors import RenderError, ShortcodeError
+from casework.website.render import render
 
 QUARTO_YML = """\
 project:

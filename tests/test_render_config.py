@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from casework.report.errors import RenderError
-from casework.report.quarto_config import (check_pages, missing_pages, output_path, read_config)
+from casework.website.errors import RenderError
+from casework.website.config import (check_pages, missing_pages, output_path, read_config)
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ["00_data_overview", "01_caseload", "02_case_development", "03_impact_survey",
@@ -43,11 +43,11 @@ def test_the_projects_quarto_yml_lists_every_executed_notebook_and_no_script():
     config = read_config(ROOT)
     assert config.output_dir == "_site"
     assert config.render[0] == "index.qmd"
-    assert [s for s in config.render if s.startswith("notebooks/")] == [f"notebooks/{n}.ipynb" for n in NOTEBOOKS]
+    assert [s for s in config.render if s.startswith("analyses/")] == [f"analyses/{n}.ipynb" for n in NOTEBOOKS]
     assert {"data/CODEBOOK.md", "data/README.md"} <= set(config.render)
     assert not any(s.endswith(".py") for s in config.render)
     menu = {item.text: item for item in config.navbar_left}
-    assert [i.href for i in menu["Analyses"].menu] == [f"notebooks/{n}.ipynb" for n in NOTEBOOKS]
+    assert [i.href for i in menu["Analyses"].menu] == [f"analyses/{n}.ipynb" for n in NOTEBOOKS]
     assert [i.href for i in menu["Data"].menu] == ["data/CODEBOOK.md", "data/README.md"]
     assert "{{< var build.notice >}}" in config.announcement
     assert "{{< var build.commit >}}" in dict(config.page_footer)["right"]

@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
-from casework.report import provenance
-from casework.report.errors import RenderError
-from casework.report.provenance import (build_stamp, data_checksum, git_commit, is_synthetic,
+from casework.website import provenance
+from casework.website.errors import RenderError
+from casework.website.provenance import (build_stamp, data_checksum, git_commit, is_synthetic,
                                         notebook_runs, parameter_set_hash)
 
 

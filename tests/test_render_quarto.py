@@ -9,8 +9,8 @@ import sys
 import pytest
 import yaml
 
-from casework.report.errors import RenderError
-from casework.report.render import render
+from casework.website.errors import RenderError
+from casework.website.render import render
 from test_render import scratch_project
 
 FAKE_QUARTO = """\

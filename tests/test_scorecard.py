@@ -64,7 +64,7 @@ def test_write_assembles_notebooks_in_study_order(tmp_path):
     assert md.index("Working Paper 7") < md.index("#Freethe20")
     assert "1 of 2 published estimates with an interval lie inside the computed interval; " \
            "the sign agrees for 2 of 2." in md
-    assert "**outside 90% CI**" in md and "[04_regressions](notebooks/04_regressions.ipynb)" in md
+    assert "**outside 90% CI**" in md and "[04_regressions](analyses/04_regressions.ipynb)" in md
     assert "| -0.62 | -0.6 | [-0.9, -0.3] | +0.020 | inside 90% CI | yes |" in md
     assert "| 0.797 | 0.7 | [0.2, 1.2] | -0.097 | inside CI | – |" in md  # no level recorded
     summary_md = (results / "scorecard_summary.md").read_text()

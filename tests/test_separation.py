@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from casework.analysis.regression import fit_logit
+from casework.analysis.logit import fit_logit
 from casework.analysis.separation import DesignError, SeparationError, check_design, detect_separation
 
 

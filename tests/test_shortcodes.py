@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from casework.report.errors import ShortcodeError
-from casework.report.shortcodes import Variables, Where, expand
+from casework.website.errors import ShortcodeError
+from casework.website.builtin.shortcodes import Variables, Where, expand
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import statsmodels.api as sm
 
 from casework.data.calibration.impact import sample_targets, targets
 from casework.data.codebook import tables
-from casework.data.frames.regression import IMPROVED, TABLE1
+from casework.data.frames.improvement import IMPROVED, TABLE1
 from casework.data.load import check_references, check_rules, pandera_schema
 from casework.data.simulate.impact import (assign_regimes, coefficients, draw_improvement,
                                            draw_regression_sample, separated_flags,

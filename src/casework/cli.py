@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .errors import DataValidationError
 from .pipeline.parameters import ParameterError
-from .report.errors import RenderError
+from .website.errors import RenderError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,7 +81,7 @@ def _dispatch(args) -> int:
         if code or args.command == "run":
             return code
     if args.command in ("render", "build"):
-        from .report.render import render
+        from .website.render import render
         site = render(force=args.force)
         print(f"site ready: {site}/index.html")
         return 0

@@ -5,6 +5,15 @@ import os
 import re
 from pathlib import Path
 
+# The layout: authors edit notebooks/NN_name.py (jupytext, paired there with an
+# .ipynb of their own); `casework run` writes the executed notebook to a different
+# folder, analyses/NN_name.ipynb, which the site renders as analyses/NN_name.html.
+# Keeping the two apart means papermill never overwrites a file jupytext pairs, and
+# Quarto never sees an .ipynb beside a same-named .py (which it would skip as an
+# intermediate file of that script).
+SOURCES = "notebooks"
+EXECUTED = "analyses"
+
 # What nb.record writes: results/NN_name.json (not _build.json, not NN_name.comparison.*).
 NOTEBOOK_RESULTS = re.compile(r"^\d+_\w+\.json$")
 
@@ -29,3 +38,18 @@ def notebook_key(name: str) -> str:
     stem = Path(name).stem
     head, _, rest = stem.partition("_")
     return rest if head.isdigit() and rest else stem
+
+
+def source_path(root: Path, name: str) -> Path:
+    """notebooks/NN_name.py: the jupytext source an author edits."""
+    return Path(root) / SOURCES / f"{name}.py"
+
+
+def executed_path(root: Path, name: str) -> Path:
+    """analyses/NN_name.ipynb: the notebook as `casework run` executed it (a build product)."""
+    return Path(root) / EXECUTED / f"{name}.ipynb"
+
+
+def source_of(executed: str) -> str:
+    """'analyses/01_caseload.ipynb' -> 'notebooks/01_caseload.py' (project-relative, posix)."""
+    return f"{SOURCES}/{Path(executed).stem}.py"

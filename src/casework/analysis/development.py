@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..data.frames.regression import IMPROVED
+from ..data.frames.improvement import IMPROVED
 from . import intervals
 
 # The appendix matrix's categories, from best to worst; 'mixed' = equally important

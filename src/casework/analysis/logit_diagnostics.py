@@ -6,8 +6,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
-from ..data.frames.regression import CONSTANT, LABELS
-from .regression import MODEL_LABELS, design, model_frame
+from ..data.frames.improvement import CONSTANT, LABELS
+from .logit import MODEL_LABELS, design, model_frame
 
 
 def vif(X: pd.DataFrame, constant: str = CONSTANT) -> pd.Series:

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from ..data.frames.regression import LABELS, model_columns, regression_frame
+from ..data.frames.improvement import LABELS, model_columns, regression_frame
 from .firth import firth_logit
-from .regression import MODELS, coefficients, design, fit_logit, model_frame, stars
+from .logit import MODELS, coefficients, design, fit_logit, model_frame, stars
 from .separation import DesignError, detect_separation
 
 FRAME_KEYS = ("include_mixed", "aid", "regime_cutoff", "exclude_limited", "control_next_report", "require")

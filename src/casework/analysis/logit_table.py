@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 from maketables import ETable
 
-from ..data.frames.regression import CONSTANT, LABELS, PREDICTORS
+from ..data.frames.improvement import CONSTANT, LABELS, PREDICTORS
 from .fit_stats import fit_stats
-from .regression import MODEL_LABELS, STAR_LEVELS
+from .logit import MODEL_LABELS, STAR_LEVELS
 
 COEF_FORMAT = "b:.2f* \n (se:.2f)"
 NOTE = ("Logit estimates (standard errors in parentheses); outcome: the defender's situation "

@@ -47,11 +47,11 @@ from lifelines.exceptions import ConvergenceError as CoxConvergenceError
 from lifelines.exceptions import ConvergenceWarning as CoxConvergenceWarning
 from scipy import stats
 
-from ..data.frames.regression import model_columns, regression_frame
+from ..data.frames.improvement import model_columns, regression_frame
 from ..data.frames.survival import long_list_frame, urgent_action_frame
 from ..published import published
 from . import firth as firth_module
-from .regression import design, fit_logit, model_frame
+from .logit import design, fit_logit, model_frame
 from .separation import DesignError, SeparationError, check_design
 from .survival import COX_MODELS
 

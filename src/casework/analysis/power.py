@@ -39,13 +39,13 @@ from statsmodels.stats.proportion import proportion_confint
 from statsmodels.tools.sm_exceptions import (ConvergenceWarning, HessianInversionWarning,
                                              PerfectSeparationWarning)
 
-from ..data.frames.regression import CONSTANT, PREDICTORS, TABLE1, regression_frame
+from ..data.frames.improvement import CONSTANT, PREDICTORS, TABLE1, regression_frame
 from ..data.frames.survival import DAYS_PER_MONTH, launch_date, urgent_action_frame
 from ..data.simulate.impact import draw_regression_sample
 from ..published import published
 from .firth import firth_logit
-from .regression import design as logit_design
-from .regression import fit_logit, model_frame
+from .logit import design as logit_design
+from .logit import fit_logit, model_frame
 from .survival import fit_cox_models
 
 

@@ -20,12 +20,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ..paths import executed_path
+
 KEEP = 3  # entries kept per notebook: enough to flip between a few parameter sets
 
 
 def output_files(root: Path, name: str) -> list[Path]:
     """A notebook's outputs in the project: its executed .ipynb and results/NAME.*."""
-    files = [root / "notebooks" / f"{name}.ipynb"]
+    files = [executed_path(root, name)]
     files += sorted(p for p in (root / "results").glob(f"{name}.*") if not p.name.endswith(".tmp"))
     return [p for p in files if p.is_file()]
 

@@ -67,6 +67,8 @@ def execute(source: Path, output: Path, params: dict, cwd: Path, on_cell=None) -
     `output` holds the partially executed notebook and NotebookFailure is raised.
     """
     nb = jupytext.read(source)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    cwd.mkdir(parents=True, exist_ok=True)
     injected_at = _injected_position(nb)
     logging.getLogger("papermill").setLevel(logging.ERROR)  # no per-run chatter on stderr
     with tempfile.TemporaryDirectory(prefix="casework-") as tmp:

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..paths import SOURCES, source_path
 from . import fingerprint
 from .parameters import ParameterError, parse_overrides, read_param_file, resolve
 from .selection import discover, select
@@ -61,9 +62,9 @@ def _shown(path: Path, root: Path) -> str:
 def make_plan(root: Path, notebooks: list[str], params_file: Path | None, overrides: list[str],
               data_dir: Path | None) -> list[Task]:
     """Select notebooks, resolve and validate their parameters, fingerprint their inputs."""
-    names = select(notebooks, discover(root / "notebooks"))
+    names = select(notebooks, discover(root / SOURCES))
     if not names:
-        raise ParameterError(f"no notebooks to run: {root / 'notebooks'} has no NN_name.py files")
+        raise ParameterError(f"no notebooks to run: {root / SOURCES} has no NN_name.py files")
     resolved = resolve(names, parameter_layers(root, params_file, overrides, data_dir))
     package = fingerprint.package_digest()
     data_cache: dict[Path, dict[str, str]] = {}
@@ -74,7 +75,7 @@ def make_plan(root: Path, notebooks: list[str], params_file: Path | None, overri
         folder = folder if folder.is_absolute() else root / folder
         if folder not in data_cache:
             data_cache[folder] = fingerprint.data_digests(folder)
-        source = root / "notebooks" / f"{name}.py"
+        source = source_path(root, name)
         tasks.append(Task(name=name, source=source, params=params, data_dir=folder,
                           data=data_cache[folder], source_digest=fingerprint.file_digest(source),
                           package_digest=package))

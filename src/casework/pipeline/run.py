@@ -16,7 +16,7 @@ import sys
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from ..paths import notebook_key, project_root
+from ..paths import EXECUTED, SOURCES, executed_path, notebook_key, project_root
 from . import fingerprint
 from .build_record import update_record
 from .cache import Cache, output_files
@@ -71,7 +71,7 @@ def _build(root: Path, tasks: list[Task], force: bool, jobs: int, progress: Prog
             entries[t.name] = _entry(root, t, "executed" if outcome.ok else "failed", outcome.seconds,
                                      error=None if outcome.ok else _explain(t, outcome))
 
-    update_record(root / "results" / "_build.json", entries, discover(root / "notebooks"))
+    update_record(root / "results" / "_build.json", entries, discover(root / SOURCES))
     try:
         if executed_or_restored(outcomes, restorable) or not (root / "results" / "scorecard.md").is_file():
             from ..report.scorecard import write as write_scorecard  # pandas: only when needed
@@ -120,9 +120,10 @@ def _execute(root: Path, todo: list[Task], jobs: int, cache: Cache,
         cache.forget(task.name)  # its outputs are about to change
         progress.started(task.name)
         job = Job(name=task.name, source=task.source, params=task.params, root=root,
-                  output=root / "notebooks" / f"{task.name}.ipynb")
+                  output=executed_path(root, task.name))
         return run_job(job, lambda i, n: progress.cell(task.name, i, n), running)
 
+    (root / EXECUTED).mkdir(exist_ok=True)  # where papermill writes, and the kernels' cwd
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(one, t): t for t in todo}
         pending = set(futures)
@@ -166,7 +167,7 @@ def _explain(task: Task, outcome: Outcome) -> str:
         where = f"cell {f['cell']}" if f["cell"] else "the injected parameters cell"
         return (f"notebook {task.name} failed in {where} ({f['first_line']!r}): "
                 f"{f['ename']}: {f['evalue']}; the partially executed notebook is "
-                f"notebooks/{task.name}.ipynb")
+                f"{EXECUTED}/{task.name}.ipynb")
     return f"notebook {task.name} failed: {outcome.error}"
 
 

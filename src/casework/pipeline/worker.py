@@ -22,12 +22,14 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..paths import EXECUTED
+
 
 @dataclass
 class Job:
     name: str
     source: Path  # notebooks/NN_name.py
-    output: Path  # notebooks/NN_name.ipynb
+    output: Path  # analyses/NN_name.ipynb
     params: dict
     root: Path  # project root; the kernel runs in root/notebooks
 
@@ -59,7 +61,7 @@ def run_job(job: Job, on_cell, running: Running) -> Outcome:
     """Execute `job` in a worker process; on_cell(i, n) is called as cells start."""
     env = {**os.environ, "CASEWORK_ROOT": str(job.root)}  # the kernel finds the same project
     payload = json.dumps({"name": job.name, "source": str(job.source), "output": str(job.output),
-                          "params": job.params, "cwd": str(job.root / "notebooks")})
+                          "params": job.params, "cwd": str(job.root / EXECUTED)})
     with tempfile.TemporaryFile() as stderr:
         proc = subprocess.Popen([sys.executable, "-m", "casework.pipeline.worker"],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,

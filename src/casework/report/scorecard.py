@@ -131,7 +131,7 @@ def to_markdown(table: pd.DataFrame) -> str:
             sign = "–" if pd.isna(r.sign_agrees) else ("yes" if r.sign_agrees else "**no**")
             parts.append(f"| {r.section} | {r.estimate} | {_fmt(r.published, year)} | "
                          f"{_fmt(r.computed, year)} | {ci} | {_difference(r)} | {_status(r)} | {sign} | "
-                         f"[{r.notebook}](notebooks/{r.notebook}.ipynb) |")
+                         f"[{r.notebook}](analyses/{r.notebook}.ipynb) |")
         parts.append("")
     return "\n".join(parts)
 

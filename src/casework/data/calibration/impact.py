@@ -13,7 +13,7 @@ import re
 import pandas as pd
 
 from ...published import published
-from ..frames.regression import IMPROVED, TABLE1
+from ..frames.improvement import IMPROVED, TABLE1
 from . import AtLeast, Target
 
 WP = "WP2019"   # Spannagel (2019), HRD Hub Working Paper 7

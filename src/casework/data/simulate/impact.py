@@ -28,7 +28,7 @@ import pandas as pd
 
 from ...published import published
 from ..codebook import tables
-from ..frames.regression import IMPROVED, TABLE1
+from ..frames.improvement import IMPROVED, TABLE1
 from ..load import DTYPES
 
 # Sampling frame of the impact study (Spannagel 2018, footnote 16).

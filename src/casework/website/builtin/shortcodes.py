@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-from .errors import ShortcodeError, yaml_mapping
+from ..errors import ShortcodeError, yaml_mapping
 
 SHORTCODE = re.compile(r"\{\{<(?P<escaped>/\*)?\s*(?P<body>.*?)\s*(?(escaped)\*/)>\}\}", re.S)
 

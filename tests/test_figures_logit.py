@@ -12,8 +12,8 @@ import pytest
 
 from casework.analysis import logit_diagnostics as diag
 from casework.analysis import logit_robustness as rob
-from casework.analysis.regression import MODEL_LABELS, MODELS
-from casework.report.figures import regression as figures
+from casework.analysis.logit import MODEL_LABELS, MODELS
+from casework.report.figures import logit as figures
 
 NB = fake_notebook("04_test")
 N = {"all": 100, "closed": 40, "open": 55}

@@ -7,7 +7,6 @@ page gets the navbar, the data notice and the build footer.
 """
 from __future__ import annotations
 
-import glob
 import html
 import posixpath
 import shutil
@@ -20,10 +19,11 @@ from .citations import page_bibliography, resolve as resolve_citations
 from .layout import STYLESHEET, Frame, Page, relative, stylesheet
 from .links import fix_links
 from .notebook_html import ExecutedNotebook
-from .paper_check import check_paper
+from ..paper_check import check_paper
 from .pages import Floats, markdown_html, resolve_crossrefs, split_front_matter
-from .provenance import BuildStamp
-from .quarto_config import SiteConfig, output_path
+from ..provenance import BuildStamp
+from ...paths import source_of
+from ..config import SiteConfig, output_path, resource_files
 from .shortcodes import Shortcode, Variables, Where, expand
 
 # Used when _quarto.yml sets no announcement / page-footer: the notice and the
@@ -87,9 +87,8 @@ class SiteBuilder:
         """Files matched by project.resources, copied into the site as they are."""
         found = set()
         for pattern in self.config.resources:
-            for path in glob.glob(pattern, root_dir=self.root, recursive=True):
-                if (self.root / path).is_file():
-                    found.add(PurePosixPath(Path(path).as_posix()).as_posix())
+            for path in resource_files(self.root, pattern, self.config.output_dir):
+                found.add(path.relative_to(self.root).as_posix())
         return found
 
     def _config_html(self, text: str, key: str) -> str:
@@ -188,7 +187,7 @@ class SiteBuilder:
             target = output_path(notebook) + (f"#{label}" if label else "")
             title = html.escape(self.title(notebook))
             parts.append(f'<a href="{relative(target, page_output)}">{title}</a>')
-        script = PurePosixPath(notebook).with_suffix(".py").as_posix()
+        script = source_of(notebook)
         if (self.root / script).is_file():
             parts.append(f'<a href="{relative(script, page_output)}"><code>{html.escape(script)}</code></a>')
         else:
@@ -197,7 +196,7 @@ class SiteBuilder:
 
     def _notebook_page(self, source: str) -> Page:
         nb = self.notebook(source)
-        script = PurePosixPath(source).with_suffix(".py").as_posix()
+        script = source_of(source)
         here = output_path(source)
         link = (f'<a href="{relative(script, here)}"><code>{html.escape(script)}</code></a>'
                 if (self.root / script).is_file() else f"<code>{html.escape(source)}</code>")

@@ -1,7 +1,7 @@
 """`casework render`: build the website from what `casework run` produced.
 
 With Quarto on PATH the build runs `quarto render`; without it, the built-in
-renderer (casework.report.site) builds the same pages at the same paths. Either
+renderer (casework.website.builtin.builder) builds the same pages at the same paths. Either
 way the site is built in a temporary folder next to `_site` and swapped in only
 when complete: a failed build leaves the previous site untouched.
 
@@ -25,8 +25,8 @@ import yaml
 from ..paths import project_root
 from .errors import RenderError, yaml_mapping
 from .provenance import BuildStamp, build_stamp
-from .quarto_config import check_pages, read_config
-from .shortcodes import Variables, read_variables
+from .config import check_pages, read_config, resource_files
+from .builtin.shortcodes import Variables, read_variables
 
 VARIABLES = "_variables.yml"
 RENDERERS = ("quarto", "builtin")
@@ -56,7 +56,7 @@ def render(root: Path | None = None, renderer: str | None = None, force: bool = 
         if quarto:
             run_quarto(quarto, root, folder)
         else:
-            from .site import SiteBuilder  # nbconvert and markdown: only when building
+            from .builtin.builder import SiteBuilder  # nbconvert and markdown: only when building
             SiteBuilder(config, stamp, Variables(variables)).build(folder)
         (folder / SITE_KEY).write_text(key + "\n", encoding="utf-8")
     return config.site_dir
@@ -72,7 +72,7 @@ def site_key(config, stamp: BuildStamp, renderer: str) -> str:
     files = {config.path, *(root / page for page in config.render),
              *(root / "results").glob("*.md"), *(f for d in folders for f in d.glob("*.bib"))}
     for pattern in config.resources:
-        files.update(root.glob(pattern))
+        files.update(resource_files(root, pattern, config.output_dir))
     h = hashlib.sha256(renderer.encode())
     for path in sorted(files):
         h.update(path.relative_to(root).as_posix().encode() + b"\0" + file_digest(path).encode())

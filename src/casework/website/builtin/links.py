@@ -13,9 +13,9 @@ import re
 from pathlib import Path
 from urllib.parse import unquote
 
-from .errors import RenderError
+from ..errors import RenderError
 from .layout import relative
-from .quarto_config import output_path
+from ..config import output_path
 
 LOCAL = re.compile(r'(?P<attr>\b(?:href|src))="(?P<url>[^"#?:]+)(?P<rest>[#?][^"]*)?"')
 

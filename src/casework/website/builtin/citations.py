@@ -30,7 +30,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import RenderError
+from ..errors import RenderError
 from .shortcodes import SHORTCODE, Where
 
 # Quarto's cross-reference kinds: `@fig-x` is a figure, never a citation.

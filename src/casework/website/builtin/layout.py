@@ -14,8 +14,8 @@ from pathlib import Path
 
 import jinja2
 
-from .errors import RenderError
-from .quarto_config import NavItem, SiteConfig, output_path
+from ..errors import RenderError
+from ..config import NavItem, SiteConfig, output_path
 
 TEMPLATES = Path(__file__).with_name("templates")
 STYLESHEET = "site.css"

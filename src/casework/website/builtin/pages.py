@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import markdown
 import yaml
 
-from .errors import RenderError
+from ..errors import RenderError
 from .shortcodes import Where
 
 EXTENSIONS = ["tables", "fenced_code", "toc", "attr_list", "footnotes", "sane_lists", "md_in_html"]

@@ -47,9 +47,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .citations import KEY, PROTECTED
+from .builtin.citations import KEY, PROTECTED
 from .errors import RenderError
-from .pages import FRONT_MATTER
+from .builtin.pages import FRONT_MATTER
 
 # Only the key: a locator ('p. 4', 'ch. 2') passes by rule 4, a typed result in a citation's
 # prefix or suffix ('[@key reports 40%]') does not.
@@ -105,7 +105,7 @@ class TypedNumber:
 
     def __str__(self) -> str:
         return (f"{self.file}, line {self.line}, column {self.column}: '{self.text}' in \"{self.context}\" — a number typed "
-                "into the prose; cite it with {{< var key.name >}} (or see casework.report.paper_check "
+                "into the prose; cite it with {{< var key.name >}} (or see casework.website.paper_check "
                 "for what is allowed)")
 
 

@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from casework.analysis import regression as reg
+from casework.analysis import logit as reg, logit_published as published_logit
 from casework.analysis.logit_diagnostics import auc, calibration_table, hosmer_lemeshow, roc_curve, vif
 from casework.analysis.logit_robustness import Variant, robustness, robustness_table, standard_variants
 from casework.analysis.logit_table import export, logit_table, table_frame
-from casework.data.frames.regression import (PREDICTORS, TABLE1, improved, listwise_loss, regime,
+from casework.data.frames.improvement import (PREDICTORS, TABLE1, improved, listwise_loss, regime,
                                              regression_frame)
 from casework.analysis.separation import DesignError
 from casework.published import published
@@ -144,18 +144,18 @@ def test_coefficients_table_shape_and_odds_ratios(synthetic):
 
 
 def test_compare_to_published_against_itself_and_with_a_flipped_sign():
-    pub = reg.published_coefficients()
+    pub = published_logit.published_coefficients()
     z = 1.959964
     comp = pub.assign(p=0.5, low=pub["estimate"] - z * pub["se"], high=pub["estimate"] + z * pub["se"])
-    same = reg.compare_to_published(comp)
+    same = published_logit.compare_to_published(comp)
     assert len(same) == 45 and same["in_interval"].all() and same["same_sign"].all()
     assert (same["difference"] == 0).all() and same["same_stars"].all()
     assert same[["model", "term"]].iloc[0].tolist() == ["all", "polity"]
     flipped = comp.copy()
     hit = (flipped["model"] == "open") & (flipped["term"] == "upcoming_upr")
     flipped.loc[hit, ["estimate", "low", "high"]] = [-1.22, -2.0, -0.5]
-    out = reg.compare_to_published(flipped)
-    summary = reg.agreement_summary(out)
+    out = published_logit.compare_to_published(flipped)
+    summary = published_logit.agreement_summary(out)
     assert summary["n"] == 45 and summary["same_sign"] == 44 and summary["in_interval"] == 44
     row = out[(out["model"] == "open") & (out["term"] == "upcoming_upr")].iloc[0]
     assert row["difference"] == pytest.approx(-2.44) and not row["in_interval"]
@@ -163,11 +163,11 @@ def test_compare_to_published_against_itself_and_with_a_flipped_sign():
 
 def test_refit_of_published_logit_lands_near_the_published_all_model(synthetic):
     *_, results = synthetic
-    comparison = reg.compare_to_published(reg.coefficients(results))
+    comparison = published_logit.compare_to_published(reg.coefficients(results))
     all_model = comparison[comparison["model"] == "all"]
     # the outcome was drawn from these coefficients: nearly all should fall in the 95% interval
     assert all_model["in_interval"].sum() >= 13
-    assert len(reg.compare_fit_to_published(results)) == 12
+    assert len(published_logit.compare_fit_to_published(results)) == 12
 
 
 def test_average_prediction_is_the_counterfactual_mean():
@@ -278,11 +278,11 @@ def test_a_constant_predictor_makes_a_variant_not_estimable_rather_than_crash(sy
 def test_scorecard_rows_pass_the_scorecard_check(synthetic):
     from casework.report import scorecard
     *_, results = synthetic
-    comparison = reg.compare_to_published(reg.coefficients(results))
-    rows = reg.scorecard_rows(comparison, reg.compare_fit_to_published(results))
+    comparison = published_logit.compare_to_published(reg.coefficients(results))
+    rows = published_logit.scorecard_rows(comparison, published_logit.compare_fit_to_published(results))
     checked = scorecard.check_comparison(rows, "04_regressions")
     assert len(checked) == 45 + 12
-    assert int(checked["within"].sum()) == reg.agreement_summary(comparison)["in_interval"]
+    assert int(checked["within"].sum()) == published_logit.agreement_summary(comparison)["in_interval"]
 
 
 def test_separated_estimate_is_shown_as_infinite_in_the_table(synthetic):
@@ -317,17 +317,17 @@ def test_a_predictor_without_variation_in_a_subset_is_left_out_and_said_so(synth
 
 
 def test_a_separated_estimate_is_compared_by_sign_only():
-    pub = reg.published_coefficients()
+    pub = published_logit.published_coefficients()
     comp = pub.assign(p=0.5, low=pub["estimate"] - 1, high=pub["estimate"] + 1, separated=False)
     hit = (comp["model"] == "closed") & (comp["term"] == "viol_disciplinary")
     comp.loc[hit, ["estimate", "low", "high", "separated"]] = [-15.9, -1e5, 1e5, True]
-    out = reg.compare_to_published(comp)
+    out = published_logit.compare_to_published(comp)
     row = out[(out["model"] == "closed") & (out["term"] == "viol_disciplinary")].iloc[0]
     assert row["computed"] == -np.inf and pd.isna(row["in_interval"]) and pd.isna(row["difference"])
     assert row["same_sign"] == False                              # published +1.24  # noqa: E712
-    summary = reg.agreement_summary(out)
+    summary = published_logit.agreement_summary(out)
     assert (summary["n_finite"], summary["n_separated"], summary["in_interval"]) == (44, 1, 44)
-    rows = reg.scorecard_rows(out)
+    rows = published_logit.scorecard_rows(out)
     assert rows["computed"].isna().sum() == 1 and rows["estimate"].str.contains("separation").sum() == 1
 
 

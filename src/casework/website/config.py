@@ -55,6 +55,24 @@ class SiteConfig:
         return self.root / self.output_dir
 
 
+def resource_files(root: Path, pattern: str, output_dir: str) -> list[Path]:
+    """Files a `project.resources` glob copies into the site, as Quarto matches it.
+
+    Quarto anchors a glob that starts with '/' at the project root and matches any
+    other glob anywhere below it (as if it began with '**/'), so an unanchored
+    'notebooks/*.py' would also pick up copies inside the output folder. The output
+    folder (and its staging siblings) are never resources.
+    """
+    anchored = pattern.startswith("/")
+    glob = pattern.lstrip("/") if anchored else f"**/{pattern}"
+    found = []
+    for path in sorted(root.glob(glob)):
+        top = path.relative_to(root).parts[0]
+        if path.is_file() and top != output_dir and not top.startswith(f"{output_dir}."):
+            found.append(path)
+    return found
+
+
 def output_path(source: str) -> str:
     """Where Quarto puts a page: 'notebooks/01_caseload.ipynb' -> 'notebooks/01_caseload.html'."""
     return PurePosixPath(source).with_suffix(".html").as_posix()
@@ -135,7 +153,7 @@ def _output_dir(value, path: Path) -> str:
     text = str(value).strip()
     parts = PurePosixPath(text).parts
     if (not text or PurePosixPath(text).is_absolute() or len(parts) != 1
-            or parts[0] in (".", "..") or parts[0] in ("src", "notebooks", "data", "paper", "tests")):
+            or parts[0] in (".", "..") or parts[0] in ("src", "notebooks", "analyses", "data", "paper", "tests")):
         raise RenderError(f"{path}: project.output-dir {value!r}: expected the name of a build "
                           "folder in the project root, such as _site")
     return parts[0]

@@ -19,7 +19,7 @@ import nbformat
 import yaml
 from nbconvert import HTMLExporter
 
-from .errors import RenderError, yaml_mapping
+from ..errors import RenderError, yaml_mapping
 from .shortcodes import Where
 
 TEMPLATE = Path(__file__).with_name("templates") / "notebook.html"

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from ...analysis.regression import MODEL_LABELS, MODELS
-from ...data.frames.regression import CONSTANT, LABELS
+from ...analysis.logit import MODEL_LABELS, MODELS
+from ...data.frames.improvement import CONSTANT, LABELS
 from .. import theme
 
 MODEL_COLOURS = dict(zip(MODELS, theme.OKABE_ITO))
