@@ -21,6 +21,8 @@ import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from casework.website.errors import RenderError, ShortcodeError
+from casework.website import catalog
+from casework.website.config import read_config
 from casework.website.render import render
 
 QUARTO_YML = """\
@@ -378,9 +380,12 @@ def test_the_projects_own_site_description_builds(tmp_path):
     repo = Path(__file__).resolve().parents[1]
     root = tmp_path / "compendium"
     root.mkdir()
-    for name in ("_quarto.yml", "index.qmd"):
+    for name in ("_quarto.yml", "index.qmd", *(f"notebooks/{p.name}" for p in (repo / "notebooks").glob("*.py"))):
+        (root / name).parent.mkdir(exist_ok=True)
         (root / name).write_text((repo / name).read_text(encoding="utf-8"), encoding="utf-8")
-    listed = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8"))["project"]["render"]
+    catalog.refresh(root)  # the analyses' pages, from notebooks/*.py
+    listed = read_config(root).render
+    assert any(source.startswith("analyses/") for source in listed)
     for source in listed:
         path = root / source
         if path.exists():
@@ -391,6 +396,8 @@ def test_the_projects_own_site_description_builds(tmp_path):
         else:
             path.write_text(f"# Stand-in for {source}\n", encoding="utf-8")
     for included in re.findall(r"\{\{<\s*include\s+(\S+)\s*>\}\}", (root / "index.qmd").read_text()):
+        if (root / included).exists():
+            continue  # _analyses.md, written by catalog.refresh
         (root / included).parent.mkdir(parents=True, exist_ok=True)
         (root / included).write_text("Stand-in for an included file.\n", encoding="utf-8")
     (root / "data" / "datapackage.json").write_text(json.dumps({"synthetic": True}), encoding="utf-8")

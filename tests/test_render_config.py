@@ -4,13 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from casework.website.errors import RenderError
 from casework.website.config import (check_pages, missing_pages, output_path, read_config)
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ["00_data_overview", "01_caseload", "02_case_development", "03_impact_survey",
-             "04_regressions", "05_freethe20_survival", "06_robustness", "07_power"]
 
 BASE = """\
 project:
@@ -39,18 +38,22 @@ def test_output_paths_are_quartos():
     assert output_path("paper/paper.qmd") == "paper/paper.html"
 
 
-def test_the_projects_quarto_yml_lists_every_executed_notebook_and_no_script():
+def test_the_projects_quarto_yml_lists_its_pages_and_takes_the_analyses_in():
+    """The analyses come from _analyses.yml (test_render_layout checks that it lists every
+    notebook source); _quarto.yml itself names the hand-written pages only."""
     config = read_config(ROOT)
     assert config.output_dir == "_site"
     assert config.render[0] == "index.qmd"
-    assert [s for s in config.render if s.startswith("analyses/")] == [f"analyses/{n}.ipynb" for n in NOTEBOOKS]
-    assert {"data/CODEBOOK.md", "data/README.md"} <= set(config.render)
+    assert {"data/CODEBOOK.md", "data/README.md", "paper/paper.qmd", "scorecard.qmd"} <= set(config.render)
     assert not any(s.endswith(".py") for s in config.render)
-    menu = {item.text: item for item in config.navbar_left}
-    assert [i.href for i in menu["Analyses"].menu] == [f"analyses/{n}.ipynb" for n in NOTEBOOKS]
+    raw = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    assert raw["metadata-files"] == ["_analyses.yml"]
+    assert not any(s.startswith("analyses/") for s in raw["project"]["render"])
+    menu = {item.text: item for item in config.navbar_left + config.navbar_right}
     assert [i.href for i in menu["Data"].menu] == ["data/CODEBOOK.md", "data/README.md"]
     assert "{{< var build.notice >}}" in config.announcement
     assert "{{< var build.commit >}}" in dict(config.page_footer)["right"]
+    assert "{{< var build.renderer >}}" in dict(config.page_footer)["right"]
 
 
 def test_every_navbar_page_of_the_project_is_rendered():

@@ -16,10 +16,14 @@ from test_render import scratch_project
 FAKE_QUARTO = """\
 #!{python}
 import json, os, pathlib, sys
+import yaml
 args = sys.argv[1:]
 pathlib.Path(os.environ["FAKE_QUARTO_LOG"]).write_text(json.dumps({{"args": args, "cwd": os.getcwd()}}))
 out = pathlib.Path(args[args.index("--output-dir") + 1])
-(out / "index.html").write_text("quarto site")
+for page in yaml.safe_load(pathlib.Path("_quarto.yml").read_text())["project"]["render"]:
+    target = out / pathlib.Path(page).with_suffix(".html")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("quarto site")
 sys.exit(int(os.environ.get("FAKE_QUARTO_EXIT", "0")))
 """
 
@@ -93,5 +97,5 @@ def test_asking_for_quarto_without_it(tmp_path, monkeypatch):
 
 def test_unknown_renderer(tmp_path):
     root = scratch_project(tmp_path / "proj")
-    with pytest.raises(RenderError, match=r"renderer 'pandoc': expected one of quarto, builtin"):
+    with pytest.raises(RenderError, match=r"renderer 'pandoc': expected one of quarto, builtin, auto"):
         render(root, renderer="pandoc")

@@ -37,10 +37,16 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="execute notebooks (cached) and collect recorded values")
     run_args(r)
+    def renderer_arg(q):
+        q.add_argument("--renderer", choices=("quarto", "builtin", "auto"), default="auto",
+                       help="site renderer: quarto, builtin, or auto (quarto if on PATH; default)")
+
     rn = sub.add_parser("render", help="build _site/ (quarto if on PATH, else the built-in renderer)")
     rn.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    renderer_arg(rn)
     b = sub.add_parser("build", help="run + render")
     run_args(b)
+    renderer_arg(b)
     return p
 
 
@@ -81,9 +87,10 @@ def _dispatch(args) -> int:
         if code or args.command == "run":
             return code
     if args.command in ("render", "build"):
-        from .website.render import render
-        site = render(force=args.force)
-        print(f"site ready: {site}/index.html")
+        from .website.render import build_site
+        done = build_site(renderer=args.renderer, force=args.force)
+        state = "unchanged, nothing to rebuild" if done.skipped else "built"
+        print(f"site ready: {done.site}/index.html (renderer: {done.renderer}; {state})")
         return 0
     raise AssertionError(args.command)
 

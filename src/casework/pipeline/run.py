@@ -77,6 +77,8 @@ def _build(root: Path, tasks: list[Task], force: bool, jobs: int, progress: Prog
             from ..report.scorecard import write as write_scorecard  # pandas: only when needed
             write_scorecard(root)
         write_variables(root)
+        from ..website import catalog
+        catalog.refresh(root)  # so a bare `quarto render` after this run sees every analysis
     except ValueError as exc:
         progress.message(f"error: {exc}")
         return 1

@@ -8,9 +8,9 @@ with a message naming the key, what it cannot honour.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-
 
 from .errors import RenderError, yaml_mapping
 
@@ -84,6 +84,7 @@ def read_config(root: Path) -> SiteConfig:
     if not path.is_file():
         raise RenderError(f"{path} not found: the site is described by {CONFIG_NAME} in the project root")
     doc = yaml_mapping(path.read_text(encoding="utf-8"), path, "expected a mapping at the top level")
+    doc = with_metadata_files(doc, root, path)
     project = _mapping(doc, "project", path)
     website = _mapping(doc, "website", path)
     if project.get("type") != "website":
@@ -100,6 +101,62 @@ def read_config(root: Path) -> SiteConfig:
         page_footer=_footer(website.get("page-footer"), path),
         resources=_strings(project.get("resources"), "project.resources", path),
     )
+
+
+def with_metadata_files(doc: dict, root: Path, path: Path) -> dict:
+    """`doc` with the files named by its `metadata-file` / `metadata-files` merged in, as
+    Quarto merges them into a project's configuration (quarto-cli src/config/metadata.ts:
+    includedMetadata, then mergeProjectMetadata): the files in order, then the result into
+    `_quarto.yml`; mappings merge key by key, lists are appended (duplicates dropped),
+    other values are replaced. Like Quarto, a listed file that does not exist is skipped."""
+    names = []
+    if isinstance(doc.get("metadata-file"), str):
+        names.append(doc["metadata-file"])
+    listed = doc.get("metadata-files")
+    if listed is not None:
+        if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed):
+            raise RenderError(f"{path}: metadata-files must be a list of YAML file paths")
+        names.extend(listed)
+    included: dict = {}
+    for name in names:
+        file = root / name
+        if file.is_file():
+            extra = yaml_mapping(file.read_text(encoding="utf-8"), file, "expected a mapping at the top level")
+            included = quarto_merge(included, extra)
+    merged = quarto_merge(doc, included)
+    merged.pop("metadata-file", None)
+    merged.pop("metadata-files", None)
+    return merged
+
+
+def quarto_merge(base, extra):
+    """lodash mergeWith with Quarto's customizer: lists concatenated without duplicates
+    (a scalar beside a list becomes a one-item list), mappings merged, else extra wins;
+    a string `contents` is replaced rather than appended to (mergeProjectMetadata)."""
+    if isinstance(base, dict) and isinstance(extra, dict):
+        out = dict(base)
+        for key, value in extra.items():
+            if key in out and key == "contents" and isinstance(out[key], str):
+                out[key] = value
+            elif key in out:
+                out[key] = quarto_merge(out[key], value)
+            else:
+                out[key] = value
+        return out
+    if isinstance(base, list) or isinstance(extra, list):
+        if base is None or base is False or base == "" or base == 0:  # JS falsy scalars
+            return extra
+        if extra is None or extra is False or extra == "" or extra == 0:
+            return base
+        combined = (base if isinstance(base, list) else [base]) + (extra if isinstance(extra, list) else [extra])
+        seen, out = set(), []
+        for item in combined:
+            key = json.dumps(item, sort_keys=False, default=str)
+            if key not in seen:
+                seen.add(key)
+                out.append(item)
+        return out
+    return extra
 
 
 def _mapping(doc: dict, key: str, path: Path, where: str = "") -> dict:

@@ -1,12 +1,15 @@
 """`casework render`: build the website from what `casework run` produced.
 
-With Quarto on PATH the build runs `quarto render`; without it, the built-in
-renderer (casework.website.builtin.builder) builds the same pages at the same paths. Either
-way the site is built in a temporary folder next to `_site` and swapped in only
-when complete: a failed build leaves the previous site untouched.
+The renderer is chosen explicitly (`--renderer quarto|builtin|auto`; auto, the
+default, runs `quarto render` when Quarto is on PATH and the built-in renderer
+(casework.website.builtin.builder) otherwise); both build the same pages at the
+same paths, and the footer names the one that ran (`build.renderer`). Either way
+the site is built in a temporary folder next to `_site`, checked (every page of
+project.render must exist as HTML) and swapped in only when complete: a failed
+build leaves the previous site untouched.
 
 Before building, the `build` section of `_variables.yml` is refreshed (data
-notice, commit, parameter-set hash, data checksum, date), so `_quarto.yml` and
+notice, commit, parameter-set hash, data checksum, date, renderer), so `_quarto.yml` and
 pages can cite it with `{{< var build.commit >}}` under either renderer.
 """
 from __future__ import annotations
@@ -18,6 +21,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -25,22 +29,45 @@ import yaml
 from ..paths import project_root
 from .errors import RenderError, yaml_mapping
 from .provenance import BuildStamp, build_stamp
-from .config import check_pages, read_config, resource_files
+from . import catalog
+from .config import check_pages, output_path, read_config, resource_files
 from .builtin.shortcodes import Variables, read_variables
 
 VARIABLES = "_variables.yml"
-RENDERERS = ("quarto", "builtin")
+RENDERERS = ("quarto", "builtin", "auto")
+RENDERER_NAMES = {"quarto": "Quarto", "builtin": "the casework built-in renderer"}  # footer
 SITE_KEY = ".casework-site-key"  # in _site/: what the site was built from (see site_key)
 
 
 def render(root: Path | None = None, renderer: str | None = None, force: bool = False) -> Path:
     """Build the site of the project at root (default: the current project); returns _site.
 
-    renderer: 'quarto', 'builtin', or None to use Quarto when it is on PATH. When nothing
-    the site is built from has changed since the last build, nothing is done (force: build).
+    See `build_site` for the arguments; this returns only the site folder.
+    """
+    return build_site(root, renderer, force).site
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What `casework render` did: where the site is, which renderer, whether it was current."""
+
+    site: Path
+    renderer: str        # 'quarto' or 'builtin'
+    skipped: bool = False  # nothing changed since the last build
+
+
+def build_site(root: Path | None = None, renderer: str | None = "auto", force: bool = False) -> Rendered:
+    """Build the site of the project at root (default: the current project).
+
+    renderer: 'quarto', 'builtin', or 'auto' (None) for Quarto when it is on PATH. When
+    nothing the site is built from has changed since the last build, nothing is done
+    (force: build). After either renderer every page of project.render must exist as HTML
+    in the new site, or the build fails and the previous site stays.
     """
     quarto = _quarto(renderer)
+    used = "quarto" if quarto else "builtin"
     root = Path(root).resolve() if root is not None else project_root()
+    catalog.refresh(root)
     config = read_config(root)
     check_pages(config)
     variables = root / VARIABLES
@@ -48,18 +75,29 @@ def render(root: Path | None = None, renderer: str | None = None, force: bool = 
         raise RenderError(f"{variables} not found: run `casework run` first (it records the values "
                           "pages cite), or `casework build` to run and render in one go")
     stamp = build_stamp(root)
-    key = site_key(config, stamp, renderer="quarto" if quarto else "builtin")
+    key = site_key(config, stamp, renderer=used)
     if not force and _built_key(config.site_dir) == key:
-        return config.site_dir
-    record_build(variables, stamp)
+        return Rendered(config.site_dir, used, skipped=True)
+    record_build(variables, stamp, used)
     with staging(config.site_dir) as folder:
         if quarto:
             run_quarto(quarto, root, folder)
         else:
             from .builtin.builder import SiteBuilder  # nbconvert and markdown: only when building
             SiteBuilder(config, stamp, Variables(variables)).build(folder)
+        check_site(config, folder, used)
         (folder / SITE_KEY).write_text(key + "\n", encoding="utf-8")
-    return config.site_dir
+    return Rendered(config.site_dir, used)
+
+
+def check_site(config, folder: Path, renderer: str) -> None:
+    """Fail naming every page of project.render that the renderer did not write as HTML."""
+    missing = [f"{source} -> {output_path(source)}" for source in config.render
+               if not (folder / output_path(source)).is_file()]
+    if missing:
+        raise RenderError(f"the {renderer} renderer did not write {len(missing)} of the "
+                          f"{len(config.render)} pages of project.render; the previous site is "
+                          "unchanged:\n  " + "\n  ".join(missing))
 
 
 def site_key(config, stamp: BuildStamp, renderer: str) -> str:
@@ -96,7 +134,7 @@ def _quarto(renderer: str | None) -> str | None:
     if renderer not in (None, *RENDERERS):
         raise RenderError(f"renderer {renderer!r}: expected one of {', '.join(RENDERERS)}")
     if renderer == "builtin":
-        return None
+        return None  # 'auto' and None: Quarto when it is on PATH
     found = shutil.which("quarto")
     if renderer == "quarto" and not found:
         raise RenderError("renderer 'quarto' requested but quarto is not on PATH "
@@ -104,7 +142,7 @@ def _quarto(renderer: str | None) -> str | None:
     return found
 
 
-def record_build(path: Path, stamp: BuildStamp) -> None:
+def record_build(path: Path, stamp: BuildStamp, renderer: str = "builtin") -> None:
     """Write the build stamp into `_variables.yml` under `build`, keeping everything else.
 
     The pipeline regenerates the other sections and keeps this one
@@ -112,7 +150,7 @@ def record_build(path: Path, stamp: BuildStamp) -> None:
     """
     text = path.read_text(encoding="utf-8")
     values = yaml_mapping(text, path, "expected a mapping of notebook keys to values")
-    values["build"] = stamp.variables()
+    values["build"] = {**stamp.variables(), "renderer": RENDERER_NAMES[renderer]}
     header = "".join(line for line in text.splitlines(keepends=True)[:5] if line.startswith("#"))
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(header + yaml.safe_dump(values, sort_keys=True, allow_unicode=True,

@@ -1,0 +1,228 @@
+"""The compendium's layout under both renderers: analyses found from notebooks/, every
+page of the render list built as HTML, and a stand-in quarto that behaves like the real
+one where the site broke before (tests/standin_quarto.py)."""
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from casework.website import catalog
+from casework.website.config import output_path, quarto_merge, read_config
+from casework.website.errors import RenderError
+from casework.website.render import build_site, render
+from test_render import alpha_notebook, beta_notebook, scratch_project
+
+ROOT = Path(__file__).resolve().parents[1]
+STANDIN = Path(__file__).with_name("standin_quarto.py")
+
+LAYOUT_YML = """\
+project:
+  type: website
+  output-dir: _site
+  render:
+    - index.qmd
+    - data/README.md
+  resources:
+    - /notebooks/*.py
+metadata-files:
+  - _analyses.yml
+website:
+  title: "Layout compendium"
+  navbar:
+    left:
+      - href: index.qmd
+        text: Home
+    right:
+      - href: data/README.md
+        text: Data
+  page-footer:
+    right: "built by {{< var build.renderer >}}"
+"""
+
+
+def layout_project(root: Path) -> Path:
+    """The scratch compendium in the real layout: sources in notebooks/, executed
+    notebooks in analyses/, the analyses taken in from _analyses.yml."""
+    scratch_project(root)
+    (root / "_quarto.yml").write_text(LAYOUT_YML, encoding="utf-8")
+    (root / "index.qmd").write_text("---\ntitle: Front\n---\n\n{{< include _analyses.md >}}\n",
+                                    encoding="utf-8")
+    (root / "analyses").mkdir()
+    for name, make in (("01_alpha", alpha_notebook), ("02_beta", beta_notebook)):
+        (root / "notebooks" / f"{name}.ipynb").unlink()
+        nbformat.write(make(), root / "analyses" / f"{name}.ipynb")
+        title = "Alpha analysis" if name == "01_alpha" else "Beta analysis"
+        (root / "notebooks" / f"{name}.py").write_text(f"# %% [markdown]\n# # {title}\n\n# %%\nx = 1\n",
+                                                       encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def standin(tmp_path, monkeypatch):
+    """`quarto` on PATH: the stand-in, logging its call to the returned path."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    exe = bin_dir / "quarto"
+    exe.write_text(f"#!/bin/sh\nexec {sys.executable} {STANDIN} \"$@\"\n")
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    log = tmp_path / "quarto.json"
+    monkeypatch.setenv("STANDIN_QUARTO_LOG", str(log))
+    return log
+
+
+# --- Quarto's merge of metadata-files -------------------------------------------
+
+def test_metadata_files_append_lists_and_merge_mappings_as_quarto_does():
+    base = {"project": {"render": ["index.qmd"], "type": "website"},
+            "website": {"navbar": {"left": [{"href": "index.qmd"}]}, "title": "A"}}
+    extra = {"project": {"render": ["analyses/01_a.ipynb", "index.qmd"]},
+             "website": {"navbar": {"left": [{"text": "Analyses", "menu": []}]}, "title": "B"}}
+    merged = quarto_merge(base, extra)
+    assert merged["project"] == {"render": ["index.qmd", "analyses/01_a.ipynb"], "type": "website"}
+    assert merged["website"]["navbar"]["left"] == [{"href": "index.qmd"}, {"text": "Analyses", "menu": []}]
+    assert merged["website"]["title"] == "B"
+    assert quarto_merge({"contents": "auto"}, {"contents": ["a.qmd"]}) == {"contents": ["a.qmd"]}
+    assert quarto_merge({"resources": "a.py"}, {"resources": ["b.py"]}) == {"resources": ["a.py", "b.py"]}
+
+
+def test_metadata_files_must_be_a_list(tmp_path):
+    (tmp_path / "_quarto.yml").write_text("project:\n  type: website\n  render: [index.qmd]\n"
+                                          "metadata-files: _analyses.yml\n")
+    with pytest.raises(RenderError, match=r"_quarto\.yml: metadata-files must be a list of YAML file paths"):
+        read_config(tmp_path)
+
+
+# --- the analyses follow from notebooks/ ----------------------------------------
+
+def test_the_projects_pages_follow_from_its_notebook_sources(tmp_path):
+    """Every notebooks/NN_name.py of this repository is a page and a menu entry, with no
+    list of notebooks kept anywhere else."""
+    shutil.copy(ROOT / "_quarto.yml", tmp_path / "_quarto.yml")
+    (tmp_path / "notebooks").mkdir()
+    sources = sorted(p.name for p in (ROOT / "notebooks").glob("*.py"))
+    for name in sources:
+        shutil.copy(ROOT / "notebooks" / name, tmp_path / "notebooks" / name)
+    catalog.refresh(tmp_path)
+    config = read_config(tmp_path)
+    pages = [f"analyses/{Path(n).stem}.ipynb" for n in sources]
+    assert [p for p in config.render if p.startswith("analyses/")] == pages
+    menu = {item.text: item for item in config.navbar_left}["Analyses"].menu
+    assert [i.href for i in menu] == pages
+    assert all(i.text and not i.text.startswith(("# ", "%%")) for i in menu)
+    table = (tmp_path / "_analyses.md").read_text()
+    assert all(f"]({p})" in table for p in pages)
+    assert "{{< include _analyses.md >}}" in (ROOT / "index.qmd").read_text()
+
+
+def test_a_new_notebook_is_a_page_and_a_menu_entry(tmp_path):
+    root = layout_project(tmp_path / "proj")
+    (root / "notebooks" / "03_gamma.py").write_text("# %% [markdown]\n# # Gamma: a third look\n")
+    items = catalog.write(root)
+    assert [(a.name, a.title) for a in items] == [("01_alpha", "Alpha analysis"), ("02_beta", "Beta analysis"),
+                                                  ("03_gamma", "Gamma: a third look")]
+    config = read_config(root)
+    assert "analyses/03_gamma.ipynb" in config.render
+    assert [i.text for i in config.navbar_left[1].menu][-1] == "Gamma: a third look"
+    # not executed yet: the build names it instead of leaving it out
+    with pytest.raises(RenderError, match=r"analyses/03_gamma\.ipynb: not executed yet \(run `casework run 03_gamma`"):
+        render(root, renderer="builtin")
+
+
+@pytest.mark.parametrize("bad", ["8_gamma.py", "gamma.py", "03-gamma.py"])
+def test_a_misnamed_source_is_an_error_naming_it(tmp_path, bad):
+    root = layout_project(tmp_path / "proj")
+    (root / "notebooks" / bad).write_text("# %% [markdown]\n# # Gamma\n")
+    with pytest.raises(RenderError, match=rf"notebooks/{bad}: notebook sources are named NN_name\.py"):
+        render(root, renderer="builtin")
+
+
+def test_two_sources_with_one_number_are_an_error(tmp_path):
+    root = layout_project(tmp_path / "proj")
+    (root / "notebooks" / "01_again.py").write_text("# %% [markdown]\n# # Again\n")
+    with pytest.raises(RenderError, match=r"01_alpha\.py: number 01 is already taken by 01_again\.py"):
+        render(root, renderer="builtin")
+
+
+def test_a_source_without_a_title_is_an_error(tmp_path):
+    root = layout_project(tmp_path / "proj")
+    (root / "notebooks" / "03_gamma.py").write_text("# %%\nx = 1\n")
+    with pytest.raises(RenderError, match=r"03_gamma\.py: no page title; start the first markdown cell"):
+        render(root, renderer="builtin")
+
+
+# --- every page of the render list is built, whichever renderer ------------------
+
+@pytest.mark.parametrize("renderer", ["builtin", "quarto"])
+def test_every_render_list_entry_is_html_in_the_site(tmp_path, standin, renderer):
+    root = layout_project(tmp_path / "proj")
+    done = build_site(root, renderer=renderer)
+    assert done.renderer == renderer and not done.skipped
+    config = read_config(root)
+    assert len(config.render) == 4
+    for source in config.render:
+        assert (done.site / output_path(source)).is_file(), source
+    assert (done.site / "notebooks" / "01_alpha.py").is_file()  # the anchored resources glob
+    assert not (done.site / "_site").exists()
+    build = yaml.safe_load((root / "_variables.yml").read_text())["build"]
+    assert build["renderer"] == {"builtin": "the casework built-in renderer", "quarto": "Quarto"}[renderer]
+    if renderer == "builtin":
+        assert "built by the casework built-in renderer" in (done.site / "index.html").read_text()
+    # a second build with nothing changed does nothing, and says so
+    assert build_site(root, renderer=renderer).skipped
+
+
+def test_quarto_dropping_a_page_fails_the_build_and_keeps_the_previous_site(tmp_path, standin):
+    """The old layout (executed .ipynb beside its .py): Quarto exits 0 without the page."""
+    root = scratch_project(tmp_path / "proj")
+    (root / "_site").mkdir()
+    (root / "_site" / "index.html").write_text("previous")
+    with pytest.raises(RenderError, match=r"the quarto renderer did not write 1 of the 4 pages of "
+                                          r"project\.render; the previous site is unchanged:\n  "
+                                          r"notebooks/01_alpha\.ipynb -> notebooks/01_alpha\.html$"):
+        render(root, renderer="quarto")
+    assert (root / "_site" / "index.html").read_text() == "previous"
+    assert sorted(p.name for p in root.iterdir() if p.name.startswith("_site")) == ["_site"]
+
+
+def test_unanchored_resources_glob_copies_the_old_site_into_the_new(tmp_path, standin):
+    """Why the project anchors its glob: Quarto matches 'notebooks/*.py' anywhere."""
+    root = layout_project(tmp_path / "proj")
+    text = (root / "_quarto.yml").read_text().replace("- /notebooks/*.py", "- notebooks/*.py")
+    (root / "_quarto.yml").write_text(text)
+    render(root, renderer="quarto")
+    site = render(root, renderer="quarto", force=True)
+    assert (site / "_site" / "notebooks" / "01_alpha.py").is_file()
+
+
+def test_quarto_leaves_the_projects_gitignore_unchanged(tmp_path, standin):
+    root = layout_project(tmp_path / "proj")
+    shutil.copy(ROOT / ".gitignore", root / ".gitignore")
+    before = (root / ".gitignore").read_bytes()
+    render(root, renderer="quarto")
+    assert (root / ".gitignore").read_bytes() == before
+    for generated in (catalog.METADATA_FILE, catalog.TABLE_FILE):
+        assert f"/{generated}" in before.decode().splitlines()
+    # and the stand-in does append to one that lacks Quarto's entries
+    (root / ".gitignore").write_text("_site/\n")
+    render(root, renderer="quarto", force=True)
+    assert (root / ".gitignore").read_text() == "_site/\n/.quarto/\n**/*.quarto_ipynb\n"
+
+
+def test_cli_names_the_renderer(tmp_path, standin, monkeypatch, capsys):
+    from casework.cli import main
+    root = layout_project(tmp_path / "proj")
+    monkeypatch.setenv("CASEWORK_ROOT", str(root))
+    assert main(["render", "--renderer", "builtin"]) == 0
+    assert capsys.readouterr().out.strip().endswith("(renderer: builtin; built)")
+    assert main(["render", "--renderer", "builtin"]) == 0
+    assert "(renderer: builtin; unchanged, nothing to rebuild)" in capsys.readouterr().out
+    assert main(["render"]) == 0  # auto: quarto is on PATH
+    assert "(renderer: quarto; built)" in capsys.readouterr().out
