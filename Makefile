@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help report test data validate bench clean
+.PHONY: help report test data validate bench clean lab
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,16 @@ bench: $(STAMP) ## run the benchmarks (build, multiverse, power; each prints rat
 	$(BIN)/python benchmarks/build.py
 	$(BIN)/python benchmarks/multiverse.py
 	$(BIN)/python benchmarks/power.py
+
+# JupyterLab reads overrides.json from <sys.prefix>/share/jupyter/lab/settings: set there,
+# in the project's .venv only, jupytext's "Jupytext Notebook" as the default viewer of
+# .py files, so a double click on notebooks/NN_name.py opens it as a notebook.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+
+lab: $(STAMP) ## JupyterLab for authors (installs the dev extra; .py notebooks open as notebooks)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/jupytext-config --settings-file $(LAB_SETTINGS) set-default-viewer python
+	$(BIN)/jupyter lab notebooks/
 
 clean: ## remove build products (keeps .venv)
 	rm -rf _site results _variables.yml .casework analyses notebooks/*.ipynb

@@ -21,6 +21,7 @@ import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from casework.website.errors import RenderError, ShortcodeError
+from casework.notebook import header_html
 from casework.website import catalog
 from casework.website.config import read_config
 from casework.website.render import render
@@ -88,6 +89,9 @@ def alpha_notebook():
                           "See also the [beta page](02_beta.ipynb)."),
         new_code_cell('data_dir = "data"\nyear_from = 2000', metadata={"tags": ["parameters"]}),
         new_code_cell("# Parameters\nyear_from = 2004\n", metadata={"tags": ["injected-parameters"]}),
+        new_code_cell('nb = casework.notebook.start("01_alpha", globals())', outputs=[new_output(
+            "display_data", data={"text/html": header_html("01_alpha", {"data_dir": "data", "year_from": 2004},
+                                                           "hash01"), "text/plain": "<IPython.core.display.HTML>"})]),
         new_markdown_cell("## Counts"),
         new_code_cell('#| label: fig-alpha\n#| fig-cap: "Cases per year (synthetic)."\n#| echo: false\n'
                       "fig = plot_counts()",
@@ -192,7 +196,7 @@ def test_labelled_figure_has_anchor_caption_and_source(built):
     alpha = page(built, "notebooks/01_alpha.html")
     figure = re.search(r'<figure class="cw-float cw-fig" id="fig-alpha">.*?</figure>', alpha, re.S).group(0)
     assert "<figcaption>Figure\u00a01: Cases per year (synthetic).</figcaption>" in figure
-    assert 'href="01_alpha.py"' in figure
+    assert "cw-source" not in figure  # on its own page the notebook's head note links the source
 
 
 def test_table_caption_sits_above_the_table_and_include_false_drops_the_cell(built):
@@ -208,7 +212,7 @@ def test_injected_parameters_replace_the_defaults_cell(built):
     main = alpha.split("<main")[1]
     assert '<span class="mi">2004</span>' in main
     assert "data_dir" not in main              # only the (overridden) defaults cell had it
-    assert main.count("year_from") == 1
+    assert main.count("year_from") == 2       # the injected cell and the head note's table
 
 
 def test_var_shortcodes_resolve_in_pages_and_notebooks(built):
@@ -263,10 +267,14 @@ def test_real_data_notice_when_not_synthetic(tmp_path):
         assert "cw-synthetic" not in html and "ynthetic data" not in html
 
 
-def test_notebook_page_names_its_source_parameters_and_data(built):
+def test_notebook_page_shows_the_notebooks_own_head_note(built):
+    """Source link and parameters come from the notebook's output, as Quarto shows them."""
     alpha = page(built, "notebooks/01_alpha.html")
-    assert ('<p class="cw-page-note">Notebook source: <a href="01_alpha.py"><code>notebooks/01_alpha.py'
-            '</code></a> · parameters <code>hash01</code> · data <code>abc123</code></p>') in alpha
+    assert ('<p>Notebook source: <a href="../notebooks/01_alpha.py"><code>notebooks/01_alpha.py'
+            '</code></a> · parameters <code>hash01</code></p>') in alpha
+    assert "<summary>Parameters of this run</summary>" in alpha
+    assert "<tr><td><code>year_from</code></td><td><code>2004</code></td></tr>" in alpha
+    assert "cw-page-note" not in alpha
 
 
 def test_build_section_is_written_to_variables(built, project):

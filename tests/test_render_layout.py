@@ -226,3 +226,25 @@ def test_cli_names_the_renderer(tmp_path, standin, monkeypatch, capsys):
     assert "(renderer: builtin; unchanged, nothing to rebuild)" in capsys.readouterr().out
     assert main(["render"]) == 0  # auto: quarto is on PATH
     assert "(renderer: quarto; built)" in capsys.readouterr().out
+
+
+# --- what a notebook page says about itself comes from the notebook ----------------
+
+def test_head_note_links_the_source_relative_to_the_executed_notebook():
+    from casework.notebook import header_html
+    note = header_html("01_caseload", {"data_dir": "data", "label": "<b>"}, "abc")
+    assert note.startswith('<div class="casework-header"><p>Notebook source: '
+                           '<a href="../notebooks/01_caseload.py"><code>notebooks/01_caseload.py</code></a>'
+                           " · parameters <code>abc</code></p>")
+    assert "<td><code>&#x27;&lt;b&gt;&#x27;</code></td>" in note  # values escaped
+
+
+def test_executed_parameter_cells_are_removed_for_both_renderers():
+    from nbformat.v4 import new_code_cell, new_notebook
+    from casework.pipeline.execute import clean
+    nb = new_notebook(cells=[new_code_cell("a = 1", metadata={"tags": ["parameters"]}),
+                             new_code_cell("a = 2", metadata={"tags": ["injected-parameters"]}),
+                             new_code_cell("a")])
+    cleaned = clean(nb, {"a": 2})
+    assert [c.metadata.get("tags") for c in cleaned.cells] == [
+        ["parameters", "remove-cell"], ["injected-parameters", "remove-cell"], None]

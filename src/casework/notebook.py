@@ -9,6 +9,7 @@ and validates the data folder, and opens results/01_caseload.json for `nb.record
 """
 from __future__ import annotations
 
+import html
 import json
 import math
 import os
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import Dataset, load
-from .paths import notebook_key, project_root
+from .paths import SOURCES, notebook_key, project_root
 from .pipeline.parameters import params_hash, schema
 
 
@@ -148,4 +149,31 @@ def start(name: str, namespace: dict, tables: list[str] | None = None,
     nb = Notebook(name=name, params=params, root=root_path, tables=tables)
     for stale in (nb.results_path, nb.results_path.with_name(f"{name}.comparison.csv")):
         stale.unlink(missing_ok=True)  # a fresh run starts with no stale values
+    _show_header(nb)
     return nb
+
+
+def header_html(name: str, params: dict, digest: str) -> str:
+    """The page's head note, as a cell output: a link to the notebook source and the
+    parameters of this run. An output, so Quarto and the built-in renderer both show it;
+    the link is relative to analyses/NN_name.html (and to notebooks/ for an author)."""
+    source = f"{SOURCES}/{name}.py"
+    rows = "".join(f"<tr><td><code>{html.escape(k)}</code></td><td><code>{html.escape(repr(v))}</code></td></tr>"
+                   for k, v in params.items())
+    return (f'<div class="casework-header"><p>Notebook source: <a href="../{source}"><code>{source}</code></a>'
+            f" · parameters <code>{digest}</code></p>\n"
+            f"<details><summary>Parameters of this run</summary>\n"
+            f"<table><thead><tr><th>parameter</th><th>value</th></tr></thead><tbody>{rows}</tbody></table>"
+            "</details></div>")
+
+
+def _show_header(nb: Notebook) -> None:
+    """Display the head note when running in a kernel (papermill or an author's JupyterLab)."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import HTML, display
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and getattr(shell, "kernel", None) is not None:
+        display(HTML(header_html(nb.name, nb.params, nb.params_hash)))

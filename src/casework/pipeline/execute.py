@@ -118,6 +118,11 @@ def clean(nb, params: dict):
             cell["id"] = f"cell-{i}"  # jupytext and papermill draw random ids
         for volatile in ("papermill", "execution", "ExecuteTime"):
             cell.metadata.pop(volatile, None)
+        tags = cell.metadata.get("tags", [])
+        if {"parameters", "injected-parameters"} & set(tags) and "remove-cell" not in tags:
+            # The page shows the parameters of the run (casework.notebook.header_html);
+            # Quarto, like the built-in renderer, leaves a remove-cell cell out.
+            cell.metadata["tags"] = [*tags, "remove-cell"]
         for output in cell.get("outputs", []):
             plain = output.get("data", {}).get("text/plain")
             if plain is not None:

@@ -195,20 +195,11 @@ class SiteBuilder:
         return "Source: " + " · ".join(parts)
 
     def _notebook_page(self, source: str) -> Page:
+        # What the page says about its source and parameters is the notebook's own
+        # output (casework.notebook.header_html), so Quarto shows the same.
         nb = self.notebook(source)
-        script = source_of(source)
-        here = output_path(source)
-        link = (f'<a href="{relative(script, here)}"><code>{html.escape(script)}</code></a>'
-                if (self.root / script).is_file() else f"<code>{html.escape(source)}</code>")
-        note = f"Notebook source: {link}"
-        run = self.stamp.runs.get(PurePosixPath(source).stem)
-        if run and run.params_hash:
-            note += f" · parameters <code>{html.escape(run.params_hash)}</code>"
-        if run and run.data_checksum:
-            note += f" · data <code>{html.escape(run.data_checksum)}</code>"
-        body = nb.page_html(self._notebook_markdown, f"Source: {link}")
-        return Page(source=source, title="", body=body, kind="notebook", page_note=note,
-                    title_block=nb.title is not None)
+        body = nb.page_html(self._notebook_markdown)
+        return Page(source=source, title="", body=body, kind="notebook", title_block=nb.title is not None)
 
     def _notebook_markdown(self, text: str, where: Where) -> str:
         # Notebook markdown goes through nbconvert's own Markdown; only values are cited there.
