@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.weightstats import DescrStatsW
 
+from ..data.frames.survival import DAYS_PER_MONTH  # one definition (mean Gregorian month)
 from .caseload import Check, Record, holder_of, interval, proportions
 
 # Countries the study names, as ISO 3166-1 alpha-3 codes (the data's country codes).
@@ -21,8 +22,6 @@ NAMED_COUNTRIES = {"Saudi Arabia": "SAU", "India": "IND", "United States": "USA"
 
 # The two countries the study discusses at length: code -> key in published.yml `caseload.replies`.
 DISCUSSED_COUNTRIES = {"IND": "india", "ARG": "argentina"}
-
-DAYS_PER_MONTH = 365.25 / 12
 
 
 def reply_shares(cases: pd.DataFrame, confidence: float) -> pd.DataFrame:

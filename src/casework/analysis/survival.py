@@ -33,8 +33,7 @@ LABELS = {
     "freethe20": "Free the 20", "prisoner_of_conscience": "Prisoner of conscience",
     "torture_concerns": "Any torture concerns", "death_penalty_concerns": "Death penalty concerns",
     "legal_concerns": "Any legal concerns", "medical_concerns": "Any medical concerns",
-    "region_asia": "Asia", "region_middle_east": "Middle East", "region_eurasia": "Eurasia",
-    "region_africa": "Africa", "region_americas": "Americas",
+    **REGIONS,  # the region labels, defined once with the frame
 }
 
 

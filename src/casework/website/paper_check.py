@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from .builtin.citations import KEY, PROTECTED
 from .errors import RenderError
@@ -177,7 +176,3 @@ def check_paper(text: str, name: str) -> None:
     if found:
         raise RenderError(f"{name}: {len(found)} number(s) typed into the prose instead of cited "
                           "with {{< var >}}:\n  " + "\n  ".join(map(str, found)))
-
-
-def check_file(path: Path, name: str | None = None) -> list[TypedNumber]:
-    return typed_numbers(path.read_text(encoding="utf-8"), name or str(path))
