@@ -10,7 +10,12 @@ site before, each from quarto-cli's source:
 - a `resources` glob not starting with '/' matches anywhere below the project,
   including an older output folder;
 - `.gitignore` gets `/.quarto/` and `**/*.quarto_ipynb` appended when missing
-  (src/project/project-gitignore.ts), the file rewritten with trimmed lines.
+  (src/project/project-gitignore.ts), the file rewritten with trimmed lines;
+- a page from a notebook with a text/html or application/javascript output gets
+  require.js and jQuery script tags from cdn.jsdelivr.net in its head
+  (src/core/jupyter/widgets.ts);
+- `website.favicon` is copied into the site; `project.post-render` scripts run
+  afterwards in the project folder with QUARTO_PROJECT_OUTPUT_DIR set.
 
 Pages are written as minimal HTML (title, navbar links) at Quarto's paths. Run as
 `python standin_quarto.py render [--output-dir DIR]` in the project folder; it
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import html
 import json
+import subprocess
 import os
 import posixpath
 import shutil
@@ -81,14 +87,32 @@ def nav_hrefs(items) -> list[tuple[str, str]]:
     return out
 
 
-def page_html(page: str, config: dict) -> str:
+# The shape of the tags Quarto writes (integrity values shortened here).
+CDN_TAGS = ('<script src="https://cdn.jsdelivr.net/npm/requirejs@2.3.6/require.min.js" '
+            'integrity="sha384-x" crossorigin="anonymous"></script>\n'
+            '<script src="https://cdn.jsdelivr.net/npm/jquery@3.5.1/dist/jquery.min.js" '
+            'integrity="sha384-y" crossorigin="anonymous" data-relocate-top="true"></script>\n'
+            "<script type=\"application/javascript\">define('jquery', [],function() {return window.jQuery;})</script>\n")
+
+
+def has_html_output(root: Path, page: str) -> bool:
+    if not page.endswith(".ipynb"):
+        return False
+    nb = json.loads((root / page).read_text(encoding="utf-8"))
+    return any(set(out.get("data", {})) & {"text/html", "application/javascript"}
+               for cell in nb["cells"] if cell["cell_type"] == "code" for out in cell.get("outputs", [])
+               if out.get("output_type") in ("display_data", "execute_result"))
+
+
+def page_html(page: str, config: dict, head: str = "") -> str:
     navbar = (config.get("website") or {}).get("navbar") or {}
     links = []
     for text, href in nav_hrefs(navbar.get("left")) + nav_hrefs(navbar.get("right")):
         target = html_path(href) if href.endswith((".qmd", ".md", ".ipynb")) else href
         rel = posixpath.relpath(target, posixpath.dirname(html_path(page)) or ".")
         links.append(f'<a href="{html.escape(rel)}">{html.escape(str(text))}</a>')
-    return f"<!doctype html><title>{html.escape(page)}</title><nav>{''.join(links)}</nav>\n"
+    return (f"<!doctype html><head><title>{html.escape(page)}</title>\n{head}</head>"
+            f"<nav>{''.join(links)}</nav>\n")
 
 
 def copy_resources(root: Path, out: Path, patterns) -> None:
@@ -128,8 +152,17 @@ def main(args: list[str]) -> int:
             continue  # silently, as Quarto does
         target = out / html_path(page)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page_html(page, config), encoding="utf-8")
+        head = CDN_TAGS if has_html_output(root, page) else ""
+        target.write_text(page_html(page, config, head), encoding="utf-8")
     copy_resources(root, out, project.get("resources"))
+    favicon = (config.get("website") or {}).get("favicon")
+    if favicon:
+        shutil.copy2(root / favicon, out / favicon)
+    for script in project.get("post-render") or []:
+        done = subprocess.run([sys.executable, script], cwd=root,
+                              env={**os.environ, "QUARTO_PROJECT_OUTPUT_DIR": str(out)})
+        if done.returncode:
+            return done.returncode
     ensure_gitignore(root)
     return int(os.environ.get("STANDIN_QUARTO_EXIT", "0"))
 

@@ -105,7 +105,8 @@ def test_metadata_files_must_be_a_list(tmp_path):
 def test_the_projects_pages_follow_from_its_notebook_sources(tmp_path):
     """Every notebooks/NN_name.py of this repository is a page and a menu entry, with no
     list of notebooks kept anywhere else."""
-    shutil.copy(ROOT / "_quarto.yml", tmp_path / "_quarto.yml")
+    for name in ("_quarto.yml", "favicon.svg"):
+        shutil.copy(ROOT / name, tmp_path / name)
     (tmp_path / "notebooks").mkdir()
     sources = sorted(p.name for p in (ROOT / "notebooks").glob("*.py"))
     for name in sources:
@@ -248,3 +249,57 @@ def test_executed_parameter_cells_are_removed_for_both_renderers():
     cleaned = clean(nb, {"a": 2})
     assert [c.metadata.get("tags") for c in cleaned.cells] == [
         ["parameters", "remove-cell"], ["injected-parameters", "remove-cell"], None]
+
+
+# --- nothing from the network ---------------------------------------------------------
+
+def test_post_render_takes_out_quartos_cdn_scripts(tmp_path, standin):
+    """The stand-in writes Quarto's require.js/jQuery tags into notebook pages with HTML
+    outputs; the project's post-render script (run by Quarto itself) removes them."""
+    root = layout_project(tmp_path / "proj")
+    offline = root / "src" / "casework" / "website" / "offline.py"
+    offline.parent.mkdir(parents=True)
+    shutil.copy(ROOT / "src" / "casework" / "website" / "offline.py", offline)
+    (root / "favicon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    text = (root / "_quarto.yml").read_text().replace("  title: \"Layout compendium\"",
+                                                      "  title: \"Layout compendium\"\n  favicon: favicon.svg")
+    (root / "_quarto.yml").write_text(text.replace(
+        "  resources:", "  post-render:\n    - src/casework/website/offline.py\n  resources:"))
+    site = render(root, renderer="quarto")
+    beta = (site / "analyses" / "02_beta.html").read_text()  # beta has a text/html output
+    assert "<title>analyses/02_beta.ipynb</title>\n</head>" in beta
+    assert "cdn.jsdelivr" not in beta and "define('jquery'" not in beta
+    assert (site / "favicon.svg").is_file()
+    # without the post-render step the tags would be there (the stand-in is not a no-op)
+    (root / "_quarto.yml").write_text(text)
+    site = render(root, renderer="quarto", force=True)
+    assert "cdn.jsdelivr.net/npm/requirejs@" in (site / "analyses" / "02_beta.html").read_text()
+
+
+def test_the_project_asks_quarto_for_no_network_resources():
+    raw = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    assert raw["project"]["post-render"] == ["src/casework/website/offline.py"]
+    assert raw["format"]["html"]["theme"] == ["cosmo", "offline.scss"]
+    assert "$web-font-path: false;" in (ROOT / "offline.scss").read_text()
+    assert (ROOT / raw["website"]["favicon"]).is_file()
+
+
+def test_builtin_links_the_favicon_from_every_page(tmp_path):
+    root = layout_project(tmp_path / "proj")
+    (root / "favicon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    text = (root / "_quarto.yml").read_text()
+    (root / "_quarto.yml").write_text(text.replace("  title: \"Layout compendium\"",
+                                                   "  title: \"Layout compendium\"\n  favicon: favicon.svg"))
+    site = render(root, renderer="builtin")
+    assert '<link rel="icon" href="../favicon.svg">' in (site / "analyses" / "01_alpha.html").read_text()
+    assert '<link rel="icon" href="favicon.svg">' in (site / "index.html").read_text()
+    assert (site / "favicon.svg").is_file()
+
+
+def test_a_missing_favicon_is_named(tmp_path):
+    root = layout_project(tmp_path / "proj")
+    text = (root / "_quarto.yml").read_text()
+    (root / "_quarto.yml").write_text(text.replace("  title: \"Layout compendium\"",
+                                                   "  title: \"Layout compendium\"\n  favicon: icon.png"))
+    with pytest.raises(RenderError, match=r"website\.favicon 'icon\.png': expected an image file in the project"):
+        read_config(root)

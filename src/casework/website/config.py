@@ -45,6 +45,7 @@ class SiteConfig:
     announcement: str | None = None  # markdown, shortcodes allowed
     page_footer: tuple[tuple[str, str], ...] = ()  # (region, markdown)
     resources: tuple[str, ...] = ()  # globs copied into the site as they are
+    favicon: str | None = None       # website.favicon: copied into the site, linked from every page
 
     @property
     def path(self) -> Path:
@@ -100,6 +101,7 @@ def read_config(root: Path) -> SiteConfig:
         announcement=_announcement(website.get("announcement"), path),
         page_footer=_footer(website.get("page-footer"), path),
         resources=_strings(project.get("resources"), "project.resources", path),
+        favicon=_favicon(website.get("favicon"), root, path),
     )
 
 
@@ -157,6 +159,14 @@ def quarto_merge(base, extra):
                 out.append(item)
         return out
     return extra
+
+
+def _favicon(value, root: Path, path: Path) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or ":" in value or not (root / _clean(value)).is_file():
+        raise RenderError(f"{path}: website.favicon {value!r}: expected an image file in the project")
+    return _clean(value)
 
 
 def _mapping(doc: dict, key: str, path: Path, where: str = "") -> dict:

@@ -77,6 +77,8 @@ class SiteBuilder:
             target.write_text(frame.page(page), encoding="utf-8")
             written.append(page.output)
         copies |= self._resources()
+        if self.config.favicon:
+            copies.add(self.config.favicon)
         for rel in sorted(copies):
             (out / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(self.root / rel, out / rel)

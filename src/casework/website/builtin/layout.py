@@ -99,7 +99,8 @@ class Frame:
             stylesheet=relative(STYLESHEET, page.output), navbar=self.navbar(page.output),
             notice=self.notice_html, synthetic=self.synthetic, title_block=page.title_block,
             subtitle=page.subtitle, page_note=page.page_note, body=page.body,
-            toc=table_of_contents(page.body), footer=self.footer)
+            toc=table_of_contents(page.body), footer=self.footer,
+            favicon=relative(self.config.favicon, page.output) if self.config.favicon else "data:,")
 
 
 def table_of_contents(body: str) -> list[tuple[str, str]]:
