@@ -4,6 +4,7 @@ one where the site broke before (tests/standin_quarto.py)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import sys
@@ -303,3 +304,27 @@ def test_a_missing_favicon_is_named(tmp_path):
                                                    "  title: \"Layout compendium\"\n  favicon: icon.png"))
     with pytest.raises(RenderError, match=r"website\.favicon 'icon\.png': expected an image file in the project"):
         read_config(root)
+
+
+# --- number-sections, as Quarto numbers them ---------------------------------------------
+
+def test_number_sections_counts_from_the_top_heading_level():
+    from casework.website.builtin.pages import number_sections
+    body = ('<h2 id="a">Intro</h2><h3 id="b">Data</h3><h3>Tests</h3><h2>Results</h2><h3>One</h3>'
+            '<h2 class="unnumbered" id="r">References</h2>')
+    numbered = number_sections(body)
+    assert [m for m in re.findall(r'number">([\d.]+)</span> (\w+)', numbered)] == [
+        ("1", "Intro"), ("1.1", "Data"), ("1.2", "Tests"), ("2", "Results"), ("2.1", "One")]
+    assert '<h2 class="unnumbered" id="r">References</h2>' in numbered
+    assert re.findall(r'number">([\d.]+)<', number_sections(body, depth=1)) == ["1", "2"]
+
+
+def test_builtin_honours_number_sections_in_front_matter(tmp_path):
+    root = layout_project(tmp_path / "proj")
+    (root / "data" / "README.md").write_text("---\ntitle: About\nnumber-sections: true\n---\n\n"
+                                             "## Where\n\n### Which\n\n## Why\n")
+    site = render(root, renderer="builtin")
+    readme = (site / "data" / "README.html").read_text()
+    assert re.findall(r'header-section-number">([\d.]+)</span> (\w+)', readme) == [
+        ("1", "Where"), ("1.1", "Which"), ("2", "Why")]
+    assert "header-section-number" not in (site / "index.html").read_text()

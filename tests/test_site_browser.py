@@ -2,7 +2,8 @@
 
 Uses the site `casework build` makes (the built_project fixture; cached), serves
 _site/ on localhost, visits every page reachable from the navbar and fails on a
-broken link, an image that did not load, or a console error. A screenshot of each
+broken link, an image that did not load, a console error, or any request that does
+not go to the local server (the site must work offline). A screenshot of each
 page lands in tests/_screenshots/.
 """
 from __future__ import annotations
@@ -57,7 +58,11 @@ def browser():
 
 def _visit(browser, url: str, shot: Path) -> dict:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors, failed = [], []
+    errors, failed, remote = [], [], []
+    base = url.split("/", 3)[:3]
+    # every request must go to the local server (or be inline data): the site works offline
+    page.on("request", lambda r: remote.append(r.url)
+            if r.url.split("/", 3)[:3] != base and not r.url.startswith(("data:", "blob:")) else None)
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
@@ -68,7 +73,8 @@ def _visit(browser, url: str, shot: Path) -> dict:
     links = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
     page.screenshot(path=str(shot), full_page=False)
     page.close()
-    return {"errors": errors, "failed": failed, "images": images, "nav": nav, "links": links}
+    return {"errors": errors, "failed": failed, "images": images, "nav": nav, "links": links,
+            "remote": remote}
 
 
 def _local(url: str, base: str) -> bool:
@@ -88,6 +94,7 @@ def test_every_navbar_page_loads_cleanly(browser, base_url):
         result = _visit(browser, url, SHOTS / (path.replace("/", "__").replace(".html", "") + ".png"))
         problems += [f"{path}: console error: {e}" for e in result["errors"]]
         problems += [f"{path}: HTTP {f}" for f in result["failed"]]
+        problems += [f"{path}: request to the network: {r}" for r in result["remote"]]
         problems += [f"{path}: image did not load: {i['src']}" for i in result["images"] if not i["ok"]]
         for link in result["links"]:
             target = link.split("#")[0]

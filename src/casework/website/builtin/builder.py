@@ -20,7 +20,7 @@ from .layout import STYLESHEET, Frame, Page, relative, stylesheet
 from .links import fix_links
 from .notebook_html import ExecutedNotebook
 from ..paper_check import check_paper
-from .pages import Floats, markdown_html, resolve_crossrefs, split_front_matter
+from .pages import Floats, markdown_html, number_sections, resolve_crossrefs, split_front_matter
 from ..provenance import BuildStamp
 from ...paths import source_of
 from ..config import SiteConfig, output_path, resource_files
@@ -122,7 +122,10 @@ class SiteBuilder:
             body = resolve_citations(body, where, bibliography, stash, doc.meta.get("nocite"))
         body = expand(body, where, handlers)
         body = resolve_crossrefs(body, floats, where)
-        body_html = self._front_matter_html(doc.meta, source) + markdown_html(body)
+        body_html = markdown_html(body)
+        if doc.meta.get("number-sections"):
+            body_html = number_sections(body_html, doc.meta.get("number-depth"))
+        body_html = self._front_matter_html(doc.meta, source) + body_html
         for token, fragment in stash.items():
             body_html = body_html.replace(f"<p>{token}</p>", fragment).replace(token, fragment)
         meta_title = doc.meta.get("title")

@@ -82,6 +82,34 @@ def resolve_crossrefs(body: str, floats: Floats, where: Where) -> str:
     return CROSSREF.sub(replace, body)
 
 
+HEADINGS = re.compile(r"<h(?P<level>[2-6])(?P<attrs>[^>]*)>")
+
+
+def number_sections(body_html: str, depth: int | None = None) -> str:
+    """Section numbers as Quarto's `number-sections: true` writes them ('1', '1.2', ...),
+    counted from the page's top heading level; headings of class `unnumbered` (and the
+    abstract's title) are left alone, as is anything deeper than `number-depth`."""
+    headings = [m for m in HEADINGS.finditer(body_html)
+                if not re.search(r'class="[^"]*\b(unnumbered|cw-abstract-title)\b', m.group("attrs"))]
+    if not headings:
+        return body_html
+    top = min(int(m.group("level")) for m in headings)
+    counters = [0] * 6
+    out, last = [], 0
+    for m in headings:
+        rank = int(m.group("level")) - top  # 0 for the top level
+        if depth is not None and rank >= depth:
+            continue
+        counters[rank] += 1
+        counters[rank + 1:] = [0] * (5 - rank)
+        number = ".".join(str(c) for c in counters[:rank + 1])
+        out.append(body_html[last:m.end()])
+        out.append(f'<span class="header-section-number">{number}</span> ')
+        last = m.end()
+    out.append(body_html[last:])
+    return "".join(out)
+
+
 def markdown_html(body: str) -> str:
     """Markdown body to HTML."""
     return markdown.markdown(body, extensions=EXTENSIONS, output_format="html")
