@@ -111,6 +111,8 @@ def site_key(config, stamp: BuildStamp, renderer: str) -> str:
              *(root / "results").glob("*.md"), *(f for d in folders for f in d.glob("*.bib"))}
     for pattern in config.resources:
         files.update(resource_files(root, pattern, config.output_dir))
+    if config.favicon:
+        files.add(root / config.favicon)
     h = hashlib.sha256(renderer.encode())
     for path in sorted(files):
         h.update(path.relative_to(root).as_posix().encode() + b"\0" + file_digest(path).encode())
