@@ -211,7 +211,7 @@ def test_injected_parameters_replace_the_defaults_cell(built):
     assert "<summary>Parameters of this run</summary>" in alpha
     main = alpha.split("<main")[1]
     assert '<span class="mi">2004</span>' in main
-    assert "data_dir" not in main              # only the (overridden) defaults cell had it
+    assert '<span class="mi">2000</span>' not in main  # the (overridden) defaults cell is left out
     assert main.count("year_from") == 2       # the injected cell and the head note's table
 
 
