@@ -44,7 +44,7 @@ def test_engine_choice_and_bad_worker_counts(monkeypatch):
     monkeypatch.setenv(engines.ENV, "tcp://127.0.0.1:9")      # nothing listens on port 9
     assert engines.scheduler_address() == "tcp://127.0.0.1:9"
     with pytest.raises(RuntimeError, match=r"no Dask scheduler answers at tcp://127.0.0.1:9"):
-        with engines.open_engine(workers=1):
+        with engines.open_engine(workers=1, timeout="2s"):
             pass
 
 
@@ -56,16 +56,16 @@ def test_chunks_cover_every_index_once():
 
 
 def test_power_on_the_cluster_equals_power_in_process(cluster):
-    sizes = [120, 240]
-    here = pw.simulate_power(DRAW, FIT, sizes, n_sims=60, seed=11, engine=engines.Sequential())
-    there = pw.simulate_power(DRAW, FIT, sizes, n_sims=60, seed=11, engine=cluster)
+    sizes = [200, 300]
+    here = pw.simulate_power(DRAW, FIT, sizes, n_sims=30, seed=11, engine=engines.Sequential())
+    there = pw.simulate_power(DRAW, FIT, sizes, n_sims=30, seed=11, engine=cluster)
     assert cluster.kind == "dask" and cluster.workers == 2
     pd.testing.assert_frame_equal(here.runs, there.runs)
     pd.testing.assert_frame_equal(here.curve, there.curve)
     # chunking does not matter either: one task per size against many
-    assert len(pw.tasks(sizes, 60, 1)) == 2 and len(pw.tasks(sizes, 60, 2)) > 2
+    assert len(pw.tasks(sizes, 30, 1)) == 2 and len(pw.tasks(sizes, 100, 2)) > 2
     # and a different seed gives different studies (the comparison above can fail)
-    other = pw.simulate_power(DRAW, FIT, sizes, n_sims=60, seed=12, engine=cluster)
+    other = pw.simulate_power(DRAW, FIT, sizes, n_sims=30, seed=12, engine=cluster)
     assert not other.runs["estimate"].equals(here.runs["estimate"])
 
 
@@ -106,9 +106,9 @@ class KillOnce:
 
 def test_a_worker_killed_mid_run_is_replaced_without_changing_results(cluster, tmp_path):
     marker = tmp_path / "killed"
-    here = pw.simulate_power(DRAW, FIT, [150], n_sims=80, seed=21)
+    here = pw.simulate_power(DRAW, FIT, [200], n_sims=40, seed=21)
     pids = set(cluster.client.run(os.getpid).values())
-    there = pw.simulate_power(DRAW, KillOnce(str(marker)), [150], n_sims=80, seed=21, engine=cluster)
+    there = pw.simulate_power(DRAW, KillOnce(str(marker)), [200], n_sims=40, seed=21, engine=cluster)
     killed = int(marker.read_text())
     assert killed in pids                       # a worker of the cluster really died mid-run
     pd.testing.assert_frame_equal(here.runs, there.runs)

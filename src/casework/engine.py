@@ -141,7 +141,8 @@ def scheduler_address(scheduler: str | None = None) -> str | None:
 
 
 @contextlib.contextmanager
-def open_engine(workers: int | None = None, scheduler: str | None = None) -> Iterator[Engine]:
+def open_engine(workers: int | None = None, scheduler: str | None = None,
+                timeout: str = "20s") -> Iterator[Engine]:
     """An engine for one run: sequential (workers=1), a local cluster (started and closed
     here) or the existing cluster at `scheduler` / $CASEWORK_SCHEDULER (left running)."""
     if workers is not None and (not isinstance(workers, int) or workers < 1):
@@ -153,7 +154,7 @@ def open_engine(workers: int | None = None, scheduler: str | None = None) -> Ite
     from distributed import Client, LocalCluster
     if address is not None:
         try:
-            client = Client(address, timeout="20s")
+            client = Client(address, timeout=timeout)
         except OSError as err:
             raise RuntimeError(f"no Dask scheduler answers at {address} "
                                f"(from --scheduler or ${ENV}): {err}") from None
