@@ -112,3 +112,24 @@ def test_a_worker_killed_mid_run_is_replaced_without_changing_results(cluster, t
     killed = int(marker.read_text())
     assert killed in pids                       # a worker of the cluster really died mid-run
     pd.testing.assert_frame_equal(here.runs, there.runs)
+
+
+def test_cli_scheduler_that_does_not_answer_stops_the_run_with_one_line(capsys, monkeypatch):
+    from casework import cli
+    monkeypatch.delenv(engines.ENV, raising=False)
+    assert cli.main(["run", "07_power", "--scheduler", "tcp://127.0.0.1:9"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("error: no Dask scheduler answers at tcp://127.0.0.1:9")
+    assert engines.ENV not in os.environ          # nothing handed to the notebooks
+
+
+def test_cli_scheduler_is_handed_to_the_notebooks(cluster, monkeypatch):
+    """--scheduler ADDRESS reaches the kernels as $CASEWORK_SCHEDULER (checked, then set)."""
+    from casework import cli
+    address = cluster.client.scheduler.address
+    monkeypatch.setenv(engines.ENV, "")           # restored (unset) after the test
+    cli._use_scheduler(address)
+    assert os.environ[engines.ENV] == address
+    with engines.open_engine() as eng:            # what 06/07 open: the existing cluster
+        assert eng.kind == "dask" and eng.address == address
+        assert eng.map(replication, range(3)) == [replication(i) for i in range(3)]

@@ -36,6 +36,10 @@ ENV = "CASEWORK_SCHEDULER"
 PROGRESS_MIN_TASKS = 20     # fewer tasks than this finish too fast to be worth reporting
 
 
+class SchedulerError(RuntimeError):
+    """No Dask scheduler answers at the address asked for."""
+
+
 def available_cores() -> int:
     """Cores this process may run on (the affinity mask where the OS has one)."""
     try:
@@ -156,7 +160,7 @@ def open_engine(workers: int | None = None, scheduler: str | None = None,
         try:
             client = Client(address, timeout=timeout)
         except OSError as err:
-            raise RuntimeError(f"no Dask scheduler answers at {address} "
+            raise SchedulerError(f"no Dask scheduler answers at {address} "
                                f"(from --scheduler or ${ENV}): {err}") from None
         try:
             yield DaskEngine(client, address)
