@@ -74,6 +74,10 @@ class Progress:
                   f"{now - self.start:.0f} s", file=self.stream, flush=True)
 
 
+def _identity(value):
+    return value
+
+
 class Sequential:
     """Runs every item in this process, in order."""
 
@@ -113,7 +117,8 @@ class DaskEngine:
             progress: bool = True) -> list:
         """fn(item) (or fn(item, shared)) for every item on the cluster, results in item order.
 
-        `shared` (e.g. the data tables) is sent to every worker once, not with each task.
+        `shared` (e.g. the data tables) is sent with one task whose result every task
+        reads (each worker fetches it once), not with each task.
         """
         from distributed import as_completed
         items = list(items)
@@ -122,7 +127,9 @@ class DaskEngine:
         if shared is None:
             futures = self.client.map(fn, items, pure=False)
         else:
-            held = self.client.scatter(shared, broadcast=True, hash=False)
+            # A task, not scattered data: if the worker holding it dies, the scheduler can
+            # recompute it (scattered data would be lost with the worker, and the run with it).
+            held = self.client.submit(_identity, shared, pure=False)
             futures = self.client.map(fn, items, [held] * len(items), pure=False)
         if progress and len(items) >= PROGRESS_MIN_TASKS:
             report = Progress(label, len(items))
