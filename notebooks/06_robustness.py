@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import casework.notebook
+from casework import engine
 from casework.analysis import multiverse as mv
 from casework.analysis.multiverse_plot import specification_curve
 from casework.report import tables, theme
@@ -35,7 +36,10 @@ theme.apply()
 P = nb.params
 level = f"{P['confidence']:.0%}"
 alpha = 1 - P["confidence"]
-universe = mv.run(nb.data, grid=P["grid"], confidence=P["confidence"], jobs=P["jobs"])
+# jobs = 1 fits here, more on a local Dask cluster; $CASEWORK_SCHEDULER sends the fits to an
+# existing one. The results are the same wherever they run.
+with engine.open_engine(P["jobs"]) as eng:
+    universe = mv.run(nb.data, grid=P["grid"], confidence=P["confidence"], engine=eng)
 summary = universe.summary().set_index("headline")
 influence = universe.influence()
 skipped = universe.skipped()

@@ -14,7 +14,7 @@
 # %% tags=["parameters"]
 data_dir = "data"
 confidence = 0.95
-n_sims = 200
+n_sims = 2000
 seed = 20190807
 effect_source = "published"
 grid_min_factor = 0.5
@@ -34,6 +34,7 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator, NullLocator, PercentFormatter
 
 import casework.notebook
+from casework import engine
 from casework.analysis import power
 from casework.report import tables, theme
 
@@ -45,9 +46,9 @@ target_pct = int(round(100 * P["target_power"]))
 
 designs = [
     power.regression_design("upr_open", P["effect_source"], P["separated"],
-                            sample=nb.data["sample"], cases=nb.data["cases"]),
+                            sample=nb.data["sample"], cases=nb.data["cases"], pool_seed=P["seed"]),
     power.regression_design("business_all", P["effect_source"], P["separated"],
-                            sample=nb.data["sample"], cases=nb.data["cases"]),
+                            sample=nb.data["sample"], cases=nb.data["cases"], pool_seed=P["seed"]),
     power.freethe20_design(nb.data["urgent_actions"], P["effect_source"], P["cox_growth"]),
 ]
 
@@ -58,7 +59,9 @@ designs = [
 #   cases by the compendium's impact simulator (country-year Polity IV, fragility and aid
 #   values, the review calendar, repeated mentions, violation and profile flags), and
 #   improvement from the open-regime logit with all fourteen Table 1 predictors. Each
-#   simulated study refits that logit and tests the UPR coefficient (Wald test).
+#   simulated study refits that logit and tests the UPR coefficient (Wald test). The
+#   simulator draws a population of 50,000 such cases once; each study draws its cases
+#   independently from that population, and their outcomes afresh.
 # - **Business involvement, all regimes.** The same, with cases from both regime types and
 #   the all-regimes logit.
 # - **Free the 20.** Urgent Action women are resampled from the data with their
@@ -78,14 +81,20 @@ designs = [
 # anything, optimistic.
 
 # %%
-results = {d.key: power.simulate_power(
-    d.draw, d.fit, power.size_grid(d.published_n, P["grid_min_factor"], P["grid_max_factor"],
-                                   P["grid_points"]),
-    P["n_sims"], P["seed"], alpha=P["alpha"], confidence=P["confidence"], failed=P["failed_fits"],
-    jobs=P["jobs"], stream=i) for i, d in enumerate(designs)}
+# jobs = 1 simulates here, more on a local Dask cluster; $CASEWORK_SCHEDULER (casework run
+# --scheduler) sends the studies to an existing one. Each study has its own random stream,
+# so the results are the same wherever they run.
+with engine.open_engine(P["jobs"]) as eng:
+    results = {d.key: power.simulate_power(
+        d.draw, d.fit, power.size_grid(d.published_n, P["grid_min_factor"], P["grid_max_factor"],
+                                       P["grid_points"]),
+        P["n_sims"], P["seed"], alpha=P["alpha"], confidence=P["confidence"],
+        failed=P["failed_fits"], engine=eng, stream=i, label=f"07_power {d.key}")
+        for i, d in enumerate(designs)}
 targets = {d.key: power.n_for_power(results[d.key].curve, P["target_power"]) for d in designs}
 at_published = {d.key: results[d.key].at(d.published_n) for d in designs}
 level = f"{P['confidence']:.0%}"
+mc_largest = max(r.curve["mc_se"].max() for r in results.values())
 
 # %% [markdown]
 # ## Power as the sample grows
@@ -94,6 +103,17 @@ level = f"{P['confidence']:.0%}"
 # effect" at the chosen level, with a Wilson interval for the simulation error. The dotted
 # line marks the size of the published study; the diamond, the size at which the curve
 # reaches the target power, with the range where the interval band reaches it.
+
+# %%
+from IPython.display import Markdown
+
+at_n = {d.key: at_published[d.key] for d in designs}
+Markdown(f"With {P['n_sims']:,} simulated studies per point, the Monte Carlo standard error of "
+         f"every power shown is at most ±{mc_largest:.1%} (the largest, over all designs and "
+         f"sizes, of √(p(1 − p)/{P['n_sims']:,})); the table of fits below gives it for each "
+         "point, and the powers at the published sizes are "
+         + "; ".join(f"{at_n[d.key].power:.0%} ± {at_n[d.key].mc_se:.1%} ({d.label})" for d in designs)
+         + ".")
 
 # %%
 #| label: fig-power-curves
@@ -158,6 +178,7 @@ summary = pd.DataFrame([{
     "Published n": d.published_n,
     "Power at published n": interval(at_published[d.key].power, at_published[d.key].low,
                                      at_published[d.key].high, "{:.0%}"),
+    "Monte Carlo SE": f"±{at_published[d.key].mc_se:.1%}",
     f"n for {target_pct} % power": target_text(targets[d.key]),
     "Failed fits": f"{int(results[d.key].curve.failed.sum()):,} of {len(results[d.key].runs):,}",
     "Exaggeration when significant": times(power.exaggeration(results[d.key].runs, d.published_n,
@@ -206,18 +227,19 @@ plt.show()
 
 # %%
 #| label: tbl-fits
-#| tbl-cap: "How the simulated studies were fitted, per design and sample size: maximum likelihood, Firth's penalized likelihood after separation (logits), or failed, with the most frequent reasons for failure."
+#| tbl-cap: "Power and how the simulated studies were fitted, per design and sample size: the simulated power with its Monte Carlo standard error, fits by maximum likelihood, by Firth's penalized likelihood (logits without a finite maximum-likelihood estimate), or failed, with the most frequent reasons for failure."
 rows = []
 for d in designs:
     for r in results[d.key].curve.itertuples():
         runs = results[d.key].runs
         methods = runs.loc[(runs.n == r.n) & ~runs.failed, "method"].value_counts()
         rows.append({"Design": d.label, "n": r.n, "Simulated": r.sims,
+                     "Power": f"{r.power:.1%}", "Monte Carlo SE": f"±{r.mc_se:.1%}",
                      "Maximum likelihood": int(methods.get("maximum likelihood", 0)
                                                + methods.get("Cox (Efron ties)", 0)),
-                     "Firth (separated)": int(methods.get("Firth (separated sample)", 0)),
+                     "Firth": int(methods[methods.index.str.startswith("Firth")].sum()),
                      "Failed": r.failed, "Reasons for failure": r.reasons or "–"})
-tables.show(pd.DataFrame(rows), nb, title="How the simulated studies were fitted",
+tables.show(pd.DataFrame(rows), nb, title="Power and how the simulated studies were fitted",
             subtitle="failed fits count as " + ("finding no effect" if P["failed_fits"] == "miss"
                                                else "missing (left out of the power)"))
 
@@ -230,14 +252,16 @@ for d in designs:
     nb.record(f"power_at_published_n_{k}", row.power, fmt="{:.0%}")
     nb.record(f"power_at_published_n_{k}_low", row.low, fmt="{:.0%}")
     nb.record(f"power_at_published_n_{k}_high", row.high, fmt="{:.0%}")
+    nb.record(f"power_at_published_n_{k}_mc_se", row.mc_se, fmt="{:.1%}")
     beyond = f"{t.status}: not reached within the sizes simulated"
     nb.record(f"n_for_target_{k}", t.n, fmt="{:,.0f}", note=None if t.status == "in grid" else beyond)
     nb.record(f"n_for_target_{k}_low", t.low, fmt="{:,.0f}")
     nb.record(f"n_for_target_{k}_high", t.high, fmt="{:,.0f}")
     nb.record(f"failed_fits_{k}", int(runs.failed.sum()))
-    nb.record(f"firth_fits_{k}", int((runs.method == "Firth (separated sample)").sum()))
+    nb.record(f"firth_fits_{k}", int(runs.method.str.startswith("Firth").sum()))
     nb.record(f"exaggeration_{k}", power.exaggeration(runs, d.published_n, d.effect), fmt="{:.2f}")
 nb.record("n_sims", P["n_sims"])
+nb.record("mc_se_largest", mc_largest, fmt="{:.1%}", note="largest Monte Carlo SE of any power shown")
 nb.record("seed", P["seed"], fmt="{}")
 nb.record("alpha", P["alpha"], fmt="{:g}")
 nb.record("target_power", P["target_power"], fmt="{:.0%}")

@@ -149,15 +149,42 @@ def test_size_grid_holds_the_published_n():
 def test_logit_design_uses_published_coefficients_and_fits():
     design = pw.regression_design("upr_open")
     assert design.effect == pytest.approx(1.22) and design.published_n == 238
-    frame = design.draw(np.random.default_rng(1), 600)
+    frame = pw.LogitSample("open", pw.published_logit("open"))(np.random.default_rng(1), 600)
     assert list(frame.columns[:len(PREDICTORS)]) == PREDICTORS and (frame.regime == "open").all()
     assert frame["improved"].isin([0.0, 1.0]).all()
     out = design.fit(frame)
     assert 0 <= out.p_value <= 1 and out.method in ("maximum likelihood", "Firth (separated sample)")
+    # the design's own draw: arrays from a population of simulated cases, same fit
+    X, y = design.draw(np.random.default_rng(1), 600)
+    assert X.shape == (600, len(PREDICTORS) + 1) and (X[:, -1] == 1).all() and set(y) <= {0.0, 1.0}
+    assert design.fit(pw.LogitArrays(X, y)).method in ("maximum likelihood", "Firth (separated sample)")
+
+
+def test_pooled_cases_are_distributed_like_fresh_draws():
+    """The population the designs draw from has the simulator's covariate means (to within
+    sampling error) and each case's improvement probability from the logit."""
+    coefs = pw.published_logit("all")
+    X, p = pw.case_pool("all", coefs, seed=3, size=20_000)
+    fresh = pw.LogitSample("all", coefs)(np.random.default_rng(9), 20_000)
+    for j, column in enumerate(PREDICTORS):
+        sd = max(fresh[column].std(), 1e-3)
+        assert abs(X[:, j].mean() - fresh[column].mean()) < 5 * sd * np.sqrt(2 / 20_000), column
+    beta = np.array([coefs[k] for k in pw.COLUMNS])
+    np.testing.assert_allclose(p, 1 / (1 + np.exp(-X @ beta)))
+    again = pw.case_pool("all", coefs, seed=3, size=20_000)[0]
+    assert np.array_equal(X, again)            # the same population in every process
+
+
+def test_flag_screen_marks_a_flag_whose_group_shares_one_outcome():
+    B = np.array([[1, 0], [1, 1], [0, 1], [0, 0], [0, 1]], float)
+    y = np.array([1, 1, 0, 0, 0], float)
+    # flag 0: its 1s all improved -> separates; flag 1: both groups mixed
+    assert pw._flag_screen(B, y).tolist() == [True, False]
+    assert pw._flag_screen(B[:, [1]], np.array([1, 0, 0, 1, 0], float)).tolist() == [True]  # its 0s all improved
 
 
 def test_separated_sample_goes_to_firth_or_fails():
-    frame = pw.regression_design("upr_open").draw(np.random.default_rng(4), 300)
+    frame = pw.LogitSample("open", pw.published_logit("open"))(np.random.default_rng(4), 300)
     frame.loc[frame.viol_disciplinary == 1, "improved"] = 1.0   # every such case improved
     frame.loc[frame.index[:3], "viol_disciplinary"] = 1.0
     frame.loc[frame.index[:3], "improved"] = 1.0
@@ -213,6 +240,33 @@ def test_cox_without_releases_in_a_group_fails():
     frame.loc[frame.freethe20 == 1, "released"] = 0
     with pytest.raises(pw.FitFailure, match="no release"):
         pw.CoxTest()(frame)
+
+
+def test_cox_fit_on_arrays_matches_lifelines():
+    """The array Cox fit gives lifelines' Efron estimate, standard error and p (no tied
+    releases; censored women tied with each other and with a release, as in the data)."""
+    from lifelines import CoxPHFitter
+    frame = pw.CoxSample(cox_pool(20, 80), 0.6, 40.0, 1.2)(np.random.default_rng(5), 150)
+    frame.loc[frame.index[:5], ["duration", "released"]] = [frame.duration.iloc[10], 0]
+    assert frame.loc[frame.released == 1, "duration"].is_unique
+    ref = CoxPHFitter().fit(frame[["duration", "released", "freethe20"]], "duration", "released")
+    out = pw.CoxTest()(pw.CoxArrays(frame.duration.to_numpy(), frame.released.to_numpy(),
+                                    frame.freethe20.to_numpy(float)))
+    row = ref.summary.loc["freethe20"]
+    assert out.estimate == pytest.approx(row["coef"], abs=1e-6)
+    assert out.p_value == pytest.approx(row["p"], abs=1e-6)
+    beta, se = pw.cox_fit(frame.duration.to_numpy(), frame.released.to_numpy(),
+                          frame[["freethe20"]].to_numpy(float))
+    assert se[0] == pytest.approx(row["se(coef)"], abs=1e-6)
+
+
+def test_cox_with_tied_releases_uses_lifelines_efron():
+    from lifelines import CoxPHFitter
+    frame = pw.CoxSample(cox_pool(20, 80), 0.6, 40.0, 1.2)(np.random.default_rng(6), 150)
+    released = frame.index[frame.released == 1]
+    frame.loc[released[:4], "duration"] = frame.loc[released[0], "duration"]   # four tied releases
+    ref = CoxPHFitter().fit(frame[["duration", "released", "freethe20"]], "duration", "released")
+    assert pw.CoxTest()(frame).estimate == pytest.approx(ref.params_["freethe20"], abs=1e-6)
 
 
 def test_exaggeration_of_significant_estimates():

@@ -88,3 +88,16 @@ def test_fit_logit_raises_a_named_error_instead_of_a_convergence_warning():
     flagged = fit_logit(frame, ["a", "rare"], on_separation="flag")   # no warning escapes
     assert flagged.separation.causes == ["rare"]
     assert flagged.params["rare"] < -5                                  # drifting to -inf
+
+
+def test_is_separated_agrees_with_the_full_check():
+    """The one-program check the power simulations use gives detect_separation's verdict."""
+    from casework.analysis.separation import detect_separation, is_separated
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=60)
+    X = pd.DataFrame({"x": x, "constant": 1.0})
+    mixed = (rng.random(60) < 1 / (1 + np.exp(-x))).astype(float)
+    split = (x > 0).astype(float)                     # x sorts the outcome completely
+    for y in (mixed, split):
+        assert is_separated(X.to_numpy(), y) == detect_separation(X, y).separated
+    assert is_separated(X.to_numpy(), split) and not is_separated(X.to_numpy(), mixed)

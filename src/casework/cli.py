@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .engine import SchedulerError
 from .errors import DataValidationError
 from .pipeline.parameters import ParameterError
 from .website.errors import RenderError
@@ -34,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--data", type=Path, default=None, help="data folder (sets data_dir)")
         q.add_argument("--force", action="store_true", help="re-execute even when cached")
         q.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
+        q.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="send the simulations (06, 07) to the Dask scheduler at ADDRESS "
+                            "(sets $CASEWORK_SCHEDULER for the notebooks; results are the same)")
 
     r = sub.add_parser("run", help="execute notebooks (cached) and collect recorded values")
     run_args(r)
@@ -54,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _dispatch(args)
-    except (DataValidationError, RenderError, ParameterError) as exc:
+    except (DataValidationError, RenderError, ParameterError, SchedulerError) as exc:
         print(f"error: {exc}" if not isinstance(exc, DataValidationError) else exc, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -82,6 +86,8 @@ def _dispatch(args) -> int:
         return 0
     if args.command in ("run", "build"):
         from .pipeline.run import run
+        if args.scheduler:
+            _use_scheduler(args.scheduler)
         code = run(notebooks=args.notebooks, params_file=args.params, overrides=args.overrides,
                    data_dir=args.data, force=args.force, jobs=args.jobs)
         if code or args.command == "run":
@@ -93,6 +99,17 @@ def _dispatch(args) -> int:
         print(f"site ready: {done.site}/index.html (renderer: {done.renderer}; {state})")
         return 0
     raise AssertionError(args.command)
+
+
+def _use_scheduler(address: str) -> None:
+    """Check that a Dask scheduler answers at `address`, then hand it to the notebooks'
+    kernels through the environment (not a parameter: results do not depend on it)."""
+    import os
+
+    from . import engine
+    with engine.open_engine(scheduler=address, timeout="10s"):
+        pass
+    os.environ[engine.ENV] = address
 
 
 if __name__ == "__main__":

@@ -88,23 +88,22 @@ def firth_logit(y, X: pd.DataFrame, confidence: float = 0.95, profile: bool | li
     params = pd.Series(beta, index=names)
     bse = pd.Series(np.sqrt(np.diag(info_inv)), index=names)
 
-    pvals, lows, highs = [], [], []
     crit = stats.chi2.ppf(confidence, 1)
     profiled = set(names) if profile is True else set(profile or [])
     unknown = profiled - set(names)
     if unknown:
         raise ValueError(f"profile: no column(s) {sorted(unknown)} in X; columns: {names}")
+    # Wald for every coefficient at once (one call each into scipy: simulations fit thousands)
+    se = bse.to_numpy()
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    pvals = list(2 * stats.norm.sf(np.abs(beta / se)))
+    lows, highs = list(beta - z * se), list(beta + z * se)
     for j in range(p):
         if names[j] in profiled:
             drop = lambda b, j=j: 2.0 * (lpen - _profile(Xa, ya, beta, j, b, tol, max_iter))
-            pvals.append(float(stats.chi2.sf(max(drop(0.0), 0.0), 1)))
-            lows.append(_root(drop, beta[j], -1, bse.iloc[j], crit))
-            highs.append(_root(drop, beta[j], +1, bse.iloc[j], crit))
-        else:
-            z = stats.norm.ppf(0.5 + confidence / 2)
-            pvals.append(float(2 * stats.norm.sf(abs(beta[j] / bse.iloc[j]))))
-            lows.append(beta[j] - z * bse.iloc[j])
-            highs.append(beta[j] + z * bse.iloc[j])
+            pvals[j] = float(stats.chi2.sf(max(drop(0.0), 0.0), 1))
+            lows[j] = _root(drop, beta[j], -1, bse.iloc[j], crit)
+            highs[j] = _root(drop, beta[j], +1, bse.iloc[j], crit)
     ci = pd.DataFrame({"low": lows, "high": highs}, index=names)
     return FirthResult(params=params, bse=bse, pvalues=pd.Series(pvals, index=names), ci=ci,
                        confidence=confidence, llf_penalized=lpen,

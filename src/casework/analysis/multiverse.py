@@ -33,10 +33,10 @@ fit Firth or Cox models. The fitting reuses casework's own frames and fits.
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
-import multiprocessing
+import pickle
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -47,6 +47,7 @@ from lifelines.exceptions import ConvergenceError as CoxConvergenceError
 from lifelines.exceptions import ConvergenceWarning as CoxConvergenceWarning
 from scipy import stats
 
+from .. import engine as engines
 from ..data.frames.improvement import model_columns, regression_frame
 from ..data.frames.survival import long_list_frame, urgent_action_frame
 from ..published import published
@@ -384,6 +385,17 @@ def _fit_task(task: tuple[str, str, dict]) -> list[dict]:
     return [{"analysis": analysis, "spec_id": spec_id, **row} for row in a.fit(spec, a.headlines)]
 
 
+def _fit_chunk(chunk: list, shared: tuple) -> list[list[dict]]:
+    """One engine task: a run of specifications. `shared` (token, tables, confidence,
+    min_cases) reaches each worker once; the worker keeps its frame cache between chunks
+    of the same run (same token) and starts afresh for another run."""
+    token, tables, confidence, min_cases = shared
+    if _STATE.get("token") != token:
+        _start(tables, confidence, min_cases)
+        _STATE["token"] = token
+    return [_fit_task(t) for t in chunk]
+
+
 # --- running the multiverse ----------------------------------------------------------------
 
 SUMMARY_COLUMNS = ["headline", "label", "analysis", "published", "published_sign", "n_specifications",
@@ -491,13 +503,15 @@ class Multiverse:
 
 def run(data, grid: str = "full", confidence: float = 0.95, jobs: int = 1,
         levels: dict[str, tuple] | None = None, analyses: tuple[Analysis, ...] | None = None,
-        min_cases: int = MIN_CASES) -> Multiverse:
+        min_cases: int = MIN_CASES, engine=None) -> Multiverse:
     """Fit every valid specification of the grid and return the Multiverse.
 
     data: a casework Dataset or a mapping with the validated tables the analyses need
-    (sample, cases, urgent_actions, freethe20). jobs > 1 fits in that many worker processes (each
-    gets the data once and keeps its own frame cache); the result does not depend
-    on jobs, since the rows come back in grid order.
+    (sample, cases, urgent_actions, freethe20). `engine` (`casework.engine.open_engine`)
+    fits the specifications in chunks wherever it runs them (each worker gets the data
+    once and keeps its own frame cache); without one, jobs > 1 starts a local Dask
+    cluster of that many workers for this call. The result does not depend on either,
+    since the rows come back in grid order.
     """
     if not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs={jobs!r}: expected a whole number of 1 or more")
@@ -513,17 +527,25 @@ def run(data, grid: str = "full", confidence: float = 0.95, jobs: int = 1,
     todo = grid_frame[grid_frame["invalid"].isna()]
     tasks = [(r["analysis"], r["spec_id"],
               {c: r[c] for c in choice_names(r["analysis"])}) for r in todo.to_dict("records")]
-    if jobs == 1 or len(tasks) < 2:
-        _start(tables, confidence, min_cases)
-        try:
-            fitted = [_fit_task(t) for t in tasks]
-        finally:
-            _STATE.clear()
+    token = hashlib.sha256(pickle.dumps((tables, confidence, min_cases))).hexdigest()
+    shared = (token, tables, confidence, min_cases)
+
+    def fit_all(eng) -> list[list[dict]]:
+        # Specifications in grid order: neighbours share frames, so a chunk reuses its worker's cache.
+        parts = engines.chunks(len(tasks), 4 * eng.workers if eng.workers > 1 else 1)
+        done = eng.map(_fit_chunk, [tasks[r.start:r.stop] for r in parts], shared=shared,
+                       label="multiverse")
+        return [rows for chunk in done for rows in chunk]
+
+    if engine is None and jobs > 1 and len(tasks) > 1:
+        with engines.open_engine(jobs) as eng:
+            fitted = fit_all(eng)
     else:
-        # spawn: a clean interpreter per worker; forking a Jupyter kernel (threads) can deadlock
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_start, initargs=(tables, confidence, min_cases)) as pool:
-            fitted = list(pool.map(_fit_task, tasks, chunksize=max(1, len(tasks) // (4 * jobs))))
+        try:
+            fitted = fit_all(engine or engines.Sequential())
+        finally:
+            if engine is None or engine.kind == "sequential":
+                _STATE.clear()
     columns = ["analysis", "spec_id", "headline", "estimate", "se", "low", "high", "p", "n", "events",
                "reason", "detail"]
     results = pd.DataFrame([row for rows in fitted for row in rows], columns=columns)

@@ -17,7 +17,15 @@ A fit that cannot be completed (an exception of a type in FIT_FAILURES) is count
 n with its reason; `failed='miss'` counts it as a study that found nothing, `'drop'`
 leaves it out of the denominator. Every simulation has its own random stream from
 numpy's SeedSequence, keyed by (seed, stream, n, simulation index), so a result does
-not depend on the sample-size grid, on chunking or on the number of processes.
+not depend on the sample-size grid, on chunking, on the number of workers or on the
+engine (`casework.engine`: this process, a local Dask cluster, or an existing one).
+
+Per-fit cost is kept near that of the fit itself: the logit designs draw their cases
+from a population of simulated cases built once per design and worker (a design
+matrix reused by every study; outcomes drawn as arrays), screen for separation with a
+matrix product (the exact linear program runs only when maximum likelihood reports
+trouble the screen did not explain), and the Cox design fits statsmodels' PHReg on
+prepared arrays.
 
 The three designs of the working papers are built by `regression_design` (Table 1
 logits: the upcoming UPR in open regimes, business involvement in all regimes) and
@@ -27,7 +35,6 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
@@ -35,6 +42,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy.optimize import isotonic_regression
+from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.tools.sm_exceptions import (ConvergenceWarning, HessianInversionWarning,
                                              PerfectSeparationWarning)
@@ -42,10 +50,12 @@ from statsmodels.tools.sm_exceptions import (ConvergenceWarning, HessianInversio
 from ..data.frames.improvement import CONSTANT, PREDICTORS, TABLE1, regression_frame
 from ..data.frames.survival import DAYS_PER_MONTH, launch_date, urgent_action_frame
 from ..data.simulate.impact import draw_regression_sample
+from .. import engine as engines
 from ..published import published
 from .firth import firth_logit
 from .logit import design as logit_design
 from .logit import fit_logit, model_frame
+from .separation import is_separated
 from .survival import fit_cox_models
 
 
@@ -95,6 +105,20 @@ def _chunk(draw, fit, seed: int, stream: int, n: int, indices: range, failures: 
     return [_one(draw, fit, seed, stream, n, i, failures) for i in indices]
 
 
+def _task(task: tuple[int, range], shared: tuple) -> list[dict]:
+    """One engine task: the simulations `indices` at size n (shared: draw, fit, seed, stream, failures)."""
+    draw, fit, seed, stream, failures = shared
+    n, indices = task
+    return _chunk(draw, fit, seed, stream, n, indices, failures)
+
+
+def tasks(sizes, n_sims: int, workers: int) -> list[tuple[int, range]]:
+    """(n, simulation indices) per task: a few tasks per worker and size keeps every worker
+    busy to the end, and a task of at least ~25 fits keeps the scheduling cost small."""
+    parts = max(1, min(4 * workers, n_sims // 25)) if workers > 1 else 1
+    return [(int(n), r) for n in sizes for r in engines.chunks(n_sims, parts)]
+
+
 @dataclass
 class PowerResult:
     """Power per sample size (`curve`) and one row per simulated sample (`runs`)."""
@@ -118,16 +142,18 @@ class PowerResult:
 def simulate_power(draw: Callable[[np.random.Generator, int], pd.DataFrame],
                    fit: Callable[[pd.DataFrame], FitOutcome], sizes, n_sims: int, seed: int, *,
                    alpha: float = 0.05, confidence: float = 0.95, failed: str = "miss",
-                   jobs: int = 1, stream: int = 0, failures: tuple = FIT_FAILURES) -> PowerResult:
+                   jobs: int = 1, stream: int = 0, failures: tuple = FIT_FAILURES,
+                   engine=None, label: str = "power") -> PowerResult:
     """Simulated power of the test `fit` reports, at each sample size in `sizes`.
 
     draw(rng, n) returns one simulated data set of n cases; fit(frame) returns a
     FitOutcome (or a (p_value, estimate[, method]) tuple). A fit raising one of
     `failures` is a failed fit: counted, with its reason, and under failed='miss'
     scored as no rejection (a study that could not estimate its model reports no
-    effect), under 'drop' left out of the denominator. jobs > 1 spreads the samples
-    over that many processes (draw and fit must then be picklable: module-level
-    functions or instances of module-level classes); the result is identical.
+    effect), under 'drop' left out of the denominator. `engine` (from
+    `casework.engine.open_engine`) runs the simulations, in chunks, wherever it runs
+    them; without one, jobs > 1 starts a local Dask cluster of that many workers for
+    this call (draw and fit must then be picklable). The result is identical either way.
     """
     if failed not in FAILED_POLICIES:
         raise ValueError(f"failed={failed!r}: expected one of {FAILED_POLICIES}")
@@ -139,16 +165,14 @@ def simulate_power(draw: Callable[[np.random.Generator, int], pd.DataFrame],
     if not sizes or sizes[0] < 1:
         raise ValueError(f"sizes {sizes}: expected positive sample sizes")
 
-    if jobs == 1:
-        rows = [r for n in sizes for r in _chunk(draw, fit, seed, stream, n, range(n_sims), failures)]
+    shared = (draw, fit, seed, stream, failures)
+    if engine is None and jobs > 1:
+        with engines.open_engine(jobs) as eng:
+            done = eng.map(_task, tasks(sizes, n_sims, eng.workers), shared=shared, label=label)
     else:
-        # A few chunks per worker and size keeps both cores busy to the end.
-        step = max(1, -(-n_sims // (4 * jobs)))
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_chunk, draw, fit, seed, stream, n,
-                                   range(start, min(start + step, n_sims)), failures)
-                       for n in sizes for start in range(0, n_sims, step)]
-            rows = [r for f in futures for r in f.result()]
+        eng = engine or engines.Sequential()
+        done = eng.map(_task, tasks(sizes, n_sims, eng.workers), shared=shared, label=label)
+    rows = [r for chunk in done for r in chunk]
     runs = pd.DataFrame(rows).sort_values(["n", "sim"]).reset_index(drop=True)
     runs["rejected"] = (~runs["failed"]) & (runs["p_value"] < alpha)
     curve = summarise(runs, alpha, confidence, failed)
@@ -276,6 +300,35 @@ def _expit(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+class LogitArrays(NamedTuple):
+    """One simulated logit sample as arrays: design X (columns `COLUMNS`) and outcome y."""
+
+    X: np.ndarray
+    y: np.ndarray
+
+
+COLUMNS = (*PREDICTORS, CONSTANT)       # the design's columns, constant last as in Table 1
+POOL_SIZE = 50_000
+_POOLS: dict = {}                       # per process: (regime, coefficients, seed, size) -> pool
+
+
+def case_pool(regime: str, coefficients: dict, seed: int, size: int = POOL_SIZE
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """A population of `size` simulated cases of a regime: their design matrix (n x 15) and
+    each case's probability of improvement under `coefficients`. Built once per process
+    (the same in every process: it is drawn from `seed`) and shared by every study."""
+    key = (regime, tuple(sorted(coefficients.items())), int(seed), int(size))
+    if key not in _POOLS:
+        rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(7, int(size))))
+        drawn = draw_regression_sample(rng, size, regime)
+        X = np.column_stack([drawn.rename(columns=SAMPLE_TO_KEY)[PREDICTORS].to_numpy(float),
+                             np.ones(size)])
+        beta = np.array([coefficients[k] for k in COLUMNS])
+        _POOLS.clear()                  # one design at a time: keep memory flat
+        _POOLS[key] = (np.ascontiguousarray(X), _expit(X @ beta))
+    return _POOLS[key]
+
+
 @dataclass(frozen=True)
 class LogitSample:
     """Draws n cases like the study's: Table 1 covariates from the impact simulator's
@@ -286,12 +339,24 @@ class LogitSample:
     fixes the number improved near its expectation (systematic sampling), which is right
     for calibrated synthetic data but would understate the sampling variation a power
     analysis is about.
+
+    pool=0 draws fresh cases from the simulator for every study and returns a frame.
+    pool=K (the designs' default) draws the cases of each study independently from a
+    population of K simulated cases built once from `pool_seed` (`case_pool`) and
+    returns `LogitArrays`: the same covariate distribution up to the population's own
+    sampling error, at a fraction of the cost (no pandas per study).
     """
 
     regime: str
     coefficients: dict
+    pool: int = 0
+    pool_seed: int = 0
 
-    def __call__(self, rng: np.random.Generator, n: int) -> pd.DataFrame:
+    def __call__(self, rng: np.random.Generator, n: int) -> pd.DataFrame | LogitArrays:
+        if self.pool:
+            X, p = case_pool(self.regime, self.coefficients, self.pool_seed, self.pool)
+            rows = rng.integers(0, len(p), n)
+            return LogitArrays(X[rows], (rng.random(n) < p[rows]).astype(float))
         drawn = draw_regression_sample(rng, n, self.regime)
         frame = drawn.rename(columns=SAMPLE_TO_KEY)[PREDICTORS].astype(float)
         beta = np.array([self.coefficients[k] for k in PREDICTORS])
@@ -305,15 +370,22 @@ def separating_flags(frame: pd.DataFrame, flags: list[str], outcome: str = "impr
     """0/1 predictors on whose own the outcome is constant in one of their groups (the usual
     cause of quasi-complete separation with rare flags). A cheap screen, not the full
     linear-programming check of `separation.detect_separation`."""
-    y = frame[outcome].to_numpy(float)
-    out = []
-    for f in flags:
-        x = frame[f].to_numpy(float)
-        for group in (x == 1, x == 0):
-            if group.any() and np.ptp(y[group]) == 0:
-                out.append(f)
-                break
-    return out
+    X = frame[flags].to_numpy(float)
+    return [flags[j] for j in np.flatnonzero(_flag_screen(X, frame[outcome].to_numpy(float)))]
+
+
+def _flag_screen(B: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per 0/1 column of B: is the outcome constant among its 1s or among its 0s? One matrix
+    product for all flags. Such a flag separates the outcome (quasi-completely) on its own."""
+    ones = B.sum(axis=0)
+    hits = y @ B                                  # improved cases with the flag
+    zeros, misses = len(y) - ones, y.sum() - hits
+    return (((ones > 0) & ((hits == 0) | (hits == ones)))
+            | ((zeros > 0) & ((misses == 0) | (misses == zeros))))
+
+
+_FLAG_COLUMNS = np.array([c in BINARY_FLAGS for c in COLUMNS])
+_TROUBLE = (ConvergenceWarning, RuntimeWarning, PerfectSeparationWarning, HessianInversionWarning)
 
 
 @dataclass(frozen=True)
@@ -326,40 +398,49 @@ class LogitTest:
     refits with Firth's penalized likelihood (`firth.firth_logit`, Wald p) and reports the
     method; separated='fail' makes it a failed fit. No variation in `term` always fails.
 
-    (`regression.fit_logit` checks separation with a linear program before every fit;
-    at about 0.1 s per fit that would dominate a simulation of thousands of fits, so the
-    same statsmodels fit is run here with a cheap screen and its convergence warnings.)
+    Separation is found cheaply: a 0/1 flag with a constant outcome in one of its groups
+    separates the sample on its own (`_flag_screen`, one matrix product). The exact
+    linear program (`separation.is_separated`, ~0.1 s) runs only when maximum likelihood
+    warns without such a flag, to tell separation by a combination of predictors from
+    plain non-convergence. Takes `LogitArrays` or a frame with the Table 1 columns.
     """
 
     term: str
     separated: str = "firth"
 
-    def __call__(self, frame: pd.DataFrame) -> FitOutcome:
-        if frame[self.term].nunique() < 2:
+    def __call__(self, sample: pd.DataFrame | LogitArrays) -> FitOutcome:
+        if isinstance(sample, pd.DataFrame):
+            y, X = logit_design(sample, PREDICTORS)
+            sample = LogitArrays(X[list(COLUMNS)].to_numpy(float), y.to_numpy(float))
+        X, y = sample
+        j = COLUMNS.index(self.term)
+        varies = X.max(axis=0) != X.min(axis=0)
+        if not varies[j]:
             raise FitFailure(f"no variation in {self.term}")
-        used = [c for c in PREDICTORS if c == self.term or frame[c].nunique() > 1]
-        y, X = logit_design(frame, used)
-        flags = separating_flags(frame, [f for f in BINARY_FLAGS if f in used])
-        trouble = f"separation by {', '.join(flags)}" if flags else ""
-        if not flags:
+        varies[-1] = True                                  # the constant
+        X, names, flags = X[:, varies], [c for c, v in zip(COLUMNS, varies) if v], _FLAG_COLUMNS[varies]
+        k = names.index(self.term)
+        hit = _flag_screen(X[:, flags], y)
+        trouble = f"separation by {', '.join(np.array(names)[flags][hit])}" if hit.any() else ""
+        if not trouble:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 try:
                     res = sm.Logit(y, X).fit(disp=0, maxiter=100)
                 except (np.linalg.LinAlgError, ValueError) as err:
                     res, trouble = None, f"maximum likelihood failed: {type(err).__name__}"
-            bad = [w for w in caught if issubclass(w.category, (ConvergenceWarning, RuntimeWarning,
-                                                                PerfectSeparationWarning,
-                                                                HessianInversionWarning))]
-            if res is not None and not bad and np.isfinite(res.bse[self.term]):
-                return FitOutcome(float(res.pvalues[self.term]), float(res.params[self.term]),
-                                  "maximum likelihood")
-            trouble = trouble or "maximum likelihood did not converge"
+            bad = [w for w in caught if issubclass(w.category, _TROUBLE)]
+            if res is not None and not bad and np.isfinite(res.bse[k]):
+                return FitOutcome(float(res.pvalues[k]), float(res.params[k]), "maximum likelihood")
+            if not trouble:
+                trouble = ("separation by a combination of predictors" if is_separated(X, y)
+                           else "maximum likelihood did not converge")
         if self.separated == "fail":
             raise FitFailure(trouble)
-        res = firth_logit(y, X, profile=False)
-        return FitOutcome(float(res.pvalues[self.term]), float(res.params[self.term]),
-                          "Firth (separated sample)")
+        res = firth_logit(y, pd.DataFrame(X, columns=names), profile=False)
+        method = ("Firth (separated sample)" if trouble.startswith("separation")
+                  else "Firth (no ML convergence)")
+        return FitOutcome(float(res.pvalues.iloc[k]), float(res.params.iloc[k]), method)
 
 
 @dataclass(frozen=True)
@@ -405,10 +486,12 @@ REGRESSION_DESIGNS = {  # key: (model, term, label)
 
 
 def regression_design(key: str, effect_source: str = "published", separated: str = "firth",
-                      sample: pd.DataFrame | None = None, cases: pd.DataFrame | None = None) -> Design:
+                      sample: pd.DataFrame | None = None, cases: pd.DataFrame | None = None,
+                      pool: int = POOL_SIZE, pool_seed: int = 0) -> Design:
     """A Table 1 logit design ('upr_open', 'business_all'): every coefficient, not only the
     effect of interest, comes from the published model or from the model fitted on the
-    `sample` and `cases` tables."""
+    `sample` and `cases` tables. Studies draw their cases from a population of `pool`
+    simulated cases (drawn from `pool_seed`); pool=0 draws fresh cases for every study."""
     if key not in REGRESSION_DESIGNS:
         raise KeyError(f"regression design {key!r}: expected one of {sorted(REGRESSION_DESIGNS)}")
     if effect_source not in EFFECT_SOURCES:
@@ -422,13 +505,21 @@ def regression_design(key: str, effect_source: str = "published", separated: str
         coefs = fitted_logit(sample, cases, model)
     n = int(published()["regressions"]["models"][model]["n"])
     return Design(key=key, label=label, term=term, effect=coefs[term], ratio="odds ratio",
-                  published_n=n, source=effect_source, draw=LogitSample(model, coefs),
+                  published_n=n, source=effect_source, draw=LogitSample(model, coefs, pool, pool_seed),
                   fit=LogitTest(term, separated))
 
 
 # --------------------------------------------------------------------- Free the 20 (Cox)
 
 GROWTH = ("proportional", "controls")
+
+
+class CoxArrays(NamedTuple):
+    """One simulated Free the 20 sample as arrays: time, release (0/1), featured (0/1)."""
+
+    duration: np.ndarray
+    released: np.ndarray
+    treated: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -441,6 +532,7 @@ class CoxSample:
     and log hazard ratio `log_hr` for the featured. growth='proportional' keeps the
     observed share of featured women as n changes; 'controls' keeps their number and
     adds or removes control women only (a campaign that features the same number).
+    arrays=True returns `CoxArrays` (what the Cox test needs; no frame per study).
     """
 
     pool: pd.DataFrame
@@ -448,49 +540,122 @@ class CoxSample:
     scale: float
     shape: float
     growth: str = "proportional"
+    arrays: bool = False
 
-    def __call__(self, rng: np.random.Generator, n: int) -> pd.DataFrame:
-        treated = self.pool[self.pool["freethe20"] == 1]
-        controls = self.pool[self.pool["freethe20"] == 0]
+    def __call__(self, rng: np.random.Generator, n: int) -> pd.DataFrame | CoxArrays:
+        is_treated = self.pool["freethe20"].to_numpy() == 1
+        treated, controls = np.flatnonzero(is_treated), np.flatnonzero(~is_treated)
         if self.growth == "proportional":
             n_t = int(round(n * len(treated) / len(self.pool)))
         else:
             n_t = len(treated)
         n_t = min(max(n_t, 2), n - 2)
-        rows = pd.concat([treated.iloc[rng.integers(0, len(treated), n_t)],
-                          controls.iloc[rng.integers(0, len(controls), n - n_t)]], ignore_index=True)
-        lp = self.log_hr * rows["freethe20"].to_numpy(float)
+        rows = np.concatenate([treated[rng.integers(0, len(treated), n_t)],
+                               controls[rng.integers(0, len(controls), n - n_t)]])
+        x = is_treated[rows].astype(float)
         # Weibull proportional hazards: H(t | x) = (t / scale)^shape · exp(lp)
-        release = self.scale * (rng.exponential(size=n) * np.exp(-lp)) ** (1 / self.shape)
-        follow_up = rows["follow_up"].to_numpy(float)
-        rows["released"] = (release <= follow_up).astype(int)
-        rows["duration"] = np.minimum(release, follow_up)
-        return rows
+        release = self.scale * (rng.exponential(size=n) * np.exp(-self.log_hr * x)) ** (1 / self.shape)
+        follow_up = self.pool["follow_up"].to_numpy(float)[rows]
+        released, duration = (release <= follow_up).astype(int), np.minimum(release, follow_up)
+        if self.arrays:
+            return CoxArrays(duration, released, x)
+        frame = self.pool.iloc[rows].reset_index(drop=True)
+        frame["released"] = released
+        frame["duration"] = duration
+        return frame
 
 
 @dataclass(frozen=True)
 class CoxTest:
-    """Fits Cox model 1 of the study (`survival.fit_cox_models`) and reports the Wald test
-    of the Free the 20 coefficient. A sample without releases among the featured or the
-    controls, or a fit lifelines warns did not converge, is a failed fit."""
+    """Fits Cox model 1 of the study (featured against not, Efron ties) and reports the Wald
+    test of the Free the 20 coefficient. A sample without releases among the featured or the
+    controls, or a fit that does not converge, is a failed fit.
+
+    Release times are continuous draws, so two releases tie only by accident; without
+    tied releases the Efron, Breslow and exact partial likelihoods coincide, and the fit
+    is a Newton iteration on the prepared arrays (`cox_fit`, checked against lifelines
+    in the tests). A sample with tied releases goes to lifelines' CoxPHFitter (Efron).
+    Takes `CoxArrays` or a frame.
+    """
 
     term: str = "freethe20"
 
-    def __call__(self, frame: pd.DataFrame) -> FitOutcome:
+    def __call__(self, sample: pd.DataFrame | CoxArrays) -> FitOutcome:
+        if isinstance(sample, pd.DataFrame):
+            sample = CoxArrays(sample["duration"].to_numpy(float), sample["released"].to_numpy(int),
+                               sample[self.term].to_numpy(float))
+        duration, released, x = sample
         for value in (0, 1):
-            if not frame.loc[frame[self.term] == value, "released"].any():
+            if not released[x == value].any():
                 raise FitFailure(f"no release among women with {self.term} = {value}")
+        events = duration[released == 1]
+        if len(np.unique(events)) < len(events):
+            return self._lifelines(sample)
+        beta, se = cox_fit(duration, released, x[:, None])
+        z = beta[0] / se[0]
+        return FitOutcome(float(2 * norm.sf(abs(z))), float(beta[0]), "Cox (Efron ties)")
+
+    def _lifelines(self, sample: CoxArrays) -> FitOutcome:
+        from lifelines import CoxPHFitter
         from lifelines.exceptions import ConvergenceWarning as LifelinesConvergence
+        frame = pd.DataFrame({"duration": sample.duration, "released": sample.released,
+                              self.term: sample.treated})
         with warnings.catch_warnings(record=True) as caught:
             # Overflow on the way to a monotone likelihood ends in lifelines' own
             # ConvergenceError (a failed fit); the numpy warnings before it are noise.
             warnings.simplefilter("always")
-            fitted = fit_cox_models(frame, models={1: (self.term,)})[1]
+            fitter = CoxPHFitter().fit(frame, "duration", "released")
         trouble = [w for w in caught if issubclass(w.category, LifelinesConvergence)]
         if trouble:
             raise FitFailure(f"Cox fit did not converge: {trouble[0].message}")
-        row = fitted.fitter.summary.loc[self.term]
+        row = fitter.summary.loc[self.term]
         return FitOutcome(float(row["p"]), float(row["coef"]), "Cox (Efron ties)")
+
+
+def cox_fit(duration: np.ndarray, event: np.ndarray, X: np.ndarray, tol: float = 1e-9,
+            max_iter: int = 50) -> tuple[np.ndarray, np.ndarray]:
+    """Cox partial-likelihood estimate and standard errors for data without tied events.
+
+    Newton-Raphson with step halving; risk-set sums by cumulative sums over time in
+    descending order (a censored time equal to an event time stays in its risk set).
+    Raises FitFailure when the estimate runs off to infinity (monotone likelihood).
+    """
+    order = np.argsort(-duration, kind="stable")
+    t, d, Z = duration[order], event[order].astype(bool), X[order].astype(float)
+    last = np.searchsorted(-t, -t, side="right") - 1     # end of each time's risk set
+    beta = np.zeros(Z.shape[1])
+
+    def parts(b):
+        w = np.exp(Z @ b)
+        s0 = np.cumsum(w)[last]
+        s1 = np.cumsum(w[:, None] * Z, axis=0)[last]
+        s2 = np.cumsum(w[:, None, None] * Z[:, :, None] * Z[:, None, :], axis=0)[last]
+        ll = float(np.sum((Z @ b)[d] - np.log(s0[d])))
+        mean = s1[d] / s0[d, None]
+        score = (Z[d] - mean).sum(axis=0)
+        info = (s2[d] / s0[d, None, None] - mean[:, :, None] * mean[:, None, :]).sum(axis=0)
+        return ll, score, info
+
+    ll, score, info = parts(beta)
+    for _ in range(max_iter):
+        try:
+            step = np.linalg.solve(info, score)
+        except np.linalg.LinAlgError:
+            raise FitFailure("Cox fit did not converge: singular information") from None
+        for _ in range(30):
+            new = parts(beta + step)
+            if new[0] >= ll - 1e-12:
+                break
+            step /= 2
+        beta = beta + step
+        ll, score, info = new
+        if np.max(np.abs(step)) < tol:
+            break
+    else:
+        raise FitFailure(f"Cox fit did not converge in {max_iter} iterations")
+    if np.max(np.abs(beta)) > 20:
+        raise FitFailure("Cox fit did not converge: the estimate runs off to infinity")
+    return beta, np.sqrt(np.diag(np.linalg.inv(info)))
 
 
 def follow_up_months(urgent_actions: pd.DataFrame, frame: pd.DataFrame, horizon_months: float
@@ -524,7 +689,8 @@ def freethe20_design(urgent_actions: pd.DataFrame, effect_source: str = "publish
     controls = frame[frame["freethe20"] == 0]
     baseline = WeibullFitter().fit(controls["duration"], controls["released"])
     draw = CoxSample(pool=frame.reset_index(drop=True), log_hr=log_hr,
-                     scale=float(baseline.lambda_), shape=float(baseline.rho_), growth=growth)
+                     scale=float(baseline.lambda_), shape=float(baseline.rho_), growth=growth,
+                     arrays=True)
     return Design(key="freethe20", label="Free the 20, Cox model 1", term="freethe20",
                   effect=log_hr, ratio="hazard ratio", published_n=int(cox["observations"][0]),
                   source=effect_source, draw=draw, fit=CoxTest(), unit="women")

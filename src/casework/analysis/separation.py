@@ -111,6 +111,15 @@ def detect_separation(X: pd.DataFrame, y, constant: str = "constant",
                             [r["variable"] for r in rows if r["alone"]], details)
 
 
+def is_separated(X: np.ndarray, y: np.ndarray) -> bool:
+    """The exact check alone, on arrays: is there a separating direction? (one linear program;
+    `detect_separation` also names the variables, at one program per column)."""
+    A = np.asarray(X, dtype=float)
+    scale = np.abs(A).max(axis=0)
+    scale[scale == 0] = 1.0
+    return _separates((2 * np.asarray(y, dtype=float) - 1)[:, None] * (A / scale))
+
+
 def _separates(S: np.ndarray) -> bool:
     """Is there d ≠ 0 in the box with S d ≥ 0 and S d ≠ 0 (Konis's LP)?"""
     res = linprog(-S.sum(axis=0), A_ub=-S, b_ub=np.zeros(S.shape[0]),

@@ -1,0 +1,192 @@
+"""Where replications run: in this process, on a local Dask cluster, or on an existing one.
+
+Power (07), the multiverse (06) and the recovery study repeat one pure function over
+many items (a chunk of simulation indices, a chunk of specifications). An Engine maps
+such a function over the items and returns the results in item order, so a result
+never depends on where it ran, on the number of workers or on how the items were
+chunked (each simulation draws from its own SeedSequence stream, keyed by its index).
+
+    with engine.open_engine(workers=2) as eng:        # local cluster, started and closed here
+        rows = eng.map(fit_chunk, chunks)
+
+- workers=1: `Sequential`, in this process (no cluster).
+- workers>1 (default: the cores this process may use): `DaskEngine` on a
+  `distributed.LocalCluster` of that many single-threaded worker processes, closed
+  when the block ends.
+- scheduler=ADDRESS, or the environment variable CASEWORK_SCHEDULER (set by
+  `casework run --scheduler ADDRESS`): the same work on an existing Dask cluster,
+  which is left running. The address is not a notebook parameter on purpose: results
+  do not depend on it, so it must not invalidate cached results.
+
+A worker that dies mid-run loses only its tasks; the scheduler reruns them elsewhere
+(up to distributed's `allowed-failures`), with the same result since tasks are pure.
+Progress of runs with many tasks goes to the process's own stderr (the build's
+terminal, not the notebook's output).
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import time
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+ENV = "CASEWORK_SCHEDULER"
+PROGRESS_MIN_TASKS = 20     # fewer tasks than this finish too fast to be worth reporting
+
+
+class SchedulerError(RuntimeError):
+    """No Dask scheduler answers at the address asked for."""
+
+
+def available_cores() -> int:
+    """Cores this process may run on (the affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:          # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def chunks(n: int, parts: int) -> list[range]:
+    """range(n) cut into at most `parts` consecutive, nearly equal ranges (none empty)."""
+    if n < 0 or parts < 1:
+        raise ValueError(f"chunks({n}, {parts}): expected n >= 0 and parts >= 1")
+    step = max(1, -(-n // parts))
+    return [range(start, min(start + step, n)) for start in range(0, n, step)]
+
+
+class Progress:
+    """'label: done/total tasks (pct), elapsed' lines on stderr, at most every `every` seconds."""
+
+    def __init__(self, label: str, total: int, every: float = 10.0, stream=None):
+        self.label, self.total, self.every = label, total, every
+        self.stream = stream or sys.__stderr__ or sys.stderr
+        self.start = self.last = time.monotonic()
+        self.done = 0
+
+    def step(self) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if self.done == self.total or now - self.last >= self.every:
+            self.last = now
+            print(f"{self.label}: {self.done}/{self.total} tasks ({self.done / self.total:.0%}), "
+                  f"{now - self.start:.0f} s", file=self.stream, flush=True)
+
+
+def _identity(value):
+    return value
+
+
+class Sequential:
+    """Runs every item in this process, in order."""
+
+    kind = "sequential"
+    workers = 1
+
+    def map(self, fn: Callable, items: Iterable, shared: Any = None, label: str = "tasks",
+            progress: bool = True) -> list:
+        """[fn(item) for item in items], or fn(item, shared) when `shared` is given."""
+        items = list(items)
+        report = Progress(label, len(items)) if progress and len(items) >= PROGRESS_MIN_TASKS else None
+        out = []
+        for item in items:
+            out.append(fn(item) if shared is None else fn(item, shared))
+            if report:
+                report.step()
+        return out
+
+    def describe(self) -> str:
+        return "this process"
+
+
+class DaskEngine:
+    """Runs the items as Dask tasks through a `distributed.Client`."""
+
+    kind = "dask"
+
+    def __init__(self, client, address: str | None = None):
+        self.client = client
+        self.address = address
+
+    @property
+    def workers(self) -> int:
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def map(self, fn: Callable, items: Iterable, shared: Any = None, label: str = "tasks",
+            progress: bool = True) -> list:
+        """fn(item) (or fn(item, shared)) for every item on the cluster, results in item order.
+
+        `shared` (e.g. the data tables) is sent with one task whose result every task
+        reads (each worker fetches it once), not with each task.
+        """
+        from distributed import as_completed
+        items = list(items)
+        if not items:
+            return []
+        if shared is None:
+            futures = self.client.map(fn, items, pure=False)
+        else:
+            # A task, not scattered data: if the worker holding it dies, the scheduler can
+            # recompute it (scattered data would be lost with the worker, and the run with it).
+            held = self.client.submit(_identity, shared, pure=False)
+            futures = self.client.map(fn, items, [held] * len(items), pure=False)
+        if progress and len(items) >= PROGRESS_MIN_TASKS:
+            report = Progress(label, len(items))
+            for _ in as_completed(futures):
+                report.step()
+        return self.client.gather(futures)
+
+    def describe(self) -> str:
+        where = f"the Dask scheduler at {self.address}" if self.address else "a local Dask cluster"
+        return f"{where} ({self.workers} workers)"
+
+
+Engine = Sequential | DaskEngine
+
+
+def scheduler_address(scheduler: str | None = None) -> str | None:
+    """The scheduler asked for: the argument, else CASEWORK_SCHEDULER, else None (run locally)."""
+    address = scheduler if scheduler else os.environ.get(ENV, "")
+    return address.strip() or None
+
+
+@contextlib.contextmanager
+def open_engine(workers: int | None = None, scheduler: str | None = None,
+                timeout: str = "20s") -> Iterator[Engine]:
+    """An engine for one run: sequential (workers=1), a local cluster (started and closed
+    here) or the existing cluster at `scheduler` / $CASEWORK_SCHEDULER (left running)."""
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers={workers!r}: expected a whole number of 1 or more")
+    address = scheduler_address(scheduler)
+    if address is None and workers == 1:
+        yield Sequential()
+        return
+    from distributed import Client, LocalCluster
+    if address is not None:
+        try:
+            client = Client(address, timeout=timeout)
+        except OSError as err:
+            raise SchedulerError(f"no Dask scheduler answers at {address} "
+                               f"(from --scheduler or ${ENV}): {err}") from None
+        try:
+            yield DaskEngine(client, address)
+        finally:
+            client.close()
+        return
+    n = workers or available_cores()
+    # One thread per worker: the fits are numpy/BLAS-bound and hold the GIL between calls.
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=logging.ERROR)
+    client = Client(cluster)
+    try:
+        yield DaskEngine(client)
+    finally:
+        client.close()
+        cluster.close()
+
+
+def engine_map(engine: Engine | None) -> Callable[[Callable, Sequence], list]:
+    """A map(fn, items) -> list callable for runners that take one (e.g. the recovery study)."""
+    eng = engine or Sequential()
+    return lambda fn, items: eng.map(fn, items)
