@@ -129,3 +129,28 @@ def test_stored_r_output_is_what_r_computes(tmp_path):
         new = pd.read_csv(tmp_path / fresh, keep_default_na=False)
         assert new[["quantity", "time_transform", "term"]].equals(old[["quantity", "time_transform", "term"]])
         assert np.allclose(new.value.astype(float), old.value, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.skipif(shutil.which("Rscript") is None, reason="Rscript not on PATH")
+def test_study_cox_models_on_the_default_data_equal_r(tmp_path):
+    # Every Cox number notebook 05 shows (Table 1 models, log-likelihoods, PH tests) on
+    # the data in data/, against R run now on the same frames.
+    from casework.data import load
+    ua = load(Path(__file__).parents[1] / "data", only=["urgent_actions"])["urgent_actions"]
+    models = survival.fit_cox_models(urgent_action_frame(ua))
+    est = survival.tidy_estimates(models).set_index(["model", "term"])
+    stats = survival.model_statistics(models).set_index("model")
+    ph = survival.ph_tests(models).set_index(["model", "term"])
+    for number, m in models.items():
+        m.data.to_csv(tmp_path / f"m{number}.csv", index=False)
+        subprocess.run(["Rscript", str(FIXTURES / "cox_reference.R"), str(tmp_path / f"m{number}.csv"),
+                        "duration", "released", str(tmp_path / f"r{number}.csv")],
+                       check=True, capture_output=True, timeout=300)
+        r = pd.read_csv(tmp_path / f"r{number}.csv", keep_default_na=False)
+        r = r.assign(value=r.value.astype(float))
+        terms = list(m.covariates)
+        assert np.abs(est.loc[number].coef[terms] - values(r, "coef")[terms]).max() < TOL
+        assert np.abs(est.loc[number].se[terms] - values(r, "se")[terms]).max() < TOL
+        assert stats.partial_loglik[number] == pytest.approx(values(r, "loglik").iloc[0], abs=TOL)
+        zph = values(r, "zph_p", "km")
+        assert np.abs(ph.loc[number].p - zph[ph.loc[number].index]).max() < TOL
