@@ -190,3 +190,15 @@ def test_context_study_is_shown_not_counted(tmp_path):
     assert (s["n_targets"], s["n_context"]) == (0, 1)
     assert "context (not counted)" in (results / "scorecard.md").read_text()
     assert "| Piccone 2011 | 1 | context only |" in (results / "scorecard_summary.md").read_text()
+
+
+def test_no_stars_survive_the_comparison_file(tmp_path):
+    # '' (printed without stars) is compared; a missing value (not printed) is not.
+    results = tmp_path / "results"
+    results.mkdir()
+    scorecard.write_comparison(rows((WP, "s", "a", 1.0, 1.1, 0.5, 1.5), (WP, "s", "b", 1.0, 1.1, 0.5, 1.5),
+                                    (WP, "s", "c", 1.0, 1.1, 0.5, 1.5)).assign(
+        published_stars=["", "*", None], computed_stars=["", "", "*"]),
+        results / "04_regressions.comparison.csv")
+    s = scorecard.write(tmp_path)
+    assert (s["n_starred"], s["n_stars_agree"]) == (2, 1)

@@ -34,6 +34,8 @@ OPTIONAL = {
     "published_stars": None, "computed_stars": None,   # '' = no star; missing = not compared
     "truth": float("nan"),   # synthetic data: the generating value (NaN where none generates it)
 }
+STARS = ("published_stars", "computed_stars")
+MISSING = "NA"  # how comparison files write a missing value ('' is a row without stars)
 RULES = ("interval", "bound", "decision", "none")
 BOUNDS = ("<", "<=", ">", ">=")
 STUDY_ORDER = ["Spannagel 2018 (Chasing Shadows)", "Spannagel 2019 (Working Paper 7)",
@@ -134,12 +136,22 @@ def _replicated(t: pd.DataFrame) -> pd.Series:
     return _boolean(judged, valid)
 
 
+def write_comparison(frame: pd.DataFrame, path: Path) -> None:
+    """A notebook's comparison rows as CSV; missing values as MISSING, so no stars stays ''."""
+    frame.to_csv(path, index=False, na_rep=MISSING)
+
+
+def read_comparison(path: Path) -> pd.DataFrame:
+    """The rows write_comparison wrote (star columns: '' no stars, MISSING not compared)."""
+    return pd.read_csv(path, converters={c: lambda v: None if v == MISSING else v for c in STARS})
+
+
 def assemble(results: Path) -> pd.DataFrame:
     """All recorded comparisons, ordered by study then notebook."""
     frames = []
     for path in sorted(results.glob("*.comparison.csv")):
         nb = path.name.removesuffix(".comparison.csv")
-        frame = check_comparison(pd.read_csv(path), path.name)
+        frame = check_comparison(read_comparison(path), path.name)
         frame.insert(0, "notebook", nb)
         frames.append(frame)
     if not frames:
