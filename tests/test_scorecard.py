@@ -87,7 +87,7 @@ def test_sentences_are_chosen_by_the_counts():
                 n_starred=0, n_stars_agree=0, n_se=0, n_se_close=0, se_ratio_median=None,
                 n_truth=0, n_recovered=0)
     s = scorecard.sentences(base, synthetic=False)
-    assert s["verdict"] == "All 3 published numbers that can be judged replicate by the rule below."
+    assert s["verdict"] == "All 3 published numbers that can be judged replicate by the scorecard's rule."
     assert s["detail"] == "The sign agrees for all 2 coefficients whose published sign is known."
     assert "declared real" in s["meaning"]
     miss = scorecard.sentences({**base, "n_replicated": 1, "n_within": 2, "n_decisions": 1,

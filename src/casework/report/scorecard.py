@@ -206,7 +206,7 @@ def sentences(s: dict, synthetic: bool) -> dict[str, str]:
         verdict = "No published number has been compared yet: run `casework run`."
     else:
         verdict = (f"{_of(s['n_replicated'], s['n_targets']).capitalize()} published numbers "
-                   f"that can be judged replicate by the rule below")
+                   f"that can be judged replicate by the scorecard's rule")
         missed = s["n_targets"] - s["n_replicated"]
         verdict += "." if not missed else (
             f"; {missed} do not ({s['n_with_interval'] - s['n_within']} outside the computed "
@@ -252,7 +252,7 @@ def _fmt(x: float, year: bool = False) -> str:
 def _difference(row) -> str:
     """Signed difference at the precision of the published value (no scientific notation)."""
     d = row.difference
-    if pd.isna(d) or math.isinf(d):
+    if pd.isna(d) or math.isinf(d) or row.bound:  # a bound is no point to differ from
         return "–"
     if float(row.published).is_integer() and abs(row.published) >= 10:
         return f"{d:+,.0f}"
