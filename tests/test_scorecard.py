@@ -101,9 +101,9 @@ def test_sentences_are_chosen_by_the_counts():
 def test_bad_rule_and_bound_are_named():
     with pytest.raises(ValueError, match=r"nb: column rule has \['guess'\]"):
         scorecard.check_comparison(rows((WP, "s", "a", 1, 1, 0, 2)).assign(rule="guess"), "nb")
-    with pytest.raises(ValueError, match="nb: rule 'bound' needs the column bound"):
+    with pytest.raises(ValueError, match=r"nb: row 1 \('a'\): rule 'bound' needs the column bound"):
         scorecard.check_comparison(rows((WP, "s", "a", 1, 1, None, None)).assign(rule="bound"), "nb")
-    with pytest.raises(ValueError, match="nb: rule 'decision' needs alpha"):
+    with pytest.raises(ValueError, match=r"nb: row 1 \('a'\): rule 'decision' needs alpha"):
         scorecard.check_comparison(rows((WP, "s", "a", 1, 1, None, None)).assign(rule="decision"), "nb")
 
 

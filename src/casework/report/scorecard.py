@@ -87,16 +87,17 @@ def check_comparison(frame: pd.DataFrame, origin: str) -> pd.DataFrame:
             raise ValueError(f"{origin}: column {col} has {bad}; expected one of {list(allowed)}")
     has_ci = out.ci_low.notna() & out.ci_high.notna()
     out.loc[out.rule.eq(""), "rule"] = has_ci.map({True: "interval", False: "none"})
-    bound_rows = out.rule.eq("bound")
-    if (bound_rows & out.bound.eq("")).any():
-        raise ValueError(f"{origin}: rule 'bound' needs the column bound ('<', '<=', '>', '>=')")
-    decision_rows = out.rule.eq("decision")
-    if (decision_rows & ~out.alpha.between(0, 1, inclusive="neither")).any():
-        raise ValueError(f"{origin}: rule 'decision' needs alpha, the study's test level, in (0, 1)")
+    for bad, need in ((out.rule.eq("bound") & out.bound.eq(""),
+                       "rule 'bound' needs the column bound ('<', '<=', '>', '>=')"),
+                      (out.rule.eq("decision") & ~out.alpha.between(0, 1, inclusive="neither"),
+                       "rule 'decision' needs alpha, the study's test level, in (0, 1)")):
+        if bad.any():
+            first = int(np.argmax(bad.to_numpy()))  # position: the file's data row
+            raise ValueError(f"{origin}: row {first + 1} ({out.estimate.iloc[first]!r}): {need}")
     out["sign_known"] = out.sign_known.fillna(False).astype(bool)
-    for col in ("published_stars", "computed_stars"):
-        out[col] = out[col].astype(object).where(out[col].notna(), None)
-        out[col] = [None if v is None else ("" if str(v) == "nan" else str(v)) for v in out[col]]
+    for col in STARS:
+        out[col] = [None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+                    for v in out[col]]
     out["difference"] = out.computed - out.published
     out["context"] = out.study.isin(CONTEXT_STUDIES)
     out["replicated"] = _replicated(out).where(~out.context)
