@@ -209,10 +209,11 @@ def sentences(s: dict, synthetic: bool) -> dict[str, str]:
         verdict = (f"{_of(s['n_replicated'], s['n_targets']).capitalize()} published numbers "
                    f"that can be judged replicate by the scorecard's rule")
         missed = s["n_targets"] - s["n_replicated"]
+        how = [(s["n_with_interval"] - s["n_within"], "outside the computed interval"),
+               (s["n_bounds"] - s["n_bounds_agree"], "on the wrong side of a published bound"),
+               (s["n_decisions"] - s["n_decisions_agree"], "with the opposite test decision")]
         verdict += "." if not missed else (
-            f"; {missed} do not ({s['n_with_interval'] - s['n_within']} outside the computed "
-            f"interval, {s['n_bounds'] - s['n_bounds_agree']} on the wrong side of a published "
-            f"bound, {s['n_decisions'] - s['n_decisions_agree']} with the opposite test decision).")
+            f"; {missed} do not (" + ", ".join(f"{k} {why}" for k, why in how if k) + ").")
     parts = []
     if s["n_signed"]:
         parts.append(f"the sign agrees for {_of(s['n_sign_agrees'], s['n_signed'])} coefficients "
