@@ -53,6 +53,10 @@ def test_rossi_cox_fit_equals_r():
     assert np.abs(fit.params_ - values(r, "coef")[terms]).max() < TOL
     assert np.abs(fit.standard_errors_ - values(r, "se")[terms]).max() < TOL
     assert fit.log_likelihood_ == pytest.approx(values(r, "loglik").iloc[0], abs=TOL)
+    data = load_rossi()
+    risk = data[terms].to_numpy(float) @ fit.params_.to_numpy()
+    c = survival.concordance(data.week, data.arrest, risk)
+    assert c == pytest.approx(values(r, "concordance").iloc[0], abs=TOL)
 
 
 @pytest.mark.parametrize("transform", cox_zph.TRANSFORMS)
@@ -88,6 +92,7 @@ def test_tied_release_times_cox_equals_r():
     assert np.abs(est.se - values(r, "se")[est.index]).max() < TOL
     stats = survival.model_statistics(models)
     assert stats.partial_loglik.iloc[0] == pytest.approx(values(r, "loglik").iloc[0], abs=TOL)
+    assert stats.concordance.iloc[0] == pytest.approx(values(r, "concordance").iloc[0], abs=TOL)
     for transform in cox_zph.TRANSFORMS:
         ph = survival.ph_tests(models, transform).set_index("term")
         assert np.abs(ph.chi2 - values(r, "zph_chi2", transform)[ph.index]).max() < TOL
@@ -105,6 +110,13 @@ def test_ties_broken_in_the_last_bits_change_the_fit():
     other = survival.fit_cox_models(broken, models={1: TIES_COVARIATES})
     gap = np.abs(survival.tidy_estimates(models).coef - survival.tidy_estimates(other).coef).max()
     assert gap > TOL
+
+
+def test_concordance_hand_count():
+    # times 1 2 2 3 (released, released, censored, released); risk 3 2 2 1
+    # i=1 (risk 3): later risks 2, 2, 1 -> 3 agree; i=2 (risk 2): later 2 (censored tie), 1 -> 1 tie, 1 agree
+    assert survival.concordance([1, 2, 2, 3], [1, 1, 0, 1], [3, 2, 2, 1]) == pytest.approx(4.5 / 5)
+    assert np.isnan(survival.concordance([1, 2], [0, 0], [1, 2]))
 
 
 def test_bad_transform_and_names_are_named():
@@ -152,5 +164,6 @@ def test_study_cox_models_on_the_default_data_equal_r(tmp_path):
         assert np.abs(est.loc[number].coef[terms] - values(r, "coef")[terms]).max() < TOL
         assert np.abs(est.loc[number].se[terms] - values(r, "se")[terms]).max() < TOL
         assert stats.partial_loglik[number] == pytest.approx(values(r, "loglik").iloc[0], abs=TOL)
+        assert stats.concordance[number] == pytest.approx(values(r, "concordance").iloc[0], abs=TOL)
         zph = values(r, "zph_p", "km")
         assert np.abs(ph.loc[number].p - zph[ph.loc[number].index]).max() < TOL

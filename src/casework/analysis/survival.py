@@ -155,6 +155,36 @@ class CoxModel:
         return int(self.data.released.sum())
 
 
+def concordance(time, event, risk) -> float:
+    """Harrell's C as R's survival computes it (`concordance`, default weights).
+
+    A pair is comparable when the shorter time is a release and the other woman was
+    still held after it (censored at the same time counts as still held; two releases
+    at the same time are not compared); a tie in the risk score counts one half.
+    lifelines treats the time ties differently, which moves the third decimal.
+    """
+    time, event, risk = (np.asarray(a, float) for a in (time, event, risk))
+    agree = disagree = tied = 0
+    for i in np.flatnonzero(event == 1):
+        later = risk[(time > time[i]) | ((time == time[i]) & (event == 0))]
+        agree += int((later < risk[i]).sum())
+        disagree += int((later > risk[i]).sum())
+        tied += int((later == risk[i]).sum())
+    pairs = agree + disagree + tied
+    return (agree + tied / 2) / pairs if pairs else np.nan
+
+
+def _set_r_concordance(fitter: CoxPHFitter, data: pd.DataFrame) -> None:
+    """Give the fitter R's concordance, so every table that asks it (maketables too) agrees."""
+    covs = list(fitter.params_.index)
+    risk = data[covs].to_numpy(float) @ fitter.params_.to_numpy()
+    # CoxPHFitter hands attributes to its fitted model, which caches the value in
+    # _concordance_index_ on first use; set it there first.
+    model = fitter.__dict__.get("_model", fitter)
+    model._concordance_index_ = concordance(data["duration"], data["released"], risk)
+    fitter.__dict__.pop("_concordance_index_", None)
+
+
 def fit_cox_models(frame: pd.DataFrame, confidence: float = 0.95,
                    models: dict[int, tuple[str, ...]] | None = None) -> dict[int, CoxModel]:
     """Fit the Table 1 models (Efron ties) on an `urgent_action_frame`.
@@ -170,6 +200,7 @@ def fit_cox_models(frame: pd.DataFrame, confidence: float = 0.95,
         sample = frame if number == 1 else complete
         data = sample[[*covs, "duration", "released"]].reset_index(drop=True)
         fitter = CoxPHFitter(alpha=1 - confidence).fit(data, "duration", "released", fit_options=FIT_OPTIONS)
+        _set_r_concordance(fitter, data)
         out[number] = CoxModel(number, tuple(covs), fitter, data)
     return out
 
