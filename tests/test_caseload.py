@@ -163,8 +163,9 @@ def test_comparison_frame_and_scorecard_rows():
     assert table["Published"].tolist() == ["25%", "more than 50%", "851"]
     assert table["Interval"].tolist() == ["24% to 28%", "", ""]
     rows = caseload.scorecard_rows(cs, "Spannagel 2018 (Chasing Shadows)")
-    assert rows["estimate"].tolist() == ["Share", "Count"]     # the bound has no point value
-    assert rows.loc[0, "ci_low"] == 0.24 and rows.loc[1, "published"] == 851
+    assert rows["estimate"].tolist() == ["Share", "Bound", "Count"]
+    assert rows["rule"].tolist() == ["", "bound", ""] and rows["bound"].tolist() == ["", ">", ""]
+    assert rows.loc[0, "ci_low"] == 0.24 and rows.loc[2, "published"] == 851
 
 
 class FakeNotebook:

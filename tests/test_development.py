@@ -228,10 +228,13 @@ def test_published_comparisons_by_study():
         development.published_comparisons({"worse_share": 0.3}, section, 0.02, 0.05)
     assert development.formats()["improved_share"] == "{:.0%}"
     card = development.scorecard(out)
-    # the bound "< 0.24" has no point value, so two rows remain
-    assert card["estimate"].tolist() == ["Assessed cases", "Improved (much or somewhat better)"]
-    assert card["published"].tolist() == [471, 0.24]
-    assert card["ci_low"].tolist()[1] == 0.26 and card["study"].unique().tolist() == [development.WP]
+    # the bound "< 0.24" is judged as a bound
+    assert card["estimate"].tolist() == ["Assessed cases", "Improved (much or somewhat better)",
+                                         "Improved: joint communication"]
+    assert card["published"].tolist() == [471, 0.24, 0.24]
+    assert card["rule"].tolist() == ["", "", "bound"] and card["bound"].tolist()[2] == "<"
+    assert card["ci_low"].tolist()[1] == 0.26
+    assert card["study"].unique().tolist() == [development.WP, development.CS]
 
 
 def test_years_comparison():

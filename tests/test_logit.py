@@ -328,7 +328,12 @@ def test_a_separated_estimate_is_compared_by_sign_only():
     summary = published_logit.agreement_summary(out)
     assert (summary["n_finite"], summary["n_separated"], summary["in_interval"]) == (44, 1, 44)
     rows = published_logit.scorecard_rows(out)
-    assert rows["computed"].isna().sum() == 1 and rows["estimate"].str.contains("separation").sum() == 1
+    assert np.isinf(rows["computed"]).sum() == 1 and rows["estimate"].str.contains("separation").sum() == 1
+    from casework.report import scorecard
+    checked = scorecard.check_comparison(rows, "04")
+    sep = checked[checked.estimate.str.contains("separation")].iloc[0]
+    assert pd.isna(sep.replicated) and sep.sign_agrees == False   # noqa: E712  sign still judged
+    assert scorecard.summary(checked)["n_signed"] == 45   # every coefficient, the constant too
 
 
 def test_variants_that_repeat_the_baseline_are_dropped():

@@ -15,6 +15,7 @@ from lifelines import CoxPHFitter  # noqa: E402
 from casework.analysis import multiverse as mv  # noqa: E402
 from casework.analysis import logit as reg  # noqa: E402
 from casework.analysis.firth import firth_logit  # noqa: E402
+from casework.analysis.survival import FIT_OPTIONS  # noqa: E402
 from casework.analysis.multiverse_plot import point_colours, specification_curve  # noqa: E402
 from casework.data.frames.improvement import model_columns, regression_frame  # noqa: E402
 from casework.data.frames.survival import DAYS_PER_MONTH, launch_date  # noqa: E402
@@ -243,13 +244,15 @@ def test_firth_headline_profiles_match_firth_logit(data):
 def test_cox_estimates_match_lifelines(data, universe):
     from casework.data.frames.survival import long_list_frame, urgent_action_frame
     ua = urgent_action_frame(data["urgent_actions"], 24, "any")
-    direct = CoxPHFitter().fit(ua[["freethe20", "duration", "released"]], "duration", "released")
+    direct = CoxPHFitter().fit(ua[["freethe20", "duration", "released"]], "duration", "released",
+                               fit_options=FIT_OPTIONS)
     cur = universe.curve("freethe20")
     row = cur[(cur.horizon_months == 24) & (cur.covariates == 1)].iloc[0]
     assert row["estimate"] == pytest.approx(direct.params_["freethe20"], rel=1e-6)
     assert row["low"] == pytest.approx(direct.confidence_intervals_.iloc[0, 0], rel=1e-6)
     lists = long_list_frame(data["freethe20"], "arrest", 36, True)
-    direct = CoxPHFitter().fit(lists[["featured", "duration", "released"]], "duration", "released")
+    direct = CoxPHFitter().fit(lists[["featured", "duration", "released"]], "duration", "released",
+                               fit_options=FIT_OPTIONS)
     cur = universe.curve("short_list")
     row = cur[(cur.time_origin == "arrest") & (cur.horizon_months == 36)].iloc[0]
     assert row["estimate"] == pytest.approx(direct.params_["featured"], rel=1e-6)

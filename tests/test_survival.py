@@ -131,7 +131,7 @@ def test_standardized_difference_by_hand():
 def test_compare_to_published_rules():
     pub = survival.published_estimates()
     est = pub.rename(columns={"published": "coef", "published_se": "se"}).assign(
-        coef_low=lambda d: d.coef - 0.1, coef_high=lambda d: d.coef + 0.1)
+        coef_low=lambda d: d.coef - 0.1, coef_high=lambda d: d.coef + 0.1, p=0.01)
     est.loc[0, ["coef", "coef_low", "coef_high"]] = [2.0, 1.9, 2.1]  # model 1 Free the 20 off
     out = survival.compare_to_published(
         est, {"km_logrank_p": 0.00005, "km_logrank_p_including_excluded": 0.002})
@@ -140,11 +140,21 @@ def test_compare_to_published_rules():
     assert not coef.set_index(["model", "term"]).agrees[(1, "freethe20")]
     lr = out[out.model.isna()].set_index("term")
     assert bool(lr.agrees["km_logrank_p"])                         # 0.00005 < 0.0001
-    assert not bool(lr.agrees["km_logrank_p_including_excluded"])  # 0.002 vs 0.058 at 0.05
+    # 0.002 against 0.058 at the study's stated level (99%): opposite decisions
+    assert not bool(lr.agrees["km_logrank_p_including_excluded"])
+    assert lr.rule["km_logrank_p_including_excluded"] == "same decision at 0.01"
     rows = survival.scorecard_rows(out)
-    assert list(rows.columns) == ["study", "section", "estimate", "published", "computed",
-                                  "ci_low", "ci_high"]
-    assert rows.ci_low.isna().sum() == 2
+    assert list(rows.columns[:7]) == ["study", "section", "estimate", "published", "computed",
+                                      "ci_low", "ci_high"]
+    # 24 coefficients, 2 log-rank p-values, 4 'Free the 20 significant at 0.1' bounds
+    assert len(rows) == 30 and rows.ci_low.isna().sum() == 6
+    assert rows.rule.value_counts().to_dict() == {"interval": 24, "bound": 5, "decision": 1}
+    # Signs only where the text establishes them: Free the 20, four models.
+    assert rows.estimate[rows.sign_known].eq("Free the 20").sum() == 4 and rows.sign_known.sum() == 4
+    from casework.report import scorecard
+    checked = scorecard.check_comparison(rows, "05")
+    assert scorecard.summary(checked)["n_signed"] == 4
+    assert checked.se_ratio[checked.rule == "interval"].eq(1.0).all()   # SEs equal by construction
 
 
 def test_split_follow_up_episodes():

@@ -132,3 +132,16 @@ def test_last_known_detention_after_release_is_an_error():
     bad.loc[0, "last_known_detained"] = day(-40)
     with pytest.raises(DataValidationError, match=r"woman_id=U0001: last known detention after"):
         urgent_action_frame(bad)
+
+
+def test_same_days_after_arrest_is_an_exact_tie():
+    # Two women released 767 days after their arrest, arrested on different days: months
+    # computed per date and then subtracted differ in the last bits; whole days do not.
+    ties = urgent().iloc[:2].copy()
+    ties["arrest_date"] = [pd.Timestamp("2013-03-04"), pd.Timestamp("2014-01-17")]
+    ties["release_date"] = ties.arrest_date + pd.Timedelta(days=767)
+    ties["last_known_detained"] = pd.NaT
+    ties["certainty"] = "certain"
+    f = urgent_action_frame(ties)
+    assert f.duration.iloc[0] == f.duration.iloc[1] == 767 / DAYS_PER_MONTH
+    assert f.released.tolist() == [1, 1]

@@ -84,16 +84,17 @@ class Notebook:
         """Record published-vs-computed rows for the replication scorecard.
 
         frame has the columns of casework.report.scorecard.COLUMNS (study, section,
-        estimate, published, computed, ci_low, ci_high); it is checked here so a bad
-        table fails in its notebook, not at the end of the build.
+        estimate, published, computed, ci_low, ci_high) and any of its OPTIONAL
+        columns (rule, bound, alpha, sign_known, standard errors, stars, truth); it is
+        checked here so a bad table fails in its notebook, not at the end of the build.
         """
-        from .report.scorecard import COLUMNS, LEVEL, check_comparison
+        from .report.scorecard import COLUMNS, LEVEL, OPTIONAL, check_comparison, write_comparison
         # Intervals are at this run's confidence level; the scorecard says which.
         frame = frame.assign(**{LEVEL: self.params["confidence"]})
         check_comparison(frame, f"notebook {self.name}")
         path = self.results_path.with_name(f"{self.name}.comparison.csv")
         path.parent.mkdir(parents=True, exist_ok=True)
-        frame[[*COLUMNS, LEVEL]].to_csv(path, index=False)
+        write_comparison(frame[[*COLUMNS, LEVEL, *(c for c in OPTIONAL if c in frame)]], path)
 
     def _write(self) -> None:
         self.results_path.parent.mkdir(parents=True, exist_ok=True)

@@ -258,15 +258,17 @@ def compare(name: str, label: str, computed, published, tolerance: float,
 def scorecard_rows(comparisons: list[Comparison], study: str) -> pd.DataFrame:
     """Comparisons in the replication scorecard's layout (casework.report.scorecard).
 
-    Only published point values go in: a bound such as '> 0.50' has no number to set
-    against an interval.
+    A published point is judged by the computed interval when there is one; a bound
+    ('> 0.50') as a bound: the computed value must lie on its side.
     """
     rows = [{"study": study, "section": c.section, "estimate": c.label,
              "published": c.published.value, "computed": c.computed,
-             "ci_low": c.ci_low, "ci_high": c.ci_high}
-            for c in comparisons if c.published.relation in ("=", "~")]
+             "ci_low": c.ci_low, "ci_high": c.ci_high,
+             "rule": "" if c.published.relation in ("=", "~") else "bound",
+             "bound": "" if c.published.relation in ("=", "~") else c.published.relation}
+            for c in comparisons]
     return pd.DataFrame(rows, columns=["study", "section", "estimate", "published", "computed",
-                                       "ci_low", "ci_high"])
+                                       "ci_low", "ci_high", "rule", "bound"])
 
 
 def comparison_frame(comparisons: list[Comparison], formats: dict[str, str]) -> pd.DataFrame:

@@ -444,14 +444,14 @@ def published_comparisons(values: dict, section: dict, share_tolerance: float, c
 def scorecard(by_study: dict) -> pd.DataFrame:
     """All comparisons of published_comparisons in the scorecard's layout, one frame.
 
-    Published bounds are left out (caseload.scorecard_rows): they have no point value.
+    Published bounds are judged as bounds (caseload.scorecard_rows).
     """
     from .caseload import scorecard_rows
 
     records = [r for study, comps in by_study.items()
                for r in scorecard_rows(comps, study).to_dict("records")]
     return pd.DataFrame(records, columns=["study", "section", "estimate", "published", "computed",
-                                          "ci_low", "ci_high"])
+                                          "ci_low", "ci_high", "rule", "bound"])
 
 
 def formats(targets: dict = PUBLISHED) -> dict[str, str]:

@@ -101,18 +101,26 @@ FIT_FORMATS = {"n": "{:,.0f}", "loglik": "{:.2f}", "r2_cox_snell": "{:.2f}", "r2
 def scorecard_rows(comparison: pd.DataFrame, fit: pd.DataFrame | None = None) -> pd.DataFrame:
     """compare_to_published (and compare_fit_to_published) in the scorecard's columns.
 
-    Coefficients carry the computed interval; fit statistics have none.
+    Coefficients carry the computed interval, the standard errors and the stars, and
+    their sign is known (the table prints its minus signs); a coefficient that is not
+    finite (separation) keeps its sign (±inf) but has no interval. Fit statistics have
+    no interval and no sign: shown, not counted.
     """
     rows = [{"study": STUDY, "section": f"Table 1, {MODEL_LABELS[r.model].lower()}",
              "estimate": LABELS.get(r.term, r.term) + (" (not finite: separation)" if r.separated else ""),
-             "published": r.published, "computed": np.nan if r.separated else r.computed,
-             "ci_low": r.low, "ci_high": r.high} for r in comparison.itertuples()]
+             "published": r.published, "computed": r.computed,
+             "ci_low": r.low, "ci_high": r.high, "rule": "interval", "sign_known": True,
+             "published_se": r.published_se, "computed_se": r.computed_se,
+             "published_stars": r.published_stars, "computed_stars": r.computed_stars}
+            for r in comparison.itertuples()]
     if fit is not None:
         rows += [{"study": STUDY, "section": f"Table 1, {MODEL_LABELS[r.model].lower()}",
                   "estimate": FIT_LABELS[r.statistic], "published": r.published, "computed": r.computed,
-                  "ci_low": np.nan, "ci_high": np.nan} for r in fit.itertuples()]
+                  "ci_low": np.nan, "ci_high": np.nan, "rule": "none", "sign_known": False}
+                 for r in fit.itertuples()]
     return pd.DataFrame(rows, columns=["study", "section", "estimate", "published", "computed",
-                                       "ci_low", "ci_high"])
+                                       "ci_low", "ci_high", "rule", "sign_known", "published_se",
+                                       "computed_se", "published_stars", "computed_stars"])
 
 
 def compare_fit_to_published(results: dict) -> pd.DataFrame:

@@ -54,7 +54,7 @@ from ..published import published
 from . import firth as firth_module
 from .logit import design, fit_logit, model_frame
 from .separation import DesignError, SeparationError, check_design
-from .survival import COX_MODELS
+from .survival import COX_MODELS, FIT_OPTIONS
 
 GRIDS = ("small", "full")
 MIN_CASES = 50   # fewest cases a regime subset needs before a 15-coefficient logit is fitted on it
@@ -331,7 +331,8 @@ def _fit_cox(data: pd.DataFrame, group: str, headline: Headline, confidence: flo
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fitter = CoxPHFitter(alpha=1 - confidence).fit(data, "duration", "released")
+            fitter = CoxPHFitter(alpha=1 - confidence).fit(data, "duration", "released",
+                                                           fit_options=FIT_OPTIONS)
     except CoxConvergenceError as exc:
         return _skip(headline, "did not converge", str(exc).splitlines()[0], n)
     trouble = [w for w in caught if issubclass(w.category, CoxConvergenceWarning)]

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, CoxTimeVaryingFitter, KaplanMeierFitter
-from lifelines.statistics import logrank_test, proportional_hazard_test
+from lifelines.statistics import logrank_test
 from lifelines.utils import median_survival_times
 
-from . import intervals
+from . import cox_zph, intervals
 from ..data.frames.survival import CONCERNS, REGIONS, TARGET_COUNTRIES
 from ..published import published
 
@@ -28,6 +28,10 @@ COX_MODELS = {  # Table 1: Free the 20; + concerns; + regions; all
     3: ("freethe20", *REGIONS),
     4: TERMS,
 }
+# lifelines stops Newton–Raphson when the log-likelihood changes by less than 1e-9
+# (relative); that leaves coefficients up to ~1e-4 from the maximum. Tighter, the fit
+# equals R's coxph to 1e-6 (tests/test_cox_reference.py).
+FIT_OPTIONS = {"precision": 1e-10, "r_precision": 1e-14}
 IMBALANCE = 0.25   # a standardized difference beyond ±0.25 is often read as imbalance
 LABELS = {
     "freethe20": "Free the 20", "prisoner_of_conscience": "Prisoner of conscience",
@@ -35,6 +39,7 @@ LABELS = {
     "legal_concerns": "Any legal concerns", "medical_concerns": "Any medical concerns",
     **REGIONS,  # the region labels, defined once with the frame
 }
+GLOBAL_LABEL = "Global test (all covariates)"
 
 
 # --- Kaplan–Meier and log-rank -------------------------------------------------------
@@ -149,6 +154,36 @@ class CoxModel:
         return int(self.data.released.sum())
 
 
+def concordance(time, event, risk) -> float:
+    """Harrell's C as R's survival computes it (`concordance`, default weights).
+
+    A pair is comparable when the shorter time is a release and the other woman was
+    still held after it (censored at the same time counts as still held; two releases
+    at the same time are not compared); a tie in the risk score counts one half.
+    lifelines treats the time ties differently, which moves the third decimal.
+    """
+    time, event, risk = (np.asarray(a, float) for a in (time, event, risk))
+    agree = disagree = tied = 0
+    for i in np.flatnonzero(event == 1):
+        later = risk[(time > time[i]) | ((time == time[i]) & (event == 0))]
+        agree += int((later < risk[i]).sum())
+        disagree += int((later > risk[i]).sum())
+        tied += int((later == risk[i]).sum())
+    pairs = agree + disagree + tied
+    return (agree + tied / 2) / pairs if pairs else np.nan
+
+
+def _set_r_concordance(fitter: CoxPHFitter, data: pd.DataFrame) -> None:
+    """Give the fitter R's concordance, so every table that asks it (maketables too) agrees."""
+    covs = list(fitter.params_.index)
+    risk = data[covs].to_numpy(float) @ fitter.params_.to_numpy()
+    # CoxPHFitter hands attributes to its fitted model, which caches the value in
+    # _concordance_index_ on first use; set it there first.
+    model = fitter.__dict__.get("_model", fitter)
+    model._concordance_index_ = concordance(data["duration"], data["released"], risk)
+    fitter.__dict__.pop("_concordance_index_", None)
+
+
 def fit_cox_models(frame: pd.DataFrame, confidence: float = 0.95,
                    models: dict[int, tuple[str, ...]] | None = None) -> dict[int, CoxModel]:
     """Fit the Table 1 models (Efron ties) on an `urgent_action_frame`.
@@ -163,7 +198,8 @@ def fit_cox_models(frame: pd.DataFrame, confidence: float = 0.95,
     for number, covs in models.items():
         sample = frame if number == 1 else complete
         data = sample[[*covs, "duration", "released"]].reset_index(drop=True)
-        fitter = CoxPHFitter(alpha=1 - confidence).fit(data, "duration", "released")
+        fitter = CoxPHFitter(alpha=1 - confidence).fit(data, "duration", "released", fit_options=FIT_OPTIONS)
+        _set_r_concordance(fitter, data)
         out[number] = CoxModel(number, tuple(covs), fitter, data)
     return out
 
@@ -226,28 +262,39 @@ def cox_table(models: dict[int, CoxModel]):
 
 # --- Proportional hazards --------------------------------------------------------------
 
-def ph_tests(models: dict[int, CoxModel], time_transform: str = "rank") -> pd.DataFrame:
-    """Scaled Schoenfeld residual test per model and covariate (Grambsch & Therneau 1994)."""
+def ph_tests(models: dict[int, CoxModel], time_transform: str = "km") -> pd.DataFrame:
+    """Exact score test of proportional hazards per model, covariate and GLOBAL (R `cox.zph`).
+
+    The test of Grambsch & Therneau (1994) in the exact form R's survival package
+    uses since version 3.0 (casework.analysis.cox_zph); time_transform 'km' (R's
+    default), 'rank' or 'identity'. The GLOBAL row tests all covariates of a model together.
+    """
     rows = []
     for number, m in models.items():
-        res = proportional_hazard_test(m.fitter, m.data, time_transform=time_transform)
-        for term, r in res.summary.iterrows():
-            term = term[0] if isinstance(term, tuple) else term
-            rows.append({"model": number, "term": term, "label": LABELS.get(term, term),
-                         "chi2": r["test_statistic"], "p": r["p"]})
+        res = cox_zph.zph_fitted(m.fitter, m.data, time_transform)
+        for r in res.itertuples():
+            rows.append({"model": number, "term": r.term, "label": LABELS.get(r.term, GLOBAL_LABEL),
+                         "chi2": r.chi2, "df": r.df, "p": r.p})
     return pd.DataFrame(rows)
 
 
+def covariate_ph_tests(tests: pd.DataFrame) -> pd.DataFrame:
+    """ph_tests without the GLOBAL rows: one test per model and covariate."""
+    return tests[tests.term != cox_zph.GLOBAL].reset_index(drop=True)
+
+
 def ph_table(tests: pd.DataFrame) -> pd.DataFrame:
-    """ph_tests p-values per covariate (rows) and model (columns)."""
-    wide = tests.pivot(index="label", columns="model", values="p").reindex([LABELS[t] for t in TERMS])
+    """ph_tests p-values per covariate (rows, the global test last) and model (columns)."""
+    wide = tests.pivot(index="label", columns="model", values="p").reindex(
+        [*(LABELS[t] for t in TERMS), GLOBAL_LABEL])
     wide.columns = [f"Model {m} p" for m in wide.columns]
     return wide.rename_axis("Covariate")
 
 
 def ph_worst_terms(tests: pd.DataFrame, model: int, k: int = 3, first: str = "freethe20") -> list[str]:
     """`first`, then the k other covariates of `model` with the smallest PH test p-values."""
-    ranked = tests[tests.model == model].sort_values("p")
+    ranked = covariate_ph_tests(tests)
+    ranked = ranked[ranked.model == model].sort_values("p")
     return [first, *[t for t in ranked.term if t != first][:k]]
 
 
@@ -286,10 +333,13 @@ def ph_alternatives(models: dict[int, CoxModel], tests: pd.DataFrame, alpha: flo
     cut = float(m.data.duration[m.data.released == 1].median())
     ep = split_follow_up(m.data, cut)
     ctv = CoxTimeVaryingFitter(alpha=1 - confidence).fit(
-        ep, id_col="id", event_col="event", start_col="start", stop_col="stop")
+        ep, id_col="id", event_col="event", start_col="start", stop_col="stop",
+        fit_options=FIT_OPTIONS)
     rows += [_row(model, f"Free the 20 split at {cut:.0f} months: {part} follow-up", ctv,
                   f"freethe20_{part}") for part in ("early", "late")]
-    bad = tests[(tests.model == model) & (tests.p < alpha) & (tests.term != "freethe20")].term
+    covariates = covariate_ph_tests(tests)
+    bad = covariates[(covariates.model == model) & (covariates.p < alpha)
+                     & (covariates.term != "freethe20")].term
     strata = sorted({"region" if t in REGIONS else t for t in bad})
     if strata:
         data = m.data.copy()
@@ -297,7 +347,8 @@ def ph_alternatives(models: dict[int, CoxModel], tests: pd.DataFrame, alpha: flo
         if "region" in strata:
             data["region"] = np.select([data[c] == 1 for c in REGIONS], list(REGIONS), "other")
         data = data[[*covs, *strata, "duration", "released"]]
-        fitter = CoxPHFitter(alpha=1 - confidence).fit(data, "duration", "released", strata=strata)
+        fitter = CoxPHFitter(alpha=1 - confidence).fit(data, "duration", "released", strata=strata,
+                                                    fit_options=FIT_OPTIONS)
         rows.append(_row(model, "stratified on " + ", ".join(LABELS.get(s, s) for s in strata),
                          fitter, "freethe20"))
     return pd.DataFrame(rows)
@@ -347,35 +398,38 @@ def compare_to_published(estimates: pd.DataFrame, logrank_p: dict[str, float] | 
 
     estimates: `tidy_estimates` output. logrank_p: computed p by key of published.yml
     ('km_logrank_p', 'km_logrank_p_including_excluded'). For a coefficient, `agrees`
-    means the published value lies inside the computed interval; for a p-value, that
-    both give the same decision at 1 − confidence (a published bound '< x' agrees
-    when the computed p is below x).
+    means the published value lies inside the computed interval. A published bound
+    ('< 0.0001') agrees when the computed p lies below it; a published p-value when
+    both lead to the same decision at the study's level (published.yml:
+    km_logrank_level, the 99% level the study states), whatever `confidence` is.
     """
     pub = published_estimates(table)
-    comp = estimates[["model", "term", "coef", "se", "coef_low", "coef_high"]]
+    comp = estimates[["model", "term", "coef", "se", "coef_low", "coef_high", "p"]]
     out = pub.merge(comp, on=["model", "term"], how="left", validate="one_to_one")
-    out = out.rename(columns={"coef": "computed", "se": "computed_se",
+    out = out.rename(columns={"coef": "computed", "se": "computed_se", "p": "computed_p",
                               "coef_low": "low", "coef_high": "high"})
     out.insert(0, "quantity", [f"Cox model {m}: {LABELS[t]}" for m, t in zip(out.model, out.term)])
     out["difference"] = out.computed - out.published
     out["agrees"] = ((out.low <= out.published) & (out.published <= out.high)).where(
         out.computed.notna()).astype("boolean")
     out["rule"] = "published inside computed interval"
+    out["bound"], out["alpha"] = "", np.nan
     rows = [out]
     ft = published()["freethe20"]
+    alpha = float(ft["km_logrank_level"])
     labels = {"km_logrank_p": "Log-rank p, short vs long list",
               "km_logrank_p_including_excluded": "Log-rank p, with the 3 released before launch"}
     for key, p in (logrank_p or {}).items():
         value = ft[key]
         bound = isinstance(value, str) and value.strip().startswith("<")
         pv = float(str(value).strip().lstrip("<").strip())
-        alpha = 1 - confidence
         agrees = p < pv if bound else (p < alpha) == (pv < alpha)
         rows.append(pd.DataFrame([{
             "quantity": labels.get(key, key), "model": pd.NA, "term": key, "published": pv,
-            "published_se": np.nan, "computed": p, "computed_se": np.nan, "low": np.nan,
+            "published_se": np.nan, "computed": p, "computed_se": np.nan, "computed_p": p, "low": np.nan,
             "high": np.nan, "difference": p - pv, "agrees": agrees,
-            "rule": f"computed p below {pv:g}" if bound else f"same decision at {alpha:g}"}]))
+            "rule": f"computed p below {pv:g}" if bound else f"same decision at {alpha:g}",
+            "bound": "<" if bound else "", "alpha": alpha}]))
     return pd.concat(rows, ignore_index=True).astype({"agrees": "boolean"})
 
 
@@ -402,11 +456,39 @@ def comparison_display(comparison: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def scorecard_rows(comparison: pd.DataFrame) -> pd.DataFrame:
-    """compare_to_published in the scorecard's columns (p-values carry no interval)."""
+def scorecard_rows(comparison: pd.DataFrame, signs_known: dict | None = None,
+                   significant_at: dict | None = None) -> pd.DataFrame:
+    """compare_to_published in the scorecard's columns, with how each row is judged.
+
+    Coefficients: by interval, standard errors as a ratio, the sign only for the terms
+    whose sign the study's text establishes (published.yml: cox_models.signs_known,
+    Free the 20 alone: the extracted table lost its minus signs), and the significance
+    the text states (cox_models.significant_at) as a bound on the computed p. Log-rank
+    p-values: a bound as a bound, a point as a test decision at the study's level.
+    """
+    known = signs_known if signs_known is not None else \
+        published()["freethe20"]["cox_models"].get("signs_known", {})
+    is_p = comparison.model.isna()
     section = comparison.model.map(lambda m: "Fig. 1 log-rank" if pd.isna(m) else f"Table 1, model {m}")
     estimate = [LABELS.get(t, q) if not pd.isna(m) else q
                 for t, q, m in zip(comparison.term, comparison.quantity, comparison.model)]
-    return pd.DataFrame({"study": STUDY, "section": section, "estimate": estimate,
+    rule = np.where(~is_p, "interval", np.where(comparison.bound.eq(""), "decision", "bound"))
+    rows = pd.DataFrame({"study": STUDY, "section": section, "estimate": estimate,
                          "published": comparison.published, "computed": comparison.computed,
-                         "ci_low": comparison.low, "ci_high": comparison.high})
+                         "ci_low": comparison.low, "ci_high": comparison.high,
+                         "rule": rule, "bound": comparison.bound, "alpha": comparison.alpha,
+                         "sign_known": ~is_p & comparison.term.isin(list(known)),
+                         "published_se": comparison.published_se,
+                         "computed_se": comparison.computed_se})
+    # Significance the text states (the stars were lost): 'p < level', judged as a bound.
+    levels = published()["freethe20"]["cox_models"].get("significant_at", {}) \
+        if significant_at is None else significant_at
+    sig = comparison[~is_p & comparison.term.isin(list(levels))]
+    extra = pd.DataFrame({"study": STUDY, "section": section[sig.index],
+                          "estimate": [f"{LABELS[t]}: p (text: significant at {levels[t]:g})"
+                                       for t in sig.term],
+                          "published": [float(levels[t]) for t in sig.term],
+                          "computed": sig.computed_p, "ci_low": np.nan, "ci_high": np.nan,
+                          "rule": "bound", "bound": "<", "alpha": np.nan, "sign_known": False,
+                          "published_se": np.nan, "computed_se": np.nan})
+    return pd.concat([rows, extra], ignore_index=True)

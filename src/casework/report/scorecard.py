@@ -1,10 +1,17 @@
 """The replication scorecard: every published estimate beside the computed one.
 
 Each notebook records its comparisons through `Notebook.record_comparison(frame)`
-into results/NN_name.comparison.csv (columns COLUMNS). After a run, `write` gathers
-them into results/scorecard.csv, results/scorecard.md (the full table, included by
-scorecard.qmd), results/scorecard_summary.md (one row per study, included by
-index.qmd) and results/scorecard.json (cited as {{< var scorecard.* >}}).
+into results/NN_name.comparison.csv (columns COLUMNS, plus any of OPTIONAL). After a
+run, `write` gathers them into results/scorecard.csv, results/scorecard.md (the full
+table, included by scorecard.qmd), results/scorecard_summary.md (one row per study,
+included by index.qmd) and results/scorecard.json (cited as {{< var scorecard.* >}},
+counts and the sentences built from them).
+
+Every count follows RULE_SENTENCE, which the page prints: *replicated?* judges each
+row by its rule (interval, bound or test decision), signs only where the published
+sign is known, standard errors as a ratio, stars where printed; context rows are
+shown, never counted; *recovered?* (the generating value inside the computed
+interval, synthetic data) is counted apart from *replicated?*.
 """
 from __future__ import annotations
 
@@ -12,38 +19,132 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 COLUMNS = ["study", "section", "estimate", "published", "computed", "ci_low", "ci_high"]
 LEVEL = "level"  # confidence level of ci_low/ci_high; added by Notebook.record_comparison
+# Optional columns a notebook may add (missing = the default): how the row is judged.
+OPTIONAL = {
+    "rule": "",              # interval | bound | decision | none; "" = interval when one is given
+    "bound": "",             # a published bound's relation ('<', '<=', '>', '>='), '' for a point
+    "alpha": float("nan"),   # the study's test level, for rule 'decision'
+    "sign_known": False,     # the published sign is established (a coefficient, not a fit statistic)
+    "published_se": float("nan"), "computed_se": float("nan"),
+    "published_stars": None, "computed_stars": None,   # '' = no star; missing = not compared
+    "truth": float("nan"),   # synthetic data: the generating value (NaN where none generates it)
+}
+STARS = ("published_stars", "computed_stars")
+MISSING = "NA"  # how comparison files write a missing value ('' is a row without stars)
+RULES = ("interval", "bound", "decision", "none")
+BOUNDS = ("<", "<=", ">", ">=")
 STUDY_ORDER = ["Spannagel 2018 (Chasing Shadows)", "Spannagel 2019 (Working Paper 7)",
                "Myrick & Weinstein 2018 (#Freethe20)", "Piccone 2011"]
+# Shown for context, never a replication target: Piccone's shares describe all special
+# procedures (~9,000 communications of 17 mandates), not this mandate's cases.
+CONTEXT_STUDIES = ("Piccone 2011",)
+SE_FACTOR = 1.25   # a standard error counts as close when computed/published is within 1/1.25..1.25
+
+RULE_SENTENCE = (
+    "A published number counts as replicated when it lies inside the computed confidence "
+    "interval (point estimates), when the computed value lies on the published side of a bound "
+    "(such as p < 0.0001), or when a test leads to the same decision at the study's level; "
+    "numbers with none of these (fit statistics, calibrated counts without an interval) are "
+    "shown but not counted. Signs are counted for every coefficient whose published sign is "
+    "known: all logit coefficients, and for #Freethe20 only the Free the 20 coefficient, the "
+    "one sign the text establishes (fit statistics never). Standard errors are compared as "
+    f"the ratio computed/published (close within a factor of {SE_FACTOR:g}), significance stars "
+    "where the study prints them. Piccone's (2011) shares for all special procedures are "
+    "context, not targets.")
 
 
 def check_comparison(frame: pd.DataFrame, origin: str) -> pd.DataFrame:
-    """Validate a notebook's comparison frame and add difference, within, sign columns."""
+    """Validate a notebook's comparison frame and add the judgement columns.
+
+    Added: difference; replicated (by the row's rule); within (interval rows);
+    sign_agrees (sign_known rows); se_ratio; stars_agree; recovered (truth inside the
+    computed interval); context (a context study's row, never counted).
+    """
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"{origin}: comparison table lacks column(s) {', '.join(missing)}; "
                          f"expected {', '.join(COLUMNS)}")
     out = frame[COLUMNS].copy()
     out[LEVEL] = pd.to_numeric(frame[LEVEL], errors="raise").astype(float) if LEVEL in frame else float("nan")
+    for col, default in OPTIONAL.items():
+        out[col] = frame[col] if col in frame else default
     unknown = sorted(set(out.study) - set(STUDY_ORDER))
     if unknown:
         raise ValueError(f"{origin}: unknown study {unknown}; expected one of {STUDY_ORDER}")
-    for col in ("published", "computed", "ci_low", "ci_high"):
+    for col in ("published", "computed", "ci_low", "ci_high", "alpha", "published_se",
+                "computed_se", "truth"):
         out[col] = pd.to_numeric(out[col], errors="raise").astype(float)
-    out["difference"] = out.computed - out.published
+    out["rule"] = out.rule.fillna("").astype(str)
+    out["bound"] = out.bound.fillna("").astype(str)
+    for col, allowed in (("rule", ("", *RULES)), ("bound", ("", *BOUNDS))):
+        bad = sorted(set(out[col]) - set(allowed))
+        if bad:
+            raise ValueError(f"{origin}: column {col} has {bad}; expected one of {list(allowed)}")
     has_ci = out.ci_low.notna() & out.ci_high.notna()
-    out["within"] = pd.Series(pd.NA, index=out.index, dtype="boolean")
-    out.loc[has_ci, "within"] = (out.published >= out.ci_low) & (out.published <= out.ci_high)
-    # Sign agreement says something only for quantities that can take either sign
-    # (coefficients, differences): counts and shares are positive by construction.
-    can_be_negative = out[["published", "computed", "ci_low"]].min(axis=1, skipna=True) < 0
-    signed = can_be_negative & (out.published != 0) & out.computed.notna()
-    out["sign_agrees"] = pd.Series(pd.NA, index=out.index, dtype="boolean")
-    out.loc[signed, "sign_agrees"] = (out.published[signed] > 0) == (out.computed[signed] > 0)
+    out.loc[out.rule.eq(""), "rule"] = has_ci.map({True: "interval", False: "none"})
+    for bad, need in ((out.rule.eq("bound") & out.bound.eq(""),
+                       "rule 'bound' needs the column bound ('<', '<=', '>', '>=')"),
+                      (out.rule.eq("decision") & ~out.alpha.between(0, 1, inclusive="neither"),
+                       "rule 'decision' needs alpha, the study's test level, in (0, 1)")):
+        if bad.any():
+            first = int(np.argmax(bad.to_numpy()))  # position: the file's data row
+            raise ValueError(f"{origin}: row {first + 1} ({out.estimate.iloc[first]!r}): {need}")
+    out["sign_known"] = out.sign_known.fillna(False).astype(bool)
+    for col in STARS:
+        out[col] = [None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+                    for v in out[col]]
+    out["difference"] = out.computed - out.published
+    out["context"] = out.study.isin(CONTEXT_STUDIES)
+    out["replicated"] = _replicated(out).where(~out.context)
+    out["within"] = out.replicated.where(out.rule.eq("interval"))
+    signed = out.sign_known & ~out.context & (out.published != 0) & out.computed.notna()
+    out["sign_agrees"] = _boolean(np.sign(out.published) == np.sign(out.computed), signed)
+    out["se_ratio"] = out.computed_se / out.published_se
+    starred = out.published_stars.notna() & out.computed_stars.notna() & ~out.context
+    out["stars_agree"] = _boolean(out.published_stars == out.computed_stars, starred)
+    has_truth = out.truth.notna() & has_ci
+    out["recovered"] = _boolean((out.truth >= out.ci_low) & (out.truth <= out.ci_high), has_truth)
     return out
+
+
+def _boolean(values: pd.Series, valid: pd.Series) -> pd.Series:
+    """values where valid, <NA> elsewhere (a nullable boolean column)."""
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out[valid] = values[valid].astype(bool)
+    return out
+
+
+def _replicated(t: pd.DataFrame) -> pd.Series:
+    """Each row judged by its rule; <NA> where the rule says nothing (or nothing was computed)."""
+    pub, comp = t.published, t.computed
+    inside = (t.ci_low <= pub) & (pub <= t.ci_high)
+    side = pd.Series([{"<": c < p, "<=": c <= p, ">": c > p, ">=": c >= p}.get(b, False)
+                      for b, c, p in zip(t.bound, comp, pub)], index=t.index, dtype=bool)
+    # A published bound at or below the level is a rejection; a point is judged as given.
+    pub_rejects = np.where(t.bound.isin(["<", "<="]), pub <= t.alpha, pub < t.alpha)
+    same_decision = (comp < t.alpha) == pub_rejects
+    judged = pd.Series(False, index=t.index)
+    judged[t.rule.eq("interval")] = inside
+    judged[t.rule.eq("bound")] = side
+    judged[t.rule.eq("decision")] = same_decision
+    valid = comp.notna() & ((t.rule.eq("interval") & t.ci_low.notna() & t.ci_high.notna())
+                            | t.rule.isin(["bound", "decision"]))
+    return _boolean(judged, valid)
+
+
+def write_comparison(frame: pd.DataFrame, path: Path) -> None:
+    """A notebook's comparison rows as CSV; missing values as MISSING, so no stars stays ''."""
+    frame.to_csv(path, index=False, na_rep=MISSING)
+
+
+def read_comparison(path: Path) -> pd.DataFrame:
+    """The rows write_comparison wrote (star columns: '' no stars, MISSING not compared)."""
+    return pd.read_csv(path, converters={c: lambda v: None if v == MISSING else v for c in STARS})
 
 
 def assemble(results: Path) -> pd.DataFrame:
@@ -51,11 +152,11 @@ def assemble(results: Path) -> pd.DataFrame:
     frames = []
     for path in sorted(results.glob("*.comparison.csv")):
         nb = path.name.removesuffix(".comparison.csv")
-        frame = check_comparison(pd.read_csv(path), path.name)
+        frame = check_comparison(read_comparison(path), path.name)
         frame.insert(0, "notebook", nb)
         frames.append(frame)
     if not frames:
-        return pd.DataFrame(columns=["notebook", *COLUMNS, LEVEL, "difference", "within", "sign_agrees"])
+        return check_comparison(pd.DataFrame(columns=COLUMNS), "no notebook").assign(notebook="")
     table = pd.concat(frames, ignore_index=True)
     table["_order"] = table.study.map(STUDY_ORDER.index)
     return table.sort_values(["_order", "notebook"], kind="stable").drop(columns="_order") \
@@ -63,22 +164,86 @@ def assemble(results: Path) -> pd.DataFrame:
 
 
 def summary(table: pd.DataFrame) -> dict:
-    """Counts cited on the front page and in the paper."""
-    with_ci = table.within.notna()
-    signed = table.sign_agrees.notna()
+    """Counts cited on the front page and in the paper, each by RULE_SENTENCE."""
+    def count(col):
+        valid = table[col].notna()
+        return int(valid.sum()), int(table[col][valid].sum())
+
+    n_targets, n_replicated = count("replicated")
+    n_with_interval, n_within = count("within")
+    n_signed, n_sign_agrees = count("sign_agrees")
+    n_starred, n_stars_agree = count("stars_agree")
+    n_truth, n_recovered = count("recovered")
+    ratio = table.se_ratio[table.se_ratio.notna() & ~table.context]
+    close = (ratio >= 1 / SE_FACTOR) & (ratio <= SE_FACTOR)
+    rules = table.rule.where(~table.context)
     return {
         "n_estimates": int(len(table)),
-        "n_with_interval": int(with_ci.sum()),
-        "n_within": int(table.within[with_ci].sum()),
-        "share_within": float(table.within[with_ci].mean()) if with_ci.any() else None,
-        "n_signed": int(signed.sum()),
-        "n_sign_agrees": int(table.sign_agrees[signed].sum()),
+        "n_targets": n_targets, "n_replicated": n_replicated,
+        "share_replicated": n_replicated / n_targets if n_targets else None,
+        "n_with_interval": n_with_interval, "n_within": n_within,
+        "share_within": n_within / n_with_interval if n_with_interval else None,
+        "n_bounds": int(table.replicated[rules.eq("bound")].notna().sum()),
+        "n_bounds_agree": int(table.replicated[rules.eq("bound")].fillna(False).sum()),
+        "n_decisions": int(table.replicated[rules.eq("decision")].notna().sum()),
+        "n_decisions_agree": int(table.replicated[rules.eq("decision")].fillna(False).sum()),
+        "n_not_compared": int((table.replicated.isna() & ~table.context).sum()),
+        "n_context": int(table.context.sum()),
+        "n_signed": n_signed, "n_sign_agrees": n_sign_agrees,
+        "n_se": int(len(ratio)), "n_se_close": int(close.sum()),
+        "se_ratio_median": float(ratio.median()) if len(ratio) else None,
+        "n_starred": n_starred, "n_stars_agree": n_stars_agree,
+        "n_truth": n_truth, "n_recovered": n_recovered,
     }
+
+
+def _of(k: int, n: int) -> str:
+    return f"all {n}" if k == n and n > 1 else f"{k} of {n}"
+
+
+def sentences(s: dict, synthetic: bool) -> dict[str, str]:
+    """What replicates and what does not, in words chosen by the counts (never typed)."""
+    if not s["n_targets"]:
+        verdict = "No published number has been compared yet: run `casework run`."
+    else:
+        verdict = (f"{_of(s['n_replicated'], s['n_targets']).capitalize()} published numbers "
+                   f"that can be judged replicate by the scorecard's rule")
+        missed = s["n_targets"] - s["n_replicated"]
+        how = [(s["n_with_interval"] - s["n_within"], "outside the computed interval"),
+               (s["n_bounds"] - s["n_bounds_agree"], "on the wrong side of a published bound"),
+               (s["n_decisions"] - s["n_decisions_agree"], "with the opposite test decision")]
+        verdict += "." if not missed else (
+            f"; {missed} do not (" + ", ".join(f"{k} {why}" for k, why in how if k) + ").")
+    parts = []
+    if s["n_signed"]:
+        parts.append(f"the sign agrees for {_of(s['n_sign_agrees'], s['n_signed'])} coefficients "
+                     "whose published sign is known")
+    if s["n_starred"]:
+        parts.append(f"the significance stars agree for {_of(s['n_stars_agree'], s['n_starred'])}")
+    if s["n_se"]:
+        parts.append(f"{_of(s['n_se_close'], s['n_se'])} standard errors are within a factor of "
+                     f"{SE_FACTOR:g} of the published ones (median ratio {s['se_ratio_median']:.2f})")
+    detail = ("; ".join(parts).capitalize() + ".") if parts else ""
+    if synthetic:
+        meaning = ("The data are synthetic, so *replicated?* is not meaningful here: the published "
+                   "values went into making the data, and agreement only shows the code runs as "
+                   "designed. *Recovered?* asks the question that matters on synthetic data: does "
+                   "the computed interval cover the value that generated the data?")
+        if s["n_truth"]:
+            meaning += (f" It does for {_of(s['n_recovered'], s['n_truth'])} estimates "
+                        "that a declared model generates.")
+        else:
+            meaning += " No row carries a generating value yet."
+    else:
+        meaning = "The data are declared real, so *replicated?* is a replication of the studies."
+    return {"verdict": verdict, "detail": detail, "meaning": meaning, "rule": RULE_SENTENCE}
 
 
 def _fmt(x: float, year: bool = False) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
+    if math.isinf(x):
+        return "+∞" if x > 0 else "−∞"
     if float(x).is_integer() and (year or abs(x) < 10):
         return f"{x:.0f}"
     if float(x).is_integer() or abs(x) >= 100:
@@ -89,7 +254,7 @@ def _fmt(x: float, year: bool = False) -> str:
 def _difference(row) -> str:
     """Signed difference at the precision of the published value (no scientific notation)."""
     d = row.difference
-    if pd.isna(d):
+    if pd.isna(d) or math.isinf(d) or row.bound:  # a bound is no point to differ from
         return "–"
     if float(row.published).is_integer() and abs(row.published) >= 10:
         return f"{d:+,.0f}"
@@ -101,54 +266,108 @@ def _is_year(estimate: str) -> bool:
     return "year" in estimate.lower()
 
 
+def _published(row, year: bool) -> str:
+    return f"{row.bound} {_fmt(row.published, year)}" if row.bound else _fmt(row.published, year)
+
+
 def _status(row) -> str:
-    if pd.isna(row.within):
-        return "no interval"
-    level = f"{row.level:.0%} CI" if not pd.isna(row.level) else "CI"
-    return f"inside {level}" if row.within else f"**outside {level}**"
+    """replicated? in words: the rule that judged the row and its outcome."""
+    if row.context:
+        return "context (not counted)"
+    if row.rule == "none":
+        return "no interval (not counted)"
+    if pd.isna(row.replicated):
+        return "not estimable (not counted)"
+    if row.rule == "interval":
+        level = f"{row.level:.0%} CI" if not pd.isna(row.level) else "CI"
+        text = f"inside {level}" if row.replicated else f"outside {level}"
+    elif row.rule == "bound":
+        text = "bound holds" if row.replicated else "bound fails"
+    else:
+        text = (f"same decision at {row.alpha:g}" if row.replicated
+                else f"opposite decision at {row.alpha:g}")
+    return text if row.replicated else f"**{text}**"
+
+
+def _yes_no(value) -> str:
+    return "–" if pd.isna(value) else ("yes" if value else "**no**")
+
+
+def _stars(row) -> str:
+    if pd.isna(row.stars_agree):
+        return "–"
+    shown = f"{row.published_stars or '∅'} / {row.computed_stars or '∅'}"
+    return shown if row.stars_agree else f"**{shown}**"
 
 
 def _agreement(s: dict) -> str:
-    text = (f"{s['n_within']} of {s['n_with_interval']} published estimates with an interval lie "
-            f"inside the computed interval")
+    if not s["n_targets"]:
+        text = "Nothing here is a replication target"
+    else:
+        text = f"{s['n_replicated']} of {s['n_targets']} published numbers replicate"
     if s["n_signed"]:
         text += f"; the sign agrees for {s['n_sign_agrees']} of {s['n_signed']}"
+    if s["n_starred"]:
+        text += f"; stars agree for {s['n_stars_agree']} of {s['n_starred']}"
+    if s["n_truth"]:
+        text += f"; {s['n_recovered']} of {s['n_truth']} generating values recovered"
     return text + "."
 
 
 def to_markdown(table: pd.DataFrame) -> str:
-    """The full scorecard as Markdown: one section per study, each with its summary line."""
+    """The full scorecard as Markdown: the rule, then one section per study with its counts."""
     if table.empty:
         return "No notebook has recorded a comparison yet: run `casework run`."
-    parts = []
+    truth = table.truth.notna().any()
+    parts = [f"**How rows are counted.** {RULE_SENTENCE}", ""]
     for study, group in table.groupby("study", sort=False):
-        parts += [f"## {study}", "", _agreement(summary(group)), "",
-                  "| section | estimate | published | computed | interval | difference | status | sign | notebook |",
-                  "|---|---|---:|---:|---:|---:|---|:---:|---|"]
+        head = ("| section | estimate | published | computed | interval | difference | replicated? "
+                "| sign | SE ratio | stars | " + ("recovered? | " if truth else "") + "notebook |")
+        parts += [f"## {study}", "", _agreement(summary(group)), "", head,
+                  "|---|---|---:|---:|---:|---:|---|:---:|---:|:---:|" + ("---|" if truth else "") + "---|"]
         for r in group.itertuples(index=False):
             year = _is_year(r.estimate)
             ci = f"[{_fmt(r.ci_low, year)}, {_fmt(r.ci_high, year)}]" if not pd.isna(r.ci_low) else "–"
-            sign = "–" if pd.isna(r.sign_agrees) else ("yes" if r.sign_agrees else "**no**")
-            parts.append(f"| {r.section} | {r.estimate} | {_fmt(r.published, year)} | "
-                         f"{_fmt(r.computed, year)} | {ci} | {_difference(r)} | {_status(r)} | {sign} | "
+            ratio = "–" if pd.isna(r.se_ratio) else f"{r.se_ratio:.2f}"
+            rec = f"{_yes_no(r.recovered)} | " if truth else ""
+            parts.append(f"| {r.section} | {r.estimate} | {_published(r, year)} | "
+                         f"{_fmt(r.computed, year)} | {ci} | {_difference(r)} | {_status(r)} | "
+                         f"{_yes_no(r.sign_agrees)} | {ratio} | {_stars(r)} | {rec}"
                          f"[{r.notebook}](analyses/{r.notebook}.ipynb) |")
         parts.append("")
     return "\n".join(parts)
 
 
 def summary_markdown(table: pd.DataFrame) -> str:
-    """One row per study: how many published estimates the computed intervals cover."""
+    """One row per study: replicated, signs, standard errors, stars, recovered — each counted apart."""
     if table.empty:
         return "No notebook has recorded a comparison yet: run `casework run`."
-    lines = ["| study | estimates compared | published inside computed interval | sign agrees |",
-             "|---|---:|---:|---:|"]
+    lines = ["| study | numbers shown | replicated? | sign agrees | SE within a factor "
+             f"{SE_FACTOR:g} | stars agree | recovered? |", "|---|---:|---:|---:|---:|---:|---:|"]
+
+    def of(k, n):
+        return f"{k} of {n}" if n else "–"
     for study, group in [*table.groupby("study", sort=False), ("All studies", table)]:
         s = summary(group)
-        inside = (f"{s['n_within']} of {s['n_with_interval']}" if s["n_with_interval"] else "–")
-        sign = f"{s['n_sign_agrees']} of {s['n_signed']}" if s["n_signed"] else "–"
         name = f"**{study}**" if study == "All studies" else study
-        lines.append(f"| {name} | {s['n_estimates']} | {inside} | {sign} |")
+        replicated = "context only" if group.context.all() else of(s["n_replicated"], s["n_targets"])
+        lines.append(f"| {name} | {s['n_estimates']} | {replicated} | "
+                     f"{of(s['n_sign_agrees'], s['n_signed'])} | {of(s['n_se_close'], s['n_se'])} | "
+                     f"{of(s['n_stars_agree'], s['n_starred'])} | {of(s['n_recovered'], s['n_truth'])} |")
     return "\n".join(lines)
+
+
+def _synthetic(results: Path) -> bool:
+    """Whether the notebooks ran on synthetic data (their results files say so)."""
+    flags = []
+    for path in results.glob("*.json"):
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and "synthetic" in doc:
+            flags.append(bool(doc["synthetic"]))
+    return any(flags)
 
 
 def write(root: Path) -> dict:
@@ -161,8 +380,15 @@ def write(root: Path) -> dict:
     (results / "scorecard.md").write_text(to_markdown(table) + "\n", encoding="utf-8")
     (results / "scorecard_summary.md").write_text(summary_markdown(table) + "\n", encoding="utf-8")
     # Same shape as a notebook's results file, so the pipeline cites it as {{< var scorecard.* >}}.
-    display = {k: ("n/a" if v is None else f"{v:.0%}" if k.startswith("share") else f"{v:,}")
-               for k, v in s.items()}
-    (results / "scorecard.json").write_text(json.dumps({"notebook": "scorecard", "values": {
-        k: {"value": v, "display": display[k]} for k, v in s.items()}}, indent=1) + "\n", encoding="utf-8")
+    def shown(k, v):
+        if v is None:
+            return "n/a"
+        if k.startswith("share"):
+            return f"{v:.0%}"
+        return f"{v:.2f}" if isinstance(v, float) else f"{v:,}"
+    values = {k: {"value": v, "display": shown(k, v)} for k, v in s.items()}
+    values.update({k: {"value": v, "display": v}
+                   for k, v in sentences(s, _synthetic(results)).items()})
+    (results / "scorecard.json").write_text(json.dumps({"notebook": "scorecard", "values": values},
+                                                       indent=1) + "\n", encoding="utf-8")
     return s

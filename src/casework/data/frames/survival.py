@@ -59,9 +59,9 @@ def region_of(country: str) -> str:
     return by_name.get(TARGET_COUNTRIES.get(country, ""), "Other")
 
 
-def months(delta: pd.Series) -> pd.Series:
-    """Timedeltas as (fractional) months of 365.25/12 days."""
-    return delta.dt.total_seconds() / 86400 / DAYS_PER_MONTH
+def days(delta: pd.Series) -> pd.Series:
+    """Timedeltas as days (float, NaN where missing); whole days stay whole numbers."""
+    return delta.dt.total_seconds() / 86400
 
 
 def check_dates(df: pd.DataFrame, table: str, id_col: str) -> None:
@@ -102,18 +102,26 @@ def check_dates(df: pd.DataFrame, table: str, id_col: str) -> None:
 
 def _follow_up(df: pd.DataFrame, counted: pd.Series, origin: pd.Series,
                horizon_months: float) -> pd.DataFrame:
-    """duration (months from origin) and released, censored at the horizon or last detention."""
+    """duration (months from origin) and released, censored at the horizon or last detention.
+
+    Every date is first turned into a whole number of days after the launch and the
+    duration into days; only then is it divided, once, into months. Two women released
+    the same number of days after their arrest so get exactly the same duration, and
+    the Efron correction sees the tie (months computed per date and then subtracted
+    differ in the last bits).
+    """
     launch = launch_date()
-    release = months(df.release_date - launch).where(counted)  # months after the launch
+    horizon = horizon_months * DAYS_PER_MONTH               # days after the launch
+    release = days(df.release_date - launch).where(counted)  # days after the launch
     # Known detained until a counted release; otherwise until the last known
     # detention, or (nothing recorded) the arrest.
-    censor = release.fillna(months(df.last_known_detained - launch))
-    censor = censor.fillna(months(df.arrest_date - launch))
-    released = release.notna() & (release <= horizon_months)
-    end = release.where(released, censor.clip(upper=horizon_months))
-    start = months(origin - launch) if origin is not None else 0.0
+    censor = release.fillna(days(df.last_known_detained - launch))
+    censor = censor.fillna(days(df.arrest_date - launch))
+    released = release.notna() & (release <= horizon)
+    end = release.where(released, censor.clip(upper=horizon))
+    start = days(origin - launch) if origin is not None else 0.0
     # Time from the launch: a woman released before it (when included) leaves at 0.
-    duration = (end - start).clip(lower=0.0)
+    duration = (end - start).clip(lower=0.0) / DAYS_PER_MONTH
     return pd.DataFrame({"duration": duration.astype(float), "released": released.astype(int)},
                         index=df.index)
 
