@@ -49,12 +49,12 @@ def check_conditions(conditions) -> frozenset[str]:
     return conditions
 
 
-def simulate_domains(seed: int, conditions=(), caseload: tuple | None = None
+def simulate_domains(seed: int | np.random.SeedSequence, conditions=(), caseload: tuple | None = None
                      ) -> dict[str, pd.DataFrame]:
     """The impact and #Freethe20 tables (and the caseload, unless given), per seed."""
     conditions = check_conditions(conditions)
-    caseload_rng, impact_rng, ft20_rng = (np.random.default_rng(s)
-                                          for s in np.random.SeedSequence(seed).spawn(3))
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    caseload_rng, impact_rng, ft20_rng = (np.random.default_rng(s) for s in root.spawn(3))
     communications, cases = caseload if caseload is not None else simulate_caseload(caseload_rng)
     sample, survey = simulate_impact(impact_rng, communications, cases, conditions)
     freethe20, urgent_actions = simulate_freethe20(ft20_rng, conditions)
