@@ -10,7 +10,8 @@ from casework.website.config import (check_pages, missing_pages, output_path, re
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ["00_data_overview", "01_caseload", "02_case_development", "03_impact_survey",
-             "04_regressions", "05_freethe20_survival", "06_robustness", "07_power"]
+             "04_regressions", "05_freethe20_survival", "06_robustness", "07_power",
+             "08_recovery"]
 
 BASE = """\
 project:

@@ -165,18 +165,25 @@ def replicate(seed: int, index: int, conditions: tuple[str, ...] = (),
     return out
 
 
-def _replicate_args(args) -> pd.DataFrame:
-    return replicate(*args)
+def _call(args) -> pd.DataFrame:
+    fn, *rest = args
+    return fn(*rest)
 
 
 def run_recovery(reps: int, seed: int, conditions: Iterable[str] = (), confidence: float = 0.95,
-                 mapper: Callable = map) -> pd.DataFrame:
-    """Every replication's estimates, stacked. `mapper(f, iterable)` runs them (default `map`)."""
+                 mapper: Callable = map, replicate_fn: Callable = replicate) -> pd.DataFrame:
+    """Every replication's estimates, stacked.
+
+    mapper(f, iterable) runs them (default the builtin `map`; a process pool's or a Dask
+    client's map works the same, since each replication depends on (seed, index) only).
+    replicate_fn(seed, index, conditions, confidence) makes one replication's rows (a
+    module-level function, so process pools can pickle it).
+    """
     if reps < 1:
         raise ValueError(f"reps={reps}: expected at least 1 replication")
     conditions = tuple(sorted(conditions))
-    args = [(seed, i, conditions, confidence) for i in range(reps)]
-    return pd.concat(list(mapper(_replicate_args, args)), ignore_index=True)
+    args = [(replicate_fn, seed, i, conditions, confidence) for i in range(reps)]
+    return pd.concat(list(mapper(_call, args)), ignore_index=True)
 
 
 def attach_truths(runs: pd.DataFrame, truths: dict) -> pd.DataFrame:
