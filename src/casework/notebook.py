@@ -92,7 +92,10 @@ class Notebook:
         check_comparison(frame, f"notebook {self.name}")
         path = self.results_path.with_name(f"{self.name}.comparison.csv")
         path.parent.mkdir(parents=True, exist_ok=True)
-        frame[[*COLUMNS, LEVEL]].to_csv(path, index=False)
+        # Optional: the generating value on synthetic data, and why there is none
+        # (casework.data.truths), for the scorecard's recovered? column.
+        optional = [c for c in ("truth", "truth_note") if c in frame.columns]
+        frame[[*COLUMNS, LEVEL, *optional]].to_csv(path, index=False)
 
     def _write(self) -> None:
         self.results_path.parent.mkdir(parents=True, exist_ok=True)
