@@ -200,6 +200,8 @@ tables.show(pd.DataFrame({"Model": missed.model, "Term": missed.term, "Estimator
                           "Coverage": missed.coverage, "Verdict": missed.verdict,
                           "Reason": [reason(r) for r in missed.itertuples()]}),
             nb, title="Estimates outside the nominal band", percent=["Coverage"])
+
+# %%
 judged = int(generated.verdict.ne("").sum())
 nb.record("n_missed", len(missed))
 nb.record("n_missed_by_chance", round(0.05 * judged))
@@ -226,8 +228,8 @@ headline = [(recovery.LOGRANK, "Fig. 1", "featured", "log-rank", "Log-rank, shor
 idx = summary.set_index(["analysis", "model", "term", "estimator"])
 tests = pd.DataFrame([{"Test": label, "Rejects": idx.loc[tuple(key)].rejects,
                        "Failed": idx.loc[tuple(key)].failed} for *key, label in headline])
-tables.show(tests, nb, title=f"Rejection rates at {P['alpha']:g}", percent=["Rejects", "Failed"])
 nb.record("logrank_rejects", float(tests.Rejects.iloc[0]), fmt="{:.0%}")
+tables.show(tests, nb, title=f"Rejection rates at {P['alpha']:g}", percent=["Rejects", "Failed"])
 
 # %% [markdown]
 # ## Conditioning, measured
@@ -249,6 +251,6 @@ for name in ("estimable_improvement", "reference_release"):
                       "Median coverage, if met": float(sub[sub.truth.notna()].coverage.median())
                       if sub is not None else np.nan})
 conditions_table = pd.DataFrame(cond_rows)
+nb.record("estimable_share", float(conditions_table["Met in"].iloc[0]), fmt="{:.0%}")
 tables.show(conditions_table, nb, title="Declared conditions",
             percent=["Met in", "Median coverage, all", "Median coverage, if met"])
-nb.record("estimable_share", float(conditions_table["Met in"].iloc[0]), fmt="{:.0%}")
