@@ -72,6 +72,13 @@ def test_summary_can_keep_only_replications_meeting_a_condition():
     assert recovery.summarise(runs, where="even").reps.iloc[0] == 5
 
 
+def test_verdict_is_an_exact_binomial_test():
+    rows = pd.DataFrame({"coverage": [17 / 20, 15 / 20, 1.0, np.nan], "finite": [20, 20, 400, 0]})
+    # 17 of 20 at 95 %: two-sided exact p = 0.16, not a miss; 15 of 20: p = 0.003.
+    assert list(recovery.coverage_verdict(rows, 0.95)) == ["recovered", "under-covers",
+                                                           "over-covers", ""]
+
+
 def test_nominal_band():
     low, high = recovery.nominal_band(0.95, 100)
     assert (low, high) == pytest.approx((0.95 - 2 * math.sqrt(0.0475 / 100),

@@ -144,7 +144,7 @@ def _recovery(args) -> int:
         print(f"log-rank ({r.model}): rejects at 0.05 in {r.rejects:.0%} of {r.reps} replications")
     print(f"{args.reps} replications, seed {args.seed}; "
           f"{(shown.verdict == 'recovered').sum()} of {len(shown)} generating values recovered "
-          "(coverage within 2 Monte Carlo SE of 95 %)")
+          "(coverage not different from 95 %, exact binomial test at 5 %)")
     return 0
 
 
