@@ -197,7 +197,7 @@ def reason(r):
 missed = generated[generated.verdict.isin(["under-covers", "over-covers"])]
 tables.show(pd.DataFrame({"Model": missed.model, "Term": missed.term, "Estimator": missed.estimator,
                           "Coverage": missed.coverage, "Verdict": missed.verdict,
-                          "Reason": [reason(r) for r in missed.itertuples()]}),
+                          "Reason": [reason(r) for r in missed.itertuples()]}).reset_index(drop=True),
             nb, title="Estimates outside the nominal band", percent=["Coverage"])
 
 # %%
