@@ -85,7 +85,7 @@ def show_rows(frame):
 # maximum likelihood has no finite estimate for it (the analysis page then reports the
 # term as not finite and shows Firth's penalized estimate beside it). Firth's estimate
 # removes most of the small-sample bias of maximum likelihood, which is expected with
-# about 230 cases and 15 parameters.
+# samples this small for fifteen parameters.
 
 # %%
 #| label: tbl-recovery-logit
