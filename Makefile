@@ -24,7 +24,7 @@ test: $(STAMP) ## run the test suite
 	$(BIN)/python -m pytest
 
 data: $(STAMP) ## regenerate the synthetic default data (fixed seed) and its codebook
-	$(BIN)/casework simulate --out data
+	$(BIN)/casework simulate --out data --calibration-seeds 20
 	$(BIN)/casework codebook --out data/CODEBOOK.md
 
 validate: $(STAMP) ## validate the data folder (DATA=dir, default data)

@@ -27,6 +27,8 @@ control_next_report = False
 exclude_limited = False
 
 # %%
+import numpy as np
+
 import casework.notebook
 from casework.analysis import logit_diagnostics as diag
 from casework.analysis import logit_robustness as rob
@@ -34,6 +36,7 @@ from casework.analysis import logit as reg, logit_published as published_logit
 from casework.analysis.fit_stats import fit_stats
 from casework.analysis.logit_table import export, logit_table
 from casework.data.frames.improvement import listwise_loss, model_columns, regression_frame
+from casework.data import truths
 from casework.published import published
 from casework.report import tables, theme
 from casework.report.figures import logit as figures
@@ -202,7 +205,15 @@ for model, curve in curves.items():
 comparison = published_logit.compare_to_published(coefs)
 fit_comparison = published_logit.compare_fit_to_published(results)
 summary = published_logit.agreement_summary(comparison)
-nb.record_comparison(published_logit.scorecard_rows(comparison, fit_comparison))
+scorecard = published_logit.scorecard_rows(comparison, fit_comparison)
+# The generating value of each coefficient on synthetic data (NaN: real data, a fit
+# statistic, or a model that generates nothing, as the note says).
+scorecard["truth"] = [truths.truth_of(nb.data.provenance, truths.LOGIT, m, t)
+                      for m, t in zip(comparison.model, comparison.term)] + \
+    [np.nan] * (len(scorecard) - len(comparison))
+scorecard["truth_note"] = [truths.not_generated(nb.data.provenance, truths.LOGIT, m)
+                           for m in comparison.model] + [""] * (len(scorecard) - len(comparison))
+nb.record_comparison(scorecard)
 tables.show(published_logit.comparison_display(comparison), nb, title="Table 1: published and computed",
             subtitle=published_logit.agreement_note(summary, confidence), decimals=2)
 

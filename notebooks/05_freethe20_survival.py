@@ -22,9 +22,12 @@ certainty = "any"
 
 # %%
 import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
 import casework.notebook
 from casework.analysis import survival
+from casework.data import truths
 from casework.data.frames.survival import long_list_frame, urgent_action_frame
 from casework.report import tables, theme
 from casework.report.figures import survival as figures
@@ -250,7 +253,15 @@ tables.show(survival.comparison_display(comparison), nb, title="Published vs com
 
 # %%
 coefs = comparison[comparison.model.notna()]
-nb.record_comparison(survival.scorecard_rows(comparison))
+scorecard = survival.scorecard_rows(comparison)
+# The generating value of each coefficient on synthetic data (NaN: real data, a
+# p-value, or a model that generates nothing, as the note says).
+scorecard["truth"] = [np.nan if pd.isna(m) else
+                      truths.truth_of(nb.data.provenance, truths.COX, int(m), t)
+                      for m, t in zip(comparison.model, comparison.term)]
+scorecard["truth_note"] = ["" if pd.isna(m) else truths.not_generated(nb.data.provenance, truths.COX, int(m))
+                           for m in comparison.model]
+nb.record_comparison(scorecard)
 nb.record("n_published_estimates", len(coefs))
 nb.record("n_published_inside_ci", int(coefs.agrees.sum()))
 nb.record("n_published_freethe20_inside_ci", int(coefs[coefs.term == "freethe20"].agrees.sum()))

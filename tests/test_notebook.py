@@ -53,6 +53,18 @@ def test_fresh_start_removes_stale_results(project):
     assert not (project / "results" / "00_data_overview.comparison.csv").exists()
 
 
+def test_comparison_keeps_the_generating_truth(project):
+    nb = notebook.start("00_data_overview", {}, root=project)
+    nb.record_comparison(pd.DataFrame(
+        [["Piccone 2011", "s", "e", 0.58, 0.6, 0.5, 0.7, 0.55, ""],
+         ["Piccone 2011", "s", "f", 0.2, 0.3, 0.1, 0.4, float("nan"), "no model generates it"]],
+        columns=["study", "section", "estimate", "published", "computed", "ci_low", "ci_high",
+                 "truth", "truth_note"]))
+    written = pd.read_csv(project / "results" / "00_data_overview.comparison.csv")
+    assert written["truth"].iloc[0] == 0.55 and pd.isna(written["truth"].iloc[1])
+    assert written["truth_note"].iloc[1] == "no model generates it"
+
+
 def test_bad_comparison_fails_in_the_notebook(project):
     nb = notebook.start("00_data_overview", {}, root=project)
     with pytest.raises(ValueError, match="notebook 00_data_overview: comparison table lacks"):

@@ -152,15 +152,34 @@ def test_other_seeds_give_other_tables(simulated):
 # --------------------------------------------------------------------------- calibration
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_every_target_holds(simulated, seed):
+def test_every_constructed_count_holds(simulated, seed):
+    """Counts the generator sets (tolerance 0) hold in every seed; drawn shares vary."""
     sample, survey = simulated[seed]
     found = targets({"sample": sample, "survey": survey})
     assert len(found) == 39
-    missed = [f"{t.name}: {t.generated:g} vs {t.published:g} ± {t.tolerance:g}" for t in found if not t.ok]
+    missed = [f"{t.name}: {t.generated:g} vs {t.published:g}" for t in found
+              if t.tolerance == 0 and not t.ok]
     assert missed == []
 
 
-def test_targets_hold_on_the_simulated_caseload():
+def test_drawn_shares_hold_in_expectation(caseload, simulated):
+    """Outcomes are independent draws, so one seed may miss a share; over seeds the
+    published figure lies within two sampling SDs of the generator's mean."""
+    comms, cases = caseload
+    runs = [simulated[s] for s in (1, 2, 3)] + [
+        simulate_impact(np.random.default_rng(s), comms, cases) for s in (4, 5, 6, 7, 8)]
+    found = [targets({"sample": a, "survey": b}) for a, b in runs]
+    missed = []
+    for i, t in enumerate(found[0]):
+        if t.tolerance == 0:
+            continue
+        values = np.array([f[i].generated for f in found])
+        if abs(values.mean() - t.published) > max(2 * values.std(ddof=1), t.tolerance):
+            missed.append(f"{t.name}: mean {values.mean():.3f} vs {t.published:g}")
+    assert missed == []
+
+
+def test_constructed_counts_hold_on_the_simulated_caseload():
     """The default data: the caseload simulator's tables, seeded as `simulate_tables` does."""
     from casework.data.simulate import DEFAULT_SEED
     from casework.data.simulate.caseload import simulate_caseload
@@ -169,7 +188,7 @@ def test_targets_hold_on_the_simulated_caseload():
     comms, cases = simulate_caseload(caseload_rng)
     sample, survey = simulate_impact(impact_rng, comms, cases)
     found = targets({"sample": sample, "survey": survey})
-    assert [t.name for t in found if not t.ok] == []
+    assert [t.name for t in found if t.tolerance == 0 and not t.ok] == []
 
 
 def test_constructed_counts_have_no_tolerance(simulated):
@@ -233,29 +252,48 @@ def test_survey_answers_agree_with_the_development(caseload, simulated):
 
 # --------------------------------------------------------------------------- outcome model
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_every_table1_flag_is_estimable_within_each_regime(simulated, seed):
-    sample, _ = simulated[seed]
+def test_separation_check_reports_a_flag_held_only_by_improved_cases(simulated):
+    sample, _ = simulated[1]
     assessed = sample[sample["assessed"]].reset_index(drop=True)
     improved = assessed["development"].isin(IMPROVED).to_numpy()
-    assert separated_flags(assessed, improved) == []
-    # The check itself: a flag held only by improved cases is reported.
     closed = (assessed["polity"] < 0).fillna(False).to_numpy(bool)
     flagged = assessed.assign(viol_disciplinary=improved & closed)
     assert ("closed", "viol_disciplinary") in separated_flags(flagged, improved)
 
 
-def test_systematic_draw_keeps_expected_counts_per_stratum():
-    rng = np.random.default_rng(0)
-    p = np.array([0.25] * 8 + [0.5, 0.5, 0.5, 0.9, 0.1])
-    strata = pd.DataFrame({"group": [0] * 8 + [1] * 5})
-    for _ in range(50):
-        improved = draw_improvement(rng, p, strata)
-        assert improved[:8].sum() == 2              # 8 x 0.25, exactly
-        assert improved[8:].sum() in (2, 3)         # 2.5 expected
+def test_estimable_condition_redraws_until_met_and_counts_its_draws(simulated, monkeypatch):
+    import casework.data.simulate.impact as impact
+    sample, _ = simulated[1]
+    assessed = sample[sample["assessed"]].reset_index(drop=True)
+    monkeypatch.setattr(impact, "outcome_probability", lambda frame: np.full(len(frame), 0.5))
+    improved, draws = impact.draw_estimable_improvement(np.random.default_rng(0), assessed)
+    assert draws >= 1 and separated_flags(assessed, improved) == []
 
 
-def test_systematic_draw_gives_each_case_its_probability():
+def test_estimable_condition_fails_loudly_when_it_cannot_be_met(simulated, monkeypatch):
+    import casework.data.simulate.impact as impact
+    sample, _ = simulated[1]
+    assessed = sample[sample["assessed"]].reset_index(drop=True)
+    # Every case improves: every flag separates, whatever is drawn.
+    monkeypatch.setattr(impact, "outcome_probability", lambda frame: np.ones(len(frame)))
+    with pytest.raises(impact.ConditionNotMet,
+                       match="condition 'estimable_improvement' not met in 5 draws"):
+        impact.draw_estimable_improvement(np.random.default_rng(0), assessed, tries=5)
+
+
+def test_outcome_variance_is_binomial():
+    """Independent draws: the number improved varies with variance sum p(1-p). The old
+    stratified systematic sampling kept it within 1 of its expectation (variance < 0.25)."""
+    rng = np.random.default_rng(2)
+    p = rng.uniform(0.05, 0.6, 400)
+    totals = np.array([draw_improvement(rng, p).sum() for _ in range(3000)])
+    binomial = (p * (1 - p)).sum()
+    # The sample variance of 3000 draws is within about 3 % (1 SE) of the truth.
+    assert abs(totals.var(ddof=1) / binomial - 1) < 0.12
+    assert abs(totals.mean() - p.sum()) < 4 * np.sqrt(binomial / 3000)
+
+
+def test_each_case_keeps_its_probability():
     rng = np.random.default_rng(1)
     p = np.array([0.05, 0.3, 0.5, 0.7, 0.95, 0.2])
     share = np.mean([draw_improvement(rng, p) for _ in range(4000)], axis=0)

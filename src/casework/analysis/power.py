@@ -335,10 +335,8 @@ class LogitSample:
     `draw_regression_sample` (regime 'open', 'closed' or 'all'), improvement from the
     logit with `coefficients` (Table 1 keys and 'constant').
 
-    The outcome is redrawn as independent Bernoulli trials: the simulator's own draw
-    fixes the number improved near its expectation (systematic sampling), which is right
-    for calibrated synthetic data but would understate the sampling variation a power
-    analysis is about.
+    The outcome is drawn as independent Bernoulli trials from these coefficients (as
+    the simulator draws it), so the number improved varies with its binomial variance.
 
     pool=0 draws fresh cases from the simulator for every study and returns a frame.
     pool=K (the designs' default) draws the cases of each study independently from a

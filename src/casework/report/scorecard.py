@@ -33,6 +33,7 @@ OPTIONAL = {
     "published_se": float("nan"), "computed_se": float("nan"),
     "published_stars": None, "computed_stars": None,   # '' = no star; missing = not compared
     "truth": float("nan"),   # synthetic data: the generating value (NaN where none generates it)
+    "truth_note": "",        # why there is no truth (casework.data.truths.not_generated)
 }
 STARS = ("published_stars", "computed_stars")
 MISSING = "NA"  # how comparison files write a missing value ('' is a row without stars)

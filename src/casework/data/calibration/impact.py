@@ -3,8 +3,9 @@
 Every generated value is computed from the two tables alone, so the same check runs
 on the real data. Counts the simulator constructs exactly have tolerance 0. Shares
 that follow from drawn outcomes get a tolerance of one to two binomial standard
-errors of the group they describe (the simulator balances its draws, so they stay
-closer than independent draws would).
+errors of the group they describe; outcomes are independent draws, so one seed may
+miss a target that the generator meets in expectation (`casework simulate
+--calibration-seeds K` reports the expected value and sampling SD).
 """
 from __future__ import annotations
 

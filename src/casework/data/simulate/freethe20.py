@@ -13,14 +13,19 @@ Korea), with a Weibull baseline, and right-censored at data collection. The prin
 table lost its minus signs in extraction; the text only says the Free the 20
 coefficient is positive, so every coefficient is taken as printed (positive).
 
-The featured women's detentions come from the same model; the three longest are the
-women not released. Each spell is placed in calendar time so that the woman was held
-at the launch, and the featured UA women copy the dates of featured long-list women.
-The other long-list women are arrested around the same dates as the featured ones.
-The reference region must contain a release (else the region terms do not exist), so
-its draw is repeated until it does; that makes the reference group look a little
-faster, and the refitted region coefficients a little lower, than the model's. Six
-eligible women have no concern flags, so models 2-4 are fitted on 245 women.
+Every woman of the long list, featured or not, was held at the launch: her arrest
+date is drawn first (independently of everything else), then her detention given
+that she was still held at the launch (a left-truncated draw): for the featured from
+the Cox model with its Free the 20 term, for the others from a constant release
+hazard of their own (LONG_LIST_RATE). How many are released within three years
+is therefore a random count, not the published 16 of 19 and 2 of 18. The featured UA
+women copy the dates of featured long-list women. Every release is observed only up
+to the end of follow-up (data collection, or a woman's last news before it), which
+does not depend on her detention: censoring is independent and administrative.
+Nothing is redrawn; the optional condition 'reference_release' redraws the reference
+region's detentions until one of its women is released (the region terms exist only
+then) and is declared in the data package. Six eligible women have no concern flags,
+so models 2-4 are fitted on 245 women.
 
 Counts come from `published.yml`; the constants below are synthetic design choices
 the study does not report (country splits, concern prevalences, baseline hazard).
@@ -32,6 +37,7 @@ import pandas as pd
 
 from ...published import published
 from ..frames.survival import CONCERNS, DAYS_PER_MONTH, REGIONS, launch_date, region_of
+from .impact import ConditionNotMet
 
 DATA_COLLECTION = pd.Timestamp("2018-09-30")  # the paper is dated October 2018
 UA_FIRST = pd.Timestamp("2000-01-01")
@@ -45,9 +51,9 @@ FEATURED_COUNTRIES = {"CHN": 3, "ETH": 3, "IRN": 1, "AZE": 2, "EGY": 2, "VNM": 2
 # Not featured (besides the three Ethiopian journalists released before the launch).
 LONG_LIST_COUNTRIES = {"CHN": 3, "AZE": 2, "EGY": 2, "VNM": 2, "IRN": 2, "ETH": 1, "MMR": 1,
                        "ERI": 1, "RUS": 1, "SYR": 1, "UZB": 1, "VEN": 1}
-# Not featured, released within three years: two keeps the short vs long list log-rank
-# p below 0.0001 (as published) in each of 60 seeds tried; three did not always.
-LONG_LIST_RELEASED = 2
+# Arrest of a long-list woman: within this many months before the launch (a synthetic
+# design choice; the paper's women had been held from months to years).
+ARREST_WINDOW = 60
 OCCUPATIONS = {"journalist": 0.3, "lawyer": 0.15, "activist": 0.3, "religious": 0.1,
                "politician": 0.05, "other": 0.1}
 
@@ -64,24 +70,38 @@ FEATURED_PREVALENCE = {     # featured women: less often torture concerns (Fig. 
     "legal_concerns": 0.5, "medical_concerns": 0.25}
 IRAN_DEATH_PENALTY = 0.3
 # Weibull baseline hazard of release after the first two months of detention; shape 1
-# (a constant hazard) and this scale give about half the eligible women a release by
-# the end of follow-up, and standard errors near the published ones.
-BASELINE_SCALE, BASELINE_SHAPE = 500.0, 1.0  # months
+# (a constant hazard) and this scale make 16 of the 19 featured women the expected
+# number released within three years of the launch (the published count).
+BASELINE_SCALE, BASELINE_SHAPE = 120.0, 1.0  # months
+# Women of the long list not featured: constant release hazard per month after the
+# launch, so that 2 of 18 are expected to be released within three years (published).
+LONG_LIST_RATE = -np.log(1 - 2 / 18) / HORIZON
 MIN_DETENTION = 2.0                          # months: the study's eligibility rule
 MAX_DETENTION = 600.0
 CERTAINTY = {"certain": 0.78, "probable": 0.14, "uncertain": 0.08}
 
 
-def simulate_freethe20(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The `freethe20` and `urgent_actions` tables, in codebook column order and types."""
+def generating_coefficients() -> dict[str, float]:
+    """Log-hazard ratios of the release model: Table 1 model 4, signs as printed."""
+    pub = published()["freethe20"]
+    return {term: float(pub["cox_models"][term][3][0]) for term in ("freethe20", *CONCERNS, *REGIONS)}
+
+
+def simulate_freethe20(rng: np.random.Generator, conditions: frozenset[str] = frozenset()
+                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The `freethe20` and `urgent_actions` tables, in codebook column order and types.
+
+    conditions: declared conditions on the draws ('reference_release').
+    """
     pub = published()["freethe20"]
     _check_design(pub)
-    coef = {term: pub["cox_models"][term][3][0] for term in ("freethe20", *CONCERNS, *REGIONS)}
+    coef = generating_coefficients()
     launch = launch_date()
 
     featured = _featured_women(rng, coef, launch)
-    long_list = _long_list(rng, featured, launch)
-    ua = _urgent_actions(rng, featured[featured.in_ua], coef, launch, pub)
+    long_list = _long_list(rng, featured, coef, launch)
+    ua = _urgent_actions(rng, featured[featured.in_ua], coef, launch, pub,
+                         "reference_release" in conditions)
     return long_list, ua
 
 
@@ -110,10 +130,18 @@ def _date(months_after_launch: np.ndarray, launch: pd.Timestamp) -> pd.DatetimeI
     return pd.DatetimeIndex(out)
 
 
-def _weibull_months(rng: np.random.Generator, lp: np.ndarray) -> np.ndarray:
-    """Detention (months) under the proportional hazards model with linear predictor lp."""
-    u = rng.uniform(size=len(lp))
-    t = MIN_DETENTION + BASELINE_SCALE * (-np.log(u) / np.exp(lp)) ** (1 / BASELINE_SHAPE)
+def _weibull_months(rng: np.random.Generator, lp: np.ndarray, held: np.ndarray | None = None
+                    ) -> np.ndarray:
+    """Detention (months) under the proportional hazards model with linear predictor lp.
+
+    held: months a woman is known to have been held already (None: 0); the draw is
+    then from the model given that she was still held (cumulative hazard H(held)
+    plus an independent unit exponential, inverted).
+    """
+    done = np.zeros(len(lp)) if held is None else np.maximum(np.asarray(held, float) - MIN_DETENTION, 0)
+    h0 = np.exp(lp) * (done / BASELINE_SCALE) ** BASELINE_SHAPE
+    e = rng.exponential(size=len(lp))
+    t = MIN_DETENTION + BASELINE_SCALE * ((h0 + e) / np.exp(lp)) ** (1 / BASELINE_SHAPE)
     return np.minimum(t, MAX_DETENTION)  # beyond any follow-up; keeps dates representable
 
 
@@ -137,34 +165,26 @@ def _linear_predictor(featured: np.ndarray, concerns: pd.DataFrame, regions: lis
     return lp
 
 
-def _featured_women(rng: np.random.Generator, coef: dict, launch: pd.Timestamp) -> pd.DataFrame:
-    """The 19 featured women: 16 released within three years of the launch, 3 not.
+def _arrest_months(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Arrest of a long-list woman, months after the launch (negative: before it)."""
+    return rng.uniform(-ARREST_WINDOW, -MIN_DETENTION, size=n)
 
-    Every detention is drawn from the model; the three longest are the women not
-    released. Each spell is then placed in calendar time so that the woman was held
-    at the launch (arrest in 2000 or later): released ones leave within three years,
-    the others are still held at data collection. A draw that cannot be placed
-    so is drawn again.
+
+def _featured_women(rng: np.random.Generator, coef: dict, launch: pd.Timestamp) -> pd.DataFrame:
+    """The 19 featured women, each held at the launch.
+
+    Arrest first, independently; then the detention from the model given that she was
+    held at the launch. A release after data collection is not observed (censored).
     """
-    pub = published()["freethe20"]
     countries = rng.permutation(np.repeat(list(FEATURED_COUNTRIES), list(FEATURED_COUNTRIES.values())))
-    n, n_released = len(countries), pub["released_within_three_years"]
+    n = len(countries)
     concerns = _concerns(rng, countries, FEATURED_PREVALENCE)
     regions = [region_of(c) for c in countries]
     lp = _linear_predictor(np.ones(n), concerns, regions, coef)
-    earliest = (UA_FIRST - launch).days / DAYS_PER_MONTH + 3   # months after the launch
     collected = (DATA_COLLECTION - launch).days / DAYS_PER_MONTH
-
-    while True:
-        t = _weibull_months(rng, lp)
-        released = np.zeros(n, dtype=bool)
-        released[np.argsort(t)[:n_released]] = True
-        # Released: arrest in [0.5 - t, 35.9 - t]; not released: arrest in [collected - t, -1].
-        lo = np.where(released, np.maximum(earliest, 0.5 - t), np.maximum(earliest, collected + 1 - t))
-        hi = np.where(released, np.minimum(-1.0, HORIZON - 0.1 - t), -1.0)
-        if (lo <= hi).all():
-            break
-    arrest = rng.uniform(lo, hi)
+    arrest = _arrest_months(rng, n)
+    t = _weibull_months(rng, lp, held=-arrest)
+    released = arrest + t <= collected
     in_ua = np.zeros(n, dtype=bool)
     in_ua[rng.choice(n, size=UA_FEATURED, replace=False)] = True
     return pd.DataFrame({
@@ -180,22 +200,25 @@ def _occupations(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.choice(list(OCCUPATIONS), size=n, p=list(OCCUPATIONS.values()))
 
 
-def _long_list(rng: np.random.Generator, featured: pd.DataFrame, launch: pd.Timestamp) -> pd.DataFrame:
-    """The 40 women of the long list, featured or not, in random order."""
+def _long_list(rng: np.random.Generator, featured: pd.DataFrame, coef: dict,
+               launch: pd.Timestamp) -> pd.DataFrame:
+    """The 40 women of the long list, featured or not, in random order.
+
+    The women not featured are held at the launch and released at the constant rate
+    LONG_LIST_RATE after it (their own declared model: the Cox model of the Urgent
+    Action women, with its hazard ratio of about 2, cannot give 16 of 19 against 2 of
+    18); a release after data collection is not observed.
+    """
     pub = published()["freethe20"]
     others = rng.permutation(np.repeat(list(LONG_LIST_COUNTRIES), list(LONG_LIST_COUNTRIES.values())))
     n_other = len(others)
-    other_release = np.where(np.arange(n_other) < LONG_LIST_RELEASED,
-                             rng.uniform(3, HORIZON - 0.1, size=n_other), np.nan)
+    other_arrest = _arrest_months(rng, n_other)
+    after_launch = rng.exponential(1 / LONG_LIST_RATE, size=n_other)
+    collected = (DATA_COLLECTION - launch).days / DAYS_PER_MONTH
+    other_release = np.where(after_launch <= collected, after_launch, np.nan)
     n_pre = pub["excluded_released_before_launch"]
     july = pd.Timestamp("2015-07-01") + pd.to_timedelta(rng.integers(0, 31, size=n_pre), unit="D")
     pre_arrest = _date(rng.uniform(-48, -14, size=n_pre), launch)
-    # Arrests of the others follow those of the featured women (with some jitter), so
-    # that timing from the arrest compares like with like ("results are the same").
-    featured_offset = (featured.arrest - launch).dt.days.to_numpy() / DAYS_PER_MONTH
-    other_arrest = np.minimum(rng.choice(featured_offset, size=n_other) + rng.normal(0, 6, n_other),
-                              -1.0)
-
     rows = pd.DataFrame({
         "featured": [True] * len(featured) + [False] * (n_other + n_pre),
         "country": list(featured.country) + list(others) + ["ETH"] * n_pre,
@@ -224,7 +247,8 @@ def _entry_years(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _urgent_actions(rng: np.random.Generator, featured: pd.DataFrame, coef: dict,
-                    launch: pd.Timestamp, pub: dict) -> pd.DataFrame:
+                    launch: pd.Timestamp, pub: dict, reference_release: bool = False
+                    ) -> pd.DataFrame:
     """The 455 UA women: featured copies plus controls with model-drawn detentions."""
     # Eligible women = observations of Cox model 1; models 2-4 lose those without flags.
     n_eligible, n_complete = (pub["cox_models"]["observations"][i] for i in (0, 3))
@@ -252,14 +276,24 @@ def _urgent_actions(rng: np.random.Generator, featured: pd.DataFrame, coef: dict
     arrest = pd.Series(first_ua - pd.to_timedelta(rng.integers(0, 90, size=n), unit="D"))
 
     detention = _weibull_months(rng, lp)
-    # The reference group must hold at least one release, or the region terms do not exist.
-    ref_eligible = is_ref & eligible
-    while not _any_release(arrest[ref_eligible], detention[ref_eligible]):
-        detention[ref_eligible] = _weibull_months(rng, lp[ref_eligible])
+    # Follow-up ends at each woman's last news before data collection, drawn
+    # independently of her detention: a release after it is not observed.
+    last_news = DATA_COLLECTION - pd.to_timedelta(rng.integers(0, 365, size=n), unit="D")
+    if reference_release:   # declared condition: the reference region holds a release
+        ref_eligible = is_ref & eligible
+        for _ in range(1000):
+            ends = arrest[ref_eligible] + pd.to_timedelta(
+                np.floor(detention[ref_eligible] * DAYS_PER_MONTH), unit="D")
+            if (ends.to_numpy() <= last_news[ref_eligible].to_numpy()).any():
+                break
+            detention[ref_eligible] = _weibull_months(rng, lp[ref_eligible])
+        else:
+            raise ConditionNotMet("simulate: condition 'reference_release' not met in 1000 "
+                                  "draws of the reference region's detentions")
     short = rng.integers(0, 60, size=n)  # days held by women who are not eligible
     release_days = np.where(eligible, np.floor(detention * DAYS_PER_MONTH), short)
     release = arrest + pd.to_timedelta(release_days, unit="D")
-    released = (release <= DATA_COLLECTION).to_numpy()
+    released = (release.to_numpy() <= last_news.to_numpy())
 
     certainty = rng.choice(list(CERTAINTY), size=n, p=list(CERTAINTY.values()))
     # Short detentions and women still held are never coded 'uncertain' here.
@@ -267,7 +301,6 @@ def _urgent_actions(rng: np.random.Generator, featured: pd.DataFrame, coef: dict
                          certainty)
     # Last known detention: a censored woman was last reported held within the past
     # year; a released woman coded with less than certainty, somewhere in her detention.
-    last_news = DATA_COLLECTION - pd.to_timedelta(rng.integers(0, 365, size=n), unit="D")
     held = arrest + pd.to_timedelta(np.floor(rng.uniform(size=n) * release_days), unit="D")
     last_known = (pd.Series(last_news).where(~released, pd.NaT).clip(lower=arrest)
                   .fillna(held.where(released & (certainty != "certain"))))
@@ -313,11 +346,6 @@ def _urgent_actions(rng: np.random.Generator, featured: pd.DataFrame, coef: dict
     return ua[["woman_id", "n_urgent_actions", *CONCERNS.values(), "country", "region",
                "year_entry", "eligible", "arrest_date", "release_date", "last_known_detained",
                "certainty", "featured"]]
-
-
-def _any_release(arrest: pd.Series, detention: np.ndarray) -> bool:
-    ends = arrest + pd.to_timedelta(np.floor(detention * DAYS_PER_MONTH), unit="D")
-    return bool((ends <= launch_date() + pd.Timedelta(days=HORIZON * DAYS_PER_MONTH - 1)).any())
 
 
 def _ua_counts(rng: np.random.Generator, n: int) -> np.ndarray:

@@ -7,9 +7,12 @@ table lacks: country-year values (Polity IV, State Fragility, ODA/GDP, ODA/GNI),
 Universal Periodic Review calendar, repeated mentions, business involvement and the
 perpetrator. Which cases could be assessed is chosen to meet the published counts
 (223 closed, 238 open, 10 with a missing covariate, ...). Improvement is then drawn
-from the published regime-specific logits of Table 1 (redrawn in the rare event that
-a flag perfectly predicts it within a regime); the other developments, the source
-and the survey answers are drawn to agree with it and with the published counts.
+from the published regime-specific logits of Table 1 (one Bernoulli draw for
+each case independently); the other developments, the source and the survey answers
+are drawn to agree with it and with the published counts. Only the covariates are
+calibrated; the number improved varies by seed with its binomial variance. The
+optional condition 'estimable_improvement' redraws the outcomes while a flag perfectly
+predicts them within a regime (declared in the data package; off by default).
 
 Where the sources leave covariates free, their choice is tilted (never the outcome)
 so that the logits imply the published shares whatever the case table holds: 24 %
@@ -158,26 +161,13 @@ def outcome_probability(frame: pd.DataFrame) -> np.ndarray:
     return _expit(linear_predictor(frame)[0])
 
 
-def draw_improvement(rng: np.random.Generator, p: np.ndarray, strata: pd.DataFrame | None = None
-                     ) -> np.ndarray:
-    """Improved or not, each case with exactly its probability `p`.
+def draw_improvement(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
+    """Improved or not: one independent Bernoulli draw per case with its probability `p`.
 
-    Systematic sampling over the cases sorted by stratum (random order within): every
-    case keeps its own probability, but the number improved in each stratum is its
-    expected count rounded up or down, so a sample of 471 does not drift by chance
-    away from what the logits imply.
+    No balancing across cases: the number improved in any group varies from sample to
+    sample with its binomial variance, as it would among real cases.
     """
-    n = len(p)
-    keys = [rng.random(n)]
-    if strata is not None:
-        keys += [strata[c].to_numpy() for c in reversed(strata.columns)]
-    order = np.lexsort(keys)
-    upper = np.cumsum(p[order])
-    u = rng.random()
-    hit = np.floor(upper - u) > np.floor(upper - p[order] - u)
-    out = np.zeros(n, dtype=bool)
-    out[order] = hit
-    return out
+    return rng.random(len(p)) < p
 
 
 # --------------------------------------------------------------------- covariate drawing
@@ -683,17 +673,27 @@ def separated_flags(frame: pd.DataFrame, improved: np.ndarray) -> list[tuple[str
     return out
 
 
+class ConditionNotMet(RuntimeError):
+    """A declared simulation condition could not be met within the allowed redraws."""
+
+
 def draw_estimable_improvement(rng: np.random.Generator, frame: pd.DataFrame,
-                               strata: pd.DataFrame, tries: int = 1000) -> np.ndarray:
-    """Improvement drawn from the published logits, redrawn while a rare Table 1 flag
-    perfectly predicts it within a regime (the published models had finite estimates
-    for every flag, so such samples are not like the study's)."""
+                               tries: int = 1000) -> tuple[np.ndarray, int]:
+    """Improvement conditioned on estimability (the `estimable_improvement` condition).
+
+    Independent draws from the logits, repeated while a Table 1 flag perfectly predicts
+    the outcome within a regime. This conditions the outcomes on the event "every
+    regime logit has finite estimates", which moves the target (see the recovery
+    study); it is off unless asked for. Returns the outcomes and the number of draws
+    made; raises ConditionNotMet after `tries` draws rather than keep a separated one.
+    """
     p = outcome_probability(frame)
-    for _ in range(tries):
-        improved = draw_improvement(rng, p, strata)
+    for attempt in range(1, tries + 1):
+        improved = draw_improvement(rng, p)
         if not separated_flags(frame, improved):
-            break
-    return improved
+            return improved, attempt
+    raise ConditionNotMet(f"simulate: condition 'estimable_improvement' not met in {tries} "
+                          "draws of improvement (a Table 1 flag always separates a regime)")
 
 
 # ----------------------------------------------------------------- development and source
@@ -893,9 +893,12 @@ def _typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return pd.DataFrame(out).reset_index(drop=True)
 
 
-def simulate_impact(rng: np.random.Generator, communications: pd.DataFrame, cases: pd.DataFrame
-                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The `sample` (661 cases, 471 assessed) and `survey` (89 answers) tables."""
+def simulate_impact(rng: np.random.Generator, communications: pd.DataFrame, cases: pd.DataFrame,
+                    conditions: frozenset[str] = frozenset()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The `sample` (661 cases, 471 assessed) and `survey` (89 answers) tables.
+
+    conditions: declared conditions on the outcome draws ('estimable_improvement').
+    """
     sample = _pub()[0]
     # Draw more of the rare profiles than the assessed cases need.
     rare = {"viol_disciplinary":
@@ -918,14 +921,11 @@ def simulate_impact(rng: np.random.Generator, communications: pd.DataFrame, case
     frame = pd.concat([frame, case_covariates(rng, frame, assessed)], axis=1)
 
     sub = frame[assessed].reset_index(drop=True)
-    # Balanced in the groups whose improvement is published, the smallest groups first;
-    # the regime split keeps the few closed-regime professional restrictions from all
-    # turning out alike, which would leave the closed model without an estimate.
-    strata = pd.DataFrame({"disciplinary": sub["viol_disciplinary"].astype(bool),
-                           "admin": sub["viol_admin_harassment"].astype(bool),
-                           "regime": regime_class(sub),
-                           **sub[["hrd_alone", "viol_conviction", "viol_detention"]].astype(bool)})
-    improved = draw_estimable_improvement(rng, sub, strata)
+    # Independent draws from the declared logits; conditioning only when asked.
+    if "estimable_improvement" in conditions:
+        improved, _ = draw_estimable_improvement(rng, sub)
+    else:
+        improved = draw_improvement(rng, outcome_probability(sub))
     development = draw_development(rng, sub, improved)
     source, negative = draw_source(rng, sub, improved)
     information = draw_information(rng, source, development)
