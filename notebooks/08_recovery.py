@@ -29,6 +29,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import casework.notebook
+from casework import engine
 from casework.analysis import recovery
 from casework.data.truths import declared_truths
 from casework.report import tables, theme
@@ -40,12 +41,11 @@ conditions = () if P["condition"] == "none" else (P["condition"],)
 level = f"{P['confidence']:.0%}"
 
 # %%
-if P["jobs"] > 1:
-    from concurrent.futures import ProcessPoolExecutor
-    with ProcessPoolExecutor(max_workers=P["jobs"]) as pool:
-        runs = recovery.run_recovery(P["reps"], P["seed"], conditions, P["confidence"], pool.map)
-else:
-    runs = recovery.run_recovery(P["reps"], P["seed"], conditions, P["confidence"])
+# The replications run on the compendium's engine (casework.engine): in this process,
+# on a local Dask cluster (jobs > 1) or on the cluster $CASEWORK_SCHEDULER names.
+with engine.open_engine(P["jobs"]) as eng:
+    runs = recovery.run_recovery(P["reps"], P["seed"], conditions, P["confidence"],
+                                 engine.engine_map(eng))
 runs = recovery.attach_truths(runs, declared_truths())
 summary = recovery.summarise(runs, P["alpha"])
 summary["verdict"] = recovery.coverage_verdict(summary, P["confidence"])

@@ -31,7 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     rc.add_argument("--seed", type=int, default=20190101, help="seed of the study (default 20190101)")
     rc.add_argument("--condition", action="append", default=[], metavar="NAME",
                     help="simulate under a declared condition (see `casework simulate`)")
-    rc.add_argument("--jobs", type=int, default=1, help="processes (default 1)")
+    rc.add_argument("--jobs", type=int, default=1,
+                    help="Dask workers (default 1: in this process; more start a local cluster)")
+    rc.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                    help="run the replications on the Dask scheduler at ADDRESS (or $CASEWORK_SCHEDULER)")
     rc.add_argument("--out", type=Path, default=None, help="write the summary as CSV here")
 
     v = sub.add_parser("validate", help="validate a data folder against the codebook")
@@ -51,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--force", action="store_true", help="re-execute even when cached")
         q.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
         q.add_argument("--scheduler", metavar="ADDRESS", default=None,
-                       help="send the simulations (06, 07) to the Dask scheduler at ADDRESS "
+                       help="send the simulations (06, 07, 08) to the Dask scheduler at ADDRESS "
                             "(sets $CASEWORK_SCHEDULER for the notebooks; results are the same)")
 
     r = sub.add_parser("run", help="execute notebooks (cached) and collect recorded values")
@@ -148,12 +151,9 @@ def _recovery(args) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.jobs > 1:
-        from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            runs = recovery.run_recovery(args.reps, args.seed, conditions, mapper=pool.map)
-    else:
-        runs = recovery.run_recovery(args.reps, args.seed, conditions)
+    from . import engine
+    with engine.open_engine(args.jobs, scheduler=args.scheduler) as eng:
+        runs = recovery.run_recovery(args.reps, args.seed, conditions, mapper=engine.engine_map(eng))
     summary = recovery.summarise(recovery.attach_truths(runs, declared_truths()))
     summary["verdict"] = recovery.coverage_verdict(summary, 0.95)
     if args.out:

@@ -82,9 +82,9 @@ def delayed_entry(urgent_actions: pd.DataFrame) -> np.ndarray:
     """Months from arrest to the launch for featured eligible women (0 for the others):
     a featured woman was selected for being held at the launch, so she is at risk in
     the study's sense only from then on (left truncation)."""
-    from ..data.frames.survival import launch_date, months
+    from ..data.frames.survival import DAYS_PER_MONTH, days, launch_date
     ua = urgent_actions[urgent_actions.eligible.astype(bool)]
-    entry = months(launch_date() - ua.arrest_date).to_numpy(dtype=float)
+    entry = (days(launch_date() - ua.arrest_date) / DAYS_PER_MONTH).to_numpy(dtype=float)
     return np.where(ua.featured.astype(bool).to_numpy(), np.maximum(entry, 0.0), 0.0)
 
 
