@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -46,14 +47,29 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _sigterm_as_ctrl_c()
     try:
         return _dispatch(args)
+    except FileNotFoundError as exc:
+        if "not inside a compendium" not in str(exc):
+            raise
+        print(f"error: {exc} (run casework from the project folder, or set CASEWORK_ROOT)",
+              file=sys.stderr)
+        return 2
     except (DataValidationError, RenderError, ParameterError) as exc:
         print(f"error: {exc}" if not isinstance(exc, DataValidationError) else exc, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _sigterm_as_ctrl_c() -> None:
+    """`kill` (SIGTERM) winds a run or render down like Ctrl-C: workers stopped, the
+    build record and staging folders left consistent."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _dispatch(args) -> int:

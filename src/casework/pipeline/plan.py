@@ -6,6 +6,7 @@ value is validated here, before anything runs.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,18 @@ def parameter_layers(root: Path, params_file: Path | None, overrides: list[str],
     if data_dir is not None:
         layers.append(("--data", {"data_dir": _shown(data_dir, root)}))
     return layers
+
+
+def parameter_set(root: Path, params_file: Path | None, overrides: list[str],
+                  data_dir: Path | None) -> dict:
+    """What names this run's parameter set in the build record and on every page: the
+    parameter file (as given), the -p overrides, and the layers to re-resolve it from."""
+    path = params_file if params_file is not None else root / DEFAULT_PARAMS
+    name = _shown(path, root) if params_file is not None or path.is_file() else "schema defaults"
+    layers = parameter_layers(root, params_file, overrides, data_dir)
+    return {"name": name, "overrides": list(overrides),
+            "data_dir": _shown(data_dir, root) if data_dir is not None else None,
+            "layers": json.loads(json.dumps(layers, default=str))}
 
 
 def _shown(path: Path, root: Path) -> str:

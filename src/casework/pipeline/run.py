@@ -18,11 +18,11 @@ from pathlib import Path
 
 from ..paths import EXECUTED, SOURCES, executed_path, notebook_key, project_root
 from . import fingerprint
-from .build_record import update_record
+from .build_record import output_digests, update_record
 from .cache import Cache, output_files
 from .lock import LockError, build_lock
 from .parameters import ParameterError, params_hash
-from .plan import Task, make_plan
+from .plan import Task, make_plan, parameter_set
 from .progress import Progress
 from .selection import SelectionError, discover
 from .variables import write_variables
@@ -38,18 +38,20 @@ def run(notebooks: list[str], params_file: Path | None, overrides: list[str],
         if jobs < 1:
             raise ParameterError(f"--jobs {jobs}: expected a whole number of 1 or more")
         tasks = make_plan(root, notebooks, params_file, overrides, data_dir)
+        pset = parameter_set(root, params_file, overrides, data_dir)
     except (ParameterError, SelectionError) as exc:
         print(f"error: {exc}", file=stream)
         return 2
     try:
         with build_lock(root / ".casework" / "lock"):
-            return _build(root, tasks, force, jobs, Progress(stream))
+            return _build(root, tasks, force, jobs, Progress(stream), pset)
     except LockError as exc:
         print(f"error: {exc}", file=stream)
         return 1
 
 
-def _build(root: Path, tasks: list[Task], force: bool, jobs: int, progress: Progress) -> int:
+def _build(root: Path, tasks: list[Task], force: bool, jobs: int, progress: Progress,
+           pset: dict | None = None) -> int:
     cache = Cache(root / ".casework" / "cache", root)
     current = {t.name for t in tasks if not force and cache.is_current(t.name, t.key)}
     restorable = {t.name for t in tasks
@@ -64,14 +66,20 @@ def _build(root: Path, tasks: list[Task], force: bool, jobs: int, progress: Prog
             meta = cache.restore(t.name, t.key) if t.name in restorable else cache.entry(t.name, t.key)
             progress.finished(t.name, "cached" if t.name in current else "restored from cache")
             entries[t.name] = _entry(root, t, "cached", (meta or {}).get("seconds"))
+    record = root / "results" / "_build.json"
+    if todo:  # a build killed from here on leaves a record the renderer refuses
+        update_record(record, {t.name: _entry(root, t, "running", None) for t in todo},
+                      discover(root / SOURCES))
     outcomes, interrupted = _execute(root, todo, jobs, cache, progress)
     for t in todo:
         outcome = outcomes[t.name]
         if outcome.started:
             entries[t.name] = _entry(root, t, "executed" if outcome.ok else "failed", outcome.seconds,
                                      error=None if outcome.ok else _explain(t, outcome))
+        else:
+            entries[t.name] = _entry(root, t, "interrupted", None, error="not started: build interrupted")
 
-    update_record(root / "results" / "_build.json", entries, discover(root / SOURCES))
+    update_record(record, entries, discover(root / SOURCES), pset)
     try:
         if executed_or_restored(outcomes, restorable) or not (root / "results" / "scorecard.md").is_file():
             from ..report.scorecard import write as write_scorecard  # pandas: only when needed
@@ -185,6 +193,8 @@ def _entry(root: Path, task: Task, status: str, seconds: float | None,
     }
     if error:
         entry["error"] = error
+    if status in ("executed", "cached"):
+        entry["outputs"] = output_digests(root, output_files(root, task.name))
     return entry
 
 

@@ -25,6 +25,7 @@ import yaml
 from ..paths import project_root
 from .errors import RenderError, yaml_mapping
 from .provenance import BuildStamp, build_stamp
+from .publish import check_complete, publishing
 from .config import check_pages, read_config, resource_files
 from .builtin.shortcodes import Variables, read_variables
 
@@ -42,7 +43,13 @@ def render(root: Path | None = None, renderer: str | None = None, force: bool = 
     quarto = _quarto(renderer)
     root = Path(root).resolve() if root is not None else project_root()
     config = read_config(root)
+    with publishing(root, config.site_dir):  # the build lock; leftovers tidied on every exit
+        return _render(root, config, quarto, force)
+
+
+def _render(root: Path, config, quarto: str | None, force: bool) -> Path:
     check_pages(config)
+    check_complete(root, config.render)  # only complete, single-parameter-set builds
     variables = root / VARIABLES
     if not variables.is_file():
         raise RenderError(f"{variables} not found: run `casework run` first (it records the values "
