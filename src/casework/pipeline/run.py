@@ -21,7 +21,7 @@ from . import fingerprint
 from .build_record import output_digests, update_record
 from .cache import Cache, output_files
 from .lock import LockError, build_lock
-from .parameters import ParameterError, params_hash
+from .parameters import ParameterError, params_hash, unselected_keys
 from .plan import Task, make_plan, parameter_set
 from .progress import Progress
 from .selection import SelectionError, discover
@@ -42,6 +42,8 @@ def run(notebooks: list[str], params_file: Path | None, overrides: list[str],
     except (ParameterError, SelectionError) as exc:
         print(f"error: {exc}", file=stream)
         return 2
+    for warning in unselected_keys([t.name for t in tasks], pset["layers"]):
+        print(warning, file=stream)
     try:
         with build_lock(root / ".casework" / "lock"):
             return _build(root, tasks, force, jobs, Progress(stream), pset)
