@@ -108,13 +108,19 @@ def _data_valid(todo: list[Task], progress: Progress) -> bool:
     """Validate each data folder the notebooks to execute read (imports pandas: only
     when something executes)."""
     from ..data import DataValidationError, load
+    from . import requirements
+    unmet = []
     for folder in dict.fromkeys(t.data_dir for t in todo):
         try:
-            load(folder)
+            dataset = load(folder)
         except DataValidationError as exc:
             progress.message(f"error: {exc}")
             return False
-    return True
+        for t in (t for t in todo if t.data_dir == folder):  # enough data for each analysis
+            unmet += requirements.check(t.name, dataset.tables, t.params["data_dir"])
+    for message in unmet:
+        progress.message(message)
+    return not unmet
 
 
 def _execute(root: Path, todo: list[Task], jobs: int, cache: Cache,
