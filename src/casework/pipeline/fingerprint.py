@@ -44,9 +44,25 @@ def table_paths() -> dict[str, str]:
     return {res["name"]: res["path"] for res in codebook["resources"]}
 
 
+def folder_table_paths(data_dir: Path) -> dict[str, str]:
+    """table_paths() with the folder's own datapackage.json resources honoured, as
+    casework.data.load.table_paths does (read here as JSON: no pandas)."""
+    paths = table_paths()
+    try:
+        own = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8-sig")).get("resources")
+    except (OSError, ValueError, AttributeError):
+        own = None
+    for res in own if isinstance(own, list) else []:
+        if isinstance(res, dict) and res.get("name") in paths and isinstance(res.get("path"), str):
+            rel = Path(res["path"])
+            if not rel.is_absolute() and ".." not in rel.parts:
+                paths[res["name"]] = rel.as_posix()
+    return paths
+
+
 def data_digests(data_dir: Path) -> dict[str, str]:
     """sha256 of every file load() reads: datapackage.json and each table file."""
-    files = {"datapackage.json": "datapackage.json", **table_paths()}
+    files = {"datapackage.json": "datapackage.json", **folder_table_paths(data_dir)}
     return {name: file_digest(data_dir / rel) for name, rel in files.items()}
 
 
