@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--data", type=Path, default=None, help="data folder (sets data_dir)")
         q.add_argument("--force", action="store_true", help="re-execute even when cached")
         q.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
+        q.add_argument("--dry-run", action="store_true",
+                       help="say which notebooks would run and why (what changed); run nothing")
+        q.add_argument("--cache-entries", type=int, default=None, metavar="N",
+                       help="cached runs kept per notebook (default 8: several parameter sets)")
 
     r = sub.add_parser("run", help="execute notebooks (cached) and collect recorded values")
     run_args(r)
@@ -93,8 +97,9 @@ def _dispatch(args) -> int:
     if args.command in ("run", "build"):
         from .pipeline.run import run
         code = run(notebooks=args.notebooks, params_file=args.params, overrides=args.overrides,
-                   data_dir=args.data, force=args.force, jobs=args.jobs)
-        if code or args.command == "run":
+                   data_dir=args.data, force=args.force, jobs=args.jobs, dry_run=args.dry_run,
+                   cache_entries=args.cache_entries)
+        if code or args.command == "run" or args.dry_run:
             return code
     if args.command in ("render", "build"):
         from .website.render import render

@@ -30,13 +30,17 @@ from .worker import Job, Outcome, Running, run_job
 
 
 def run(notebooks: list[str], params_file: Path | None, overrides: list[str],
-        data_dir: Path | None, force: bool, jobs: int, stream=None) -> int:
-    """Build the notebooks; 0 when all succeeded, 1 on failures, 2 on bad arguments."""
+        data_dir: Path | None, force: bool, jobs: int, stream=None, dry_run: bool = False,
+        cache_entries: int | None = None) -> int:
+    """Build the notebooks; 0 when all succeeded, 1 on failures, 2 on bad arguments.
+    dry_run: only say what would run and why. cache_entries: entries kept per notebook."""
     stream = stream or sys.stderr
     root = project_root()
     try:
         if jobs < 1:
             raise ParameterError(f"--jobs {jobs}: expected a whole number of 1 or more")
+        if cache_entries is not None and cache_entries < 1:
+            raise ParameterError(f"--cache-entries {cache_entries}: expected a whole number of 1 or more")
         tasks = make_plan(root, notebooks, params_file, overrides, data_dir)
         pset = parameter_set(root, params_file, overrides, data_dir)
     except (ParameterError, SelectionError) as exc:
@@ -44,17 +48,23 @@ def run(notebooks: list[str], params_file: Path | None, overrides: list[str],
         return 2
     for warning in unselected_keys([t.name for t in tasks], pset["layers"]):
         print(warning, file=stream)
+    cache = Cache(root / ".casework" / "cache", root, keep=cache_entries)
+    if dry_run:
+        from .explain import verdict
+        for t in tasks:
+            print(verdict(t, cache, force), file=stream)
+        return 0
     try:
         with build_lock(root / ".casework" / "lock"):
-            return _build(root, tasks, force, jobs, Progress(stream), pset)
+            return _build(root, tasks, force, jobs, Progress(stream), pset, cache)
     except LockError as exc:
         print(f"error: {exc}", file=stream)
         return 1
 
 
 def _build(root: Path, tasks: list[Task], force: bool, jobs: int, progress: Progress,
-           pset: dict | None = None) -> int:
-    cache = Cache(root / ".casework" / "cache", root)
+           pset: dict | None = None, cache: Cache | None = None) -> int:
+    cache = cache or Cache(root / ".casework" / "cache", root)
     current = {t.name for t in tasks if not force and cache.is_current(t.name, t.key)}
     restorable = {t.name for t in tasks
                   if not force and t.name not in current and cache.entry(t.name, t.key)}
@@ -168,7 +178,8 @@ def _settle(root: Path, task: Task, outcome: Outcome, cache: Cache, progress: Pr
         cache.store(task.name, task.key, {
             "params": task.params, "params_hash": params_hash(task.params),
             "source_digest": task.source_digest, "data": task.data,
-            "package_digest": task.package_digest, "seconds": outcome.seconds})
+            "package_digest": task.package_digest, "seconds": outcome.seconds,
+            "inputs": task.inputs()})
         progress.finished(task.name, "executed")
     elif outcome.started:
         for path in output_files(root, task.name):
