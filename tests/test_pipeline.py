@@ -5,6 +5,7 @@ writes) so their kernels start without pandas; one goes through casework.noteboo
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -65,7 +66,9 @@ def test_build_is_cached_deterministic_and_parallel_equals_sequential(project, c
         "key": "alpha", "status": "executed", "source": "notebooks/01_alpha.py",
         "params": params, "params_hash": params_hash(params), "data_dir": "data",
         "data_checksum": load(project / "data").checksum, "synthetic": True,
-        "seconds": None, "source_hash": None, "package_hash": None}
+        "seconds": None, "source_hash": None, "package_hash": None,
+        "outputs": {rel: hashlib.sha256((project / rel).read_bytes()).hexdigest()
+                    for rel in ("analyses/01_alpha.ipynb", "results/01_alpha.json")}}
     assert record["01_alpha"]["seconds"] > 0
 
     executed = project / "analyses" / "01_alpha.ipynb"
