@@ -46,6 +46,15 @@ def _parser() -> argparse.ArgumentParser:
     rn.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     b = sub.add_parser("build", help="run + render")
     run_args(b)
+    for q in (rn, b):
+        q.add_argument("--out", type=Path, default=None, metavar="DIR",
+                       help="write the site to DIR instead of _site/ (a second site to compare)")
+    cmp = sub.add_parser("compare", help="page of the values that moved and conclusions that flipped "
+                                         "between two builds (site folders) or two parameter files")
+    cmp.add_argument("first", type=Path, metavar="A")
+    cmp.add_argument("second", type=Path, metavar="B")
+    cmp.add_argument("--out", type=Path, default=Path("_comparison") / "index.html",
+                     help="page to write (default _comparison/index.html)")
     return p
 
 
@@ -103,9 +112,17 @@ def _dispatch(args) -> int:
             return code
     if args.command in ("render", "build"):
         from .website.render import render
-        site = render(force=args.force)
+        site = render(force=args.force, out=args.out)
         print(f"site ready: {site}/index.html")
         return 0
+    if args.command == "compare":
+        from .paths import project_root
+        from .pipeline.compare import compare
+        try:
+            return compare(project_root(), args.first, args.second, args.out, sys.stderr)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     raise AssertionError(args.command)
 
 

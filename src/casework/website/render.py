@@ -26,6 +26,7 @@ from ..paths import project_root
 from .errors import RenderError, yaml_mapping
 from .provenance import BuildStamp, build_stamp
 from .publish import check_complete, publishing
+from ..pipeline.compare import write_snapshot
 from .config import check_pages, read_config, resource_files
 from .builtin.shortcodes import Variables, read_variables
 
@@ -34,20 +35,25 @@ RENDERERS = ("quarto", "builtin")
 SITE_KEY = ".casework-site-key"  # in _site/: what the site was built from (see site_key)
 
 
-def render(root: Path | None = None, renderer: str | None = None, force: bool = False) -> Path:
+def render(root: Path | None = None, renderer: str | None = None, force: bool = False,
+           out: Path | None = None) -> Path:
     """Build the site of the project at root (default: the current project); returns _site.
 
     renderer: 'quarto', 'builtin', or None to use Quarto when it is on PATH. When nothing
     the site is built from has changed since the last build, nothing is done (force: build).
+    out: build the site there instead of the configured output folder (a second site).
     """
     quarto = _quarto(renderer)
     root = Path(root).resolve() if root is not None else project_root()
     config = read_config(root)
-    with publishing(root, config.site_dir):  # the build lock; leftovers tidied on every exit
-        return _render(root, config, quarto, force)
+    site = Path(out).resolve() if out is not None else config.site_dir
+    if out is not None:
+        site.parent.mkdir(parents=True, exist_ok=True)
+    with publishing(root, site):  # the build lock; leftovers tidied on every exit
+        return _render(root, config, quarto, force, site)
 
 
-def _render(root: Path, config, quarto: str | None, force: bool) -> Path:
+def _render(root: Path, config, quarto: str | None, force: bool, site: Path) -> Path:
     check_pages(config)
     check_complete(root, config.render)  # only complete, single-parameter-set builds
     variables = root / VARIABLES
@@ -56,17 +62,18 @@ def _render(root: Path, config, quarto: str | None, force: bool) -> Path:
                           "pages cite), or `casework build` to run and render in one go")
     stamp = build_stamp(root)
     key = site_key(config, stamp, renderer="quarto" if quarto else "builtin")
-    if not force and _built_key(config.site_dir) == key:
-        return config.site_dir
+    if not force and _built_key(site) == key:
+        return site
     record_build(variables, stamp)
-    with staging(config.site_dir) as folder:
+    with staging(site) as folder:
         if quarto:
             run_quarto(quarto, root, folder)
         else:
             from .builtin.builder import SiteBuilder  # nbconvert and markdown: only when building
             SiteBuilder(config, stamp, Variables(variables)).build(folder)
+        write_snapshot(root, folder)  # the values, for `casework compare`
         (folder / SITE_KEY).write_text(key + "\n", encoding="utf-8")
-    return config.site_dir
+    return site
 
 
 def site_key(config, stamp: BuildStamp, renderer: str) -> str:
@@ -129,7 +136,7 @@ def record_build(path: Path, stamp: BuildStamp) -> None:
 
 def run_quarto(quarto: str, root: Path, folder: Path) -> None:
     """`quarto render` of the whole project into folder (relative to root, as Quarto wants)."""
-    done = subprocess.run([quarto, "render", "--output-dir", folder.name], cwd=root)
+    done = subprocess.run([quarto, "render", "--output-dir", os.path.relpath(folder, root)], cwd=root)
     if done.returncode:
         raise RenderError(f"quarto render failed (exit {done.returncode}); the previous site is unchanged")
 
