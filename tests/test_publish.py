@@ -24,7 +24,9 @@ from casework.website.render import render
 
 QUARTO = ("project:\n  type: website\n  output-dir: _site\n"
           "  render: [index.qmd, analyses/01_alpha.ipynb, analyses/02_beta.ipynb]\n"
-          "website:\n  title: Scratch\n  navbar:\n    left: [index.qmd]\n")
+          "website:\n  title: Scratch\n  navbar:\n    left: [index.qmd]\n"
+          "  page-footer:\n    right: \"Parameter set {{< var build.params_name >}}, not default: "
+          "{{< var build.params_changed >}}\"\n")
 
 # The `casework` command in a child process, seeing the scratch project as the fixture does.
 CHILD = """
@@ -162,3 +164,13 @@ def test_a_read_only_site_is_replaced_without_leaving_an_old_folder(site_project
         folder.chmod(0o555)
     render(site_project, renderer="builtin", force=True)
     assert "The label is hello." in home(site_project) and no_leftovers(site_project)
+
+
+def test_every_page_names_the_parameter_set_and_its_non_default_values(site_project):
+    assert "Parameter set schema defaults, not default: none" in home(site_project)
+    assert build(overrides=["confidence=0.9", "02_beta.label=other"]) == 0
+    render(site_project, renderer="builtin")
+    assert ("Parameter set schema defaults -p confidence=0.9 -p 02_beta.label=other, not default: "
+            "confidence=0.9; label=other") in home(site_project)
+    for page in (site_project / "_site" / "analyses").glob("*.html"):
+        assert "not default: confidence=0.9; label=other" in page.read_text()

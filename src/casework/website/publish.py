@@ -200,3 +200,31 @@ def _set_name(pset: dict) -> str:
     if pset.get("data_dir"):
         parts.append(f"--data {pset['data_dir']}")
     return " ".join(parts)
+
+
+def parameter_summary(root: Path, runs: dict) -> tuple[str, str]:
+    """What every page says about its parameters in plain view: the parameter set's name
+    (file and -p overrides, from the build record) and the values that differ from the
+    schema defaults ('none' when all are defaults), as 'key=value' (flat when every
+    notebook with the key has that value, else 'notebook.key=value')."""
+    doc = read_document(root / "results" / "_build.json")
+    pset = doc.get("parameter_set")
+    name = _set_name(pset) if isinstance(pset, dict) else "not recorded"
+    from ..pipeline.parameters import schema
+    specs = schema()
+    changed: dict[str, dict[str, object]] = {}  # key -> notebook -> value
+    holders: dict[str, set[str]] = {}
+    for nb, run in runs.items():
+        for key, spec in specs.get(nb, {}).items():
+            holders.setdefault(key, set()).add(nb)
+            value = run.params.get(key, spec.default)
+            if key != "data_dir" and value != spec.default:
+                changed.setdefault(key, {})[nb] = value
+    parts = []
+    for key in sorted(changed):
+        values = changed[key]
+        if set(values) == holders[key] and len({repr(v) for v in values.values()}) == 1:
+            parts.append(f"{key}={next(iter(values.values()))}")
+        else:
+            parts += [f"{nb}.{key}={v}" for nb, v in sorted(values.items())]
+    return name, "; ".join(parts) or "none"
