@@ -318,3 +318,9 @@ def test_the_number_of_entries_kept_is_configurable(project):
 def test_cache_entries_must_be_positive(two_notebooks, capsys):
     assert run([], None, [], None, force=False, jobs=1, cache_entries=0) == 2
     assert "--cache-entries 0: expected a whole number of 1 or more" in capsys.readouterr().err
+
+
+def test_library_versions_are_the_same_in_every_process(tmp_path):
+    code = "from casework.pipeline import fingerprint as f; print(f.library_versions())"
+    other = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert other.stdout.strip() == fingerprint.library_versions()

@@ -238,5 +238,5 @@ def library_versions() -> str:
             names.update(p.name.lower() for p in folder.iterdir()
                          if p.suffix in (".dist-info", ".egg-info"))
     h = hashlib.sha256(sys.version.encode())
-    h.update("\n".join(names).encode())
+    h.update("\n".join(sorted(names)).encode())  # sorted: set order varies by process
     return h.hexdigest()
