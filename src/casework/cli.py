@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    _sigterm_as_ctrl_c()
+    previous = _sigterm_as_ctrl_c()
     try:
         return _dispatch(args)
     except FileNotFoundError as exc:
@@ -75,14 +75,22 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
-def _sigterm_as_ctrl_c() -> None:
+def _sigterm_as_ctrl_c():
     """`kill` (SIGTERM) winds a run or render down like Ctrl-C: workers stopped, the
-    build record and staging folders left consistent."""
+    build record and staging folders left consistent. Returns the previous handler
+    (None when not in the main thread, where handlers cannot be set)."""
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
     def interrupt(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
-    signal.signal(signal.SIGTERM, interrupt)
+    return signal.signal(signal.SIGTERM, interrupt)
 
 
 def _dispatch(args) -> int:
