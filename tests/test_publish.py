@@ -87,7 +87,7 @@ def no_leftovers(root: Path) -> bool:
 def test_a_killed_build_is_refused_and_the_previous_site_stays(site_project, sig):
     proc = start_slow_build(site_project)
     proc.send_signal(sig)
-    proc.communicate(timeout=60)
+    proc.communicate(timeout=300)  # winding down is slow on a busy machine
     with pytest.raises(RenderError) as err:
         render(site_project, renderer="builtin")
     message = str(err.value)
@@ -111,7 +111,7 @@ def test_a_render_during_a_build_waits_then_refuses(site_project, monkeypatch):
         assert "The label is hello." in home(site_project) and no_leftovers(site_project)
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=60)
+        proc.communicate(timeout=300)  # winding down is slow on a busy machine
     assert proc.returncode == 130
 
 
