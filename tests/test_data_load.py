@@ -103,20 +103,22 @@ def test_required_value_missing(tiny_data):
 def test_duplicate_key(tiny_data):
     edit_cell(tiny_data, "cases", 1, "case_id", "K000001")
     msgs = problems(tiny_data)
-    assert any(m.startswith("cases.csv, line 2, column 'case_id', value 'K000001': duplicate key") for m in msgs)
-    assert any(m.startswith("cases.csv, line 3, column 'case_id', value 'K000001': duplicate key") for m in msgs)
+    assert any(m.startswith("cases.csv, line 2, column 'case_id': duplicate key") for m in msgs)
+    assert any(m.startswith("cases.csv, line 3, column 'case_id': duplicate key") for m in msgs)
+    assert not any("K000001" in m for m in msgs)  # identifier values are never echoed
 
 
 def test_pattern_violation(tiny_data):
     edit_cell(tiny_data, "cases", 0, "individual_id", "Jane Doe")
     msgs = problems(tiny_data)
-    assert any("column 'individual_id', value 'Jane Doe': does not match pattern" in m for m in msgs)
+    assert any(m.startswith("cases.csv, line 2, column 'individual_id': does not match pattern") for m in msgs)
+    assert not any("Jane" in m for m in msgs)  # a name typed into an id column stays out of the log
 
 
 def test_dangling_foreign_key(tiny_data):
     edit_cell(tiny_data, "cases", 2, "communication_id", "C09999")
     assert problems(tiny_data) == [
-        "cases.csv, line 4, column 'communication_id', value 'C09999': "
+        "cases.csv, line 4, column 'communication_id': "
         "dangling key: no row in communications.communication_id has this value"]
 
 
@@ -202,3 +204,62 @@ def test_real_data_notice(tmp_path):
     from conftest import write_tiny
     ds = load(write_tiny(tmp_path / "real", synthetic=False))
     assert ds.synthetic is False and "Real case data" in ds.notice
+
+
+# Exports a researcher's tools write (issue 14).
+
+def test_a_byte_order_mark_is_read_as_excel_writes_it(tiny_data):
+    path = tiny_data / tables()["cases"].path
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert len(load(tiny_data)["cases"]) == 3
+
+
+@pytest.mark.parametrize("token", ["NA", "N/A"])
+def test_missing_value_tokens_are_missing_in_optional_columns(tiny_data, token):
+    edit_cell(tiny_data, "communications", 1, "delay_days", token)  # optional integer
+    edit_cell(tiny_data, "survey", 0, "attention_sign", token)  # optional category
+    ds = load(tiny_data)
+    assert ds["communications"]["delay_days"].isna().tolist() == [False, True]
+    assert ds["survey"]["attention_sign"].isna().all()
+
+
+def test_missing_value_token_in_a_required_column_is_named(tiny_data):
+    edit_cell(tiny_data, "cases", 0, "year", "NA")
+    assert problems(tiny_data) == ["cases.csv, line 2, column 'year', value 'NA': wrong type: expected an integer"]
+
+
+def test_a_row_with_too_many_fields_is_named_with_its_line(tiny_data):
+    edit_csv(tiny_data, "cases", lambda t: t.replace("\n", ",extra\n", 2).replace(",extra\n", "\n", 1))
+    assert problems(tiny_data) == [
+        f"cases.csv, line 2: {len(tables()['cases'].columns) + 1} fields, expected "
+        f"{len(tables()['cases'].columns)} (as many as the header); a stray comma or quote?"]
+
+
+def test_an_unterminated_quote_is_named_with_its_line(tiny_data):
+    edit_csv(tiny_data, "survey", lambda t: t.replace("\nK000001,", '\n"K000001,', 1))
+    [msg] = problems(tiny_data)
+    assert msg.startswith("survey.csv, line 2: malformed CSV from this line on (")
+    assert "never closed" in msg and "K000001" not in msg
+
+
+def test_a_duplicated_header_is_named_not_reported_missing(tiny_data):
+    edit_csv(tiny_data, "survey", lambda t: t.replace("sr_impact", "attention_impact", 1))
+    assert problems(tiny_data, only=["survey"]) == [
+        "survey.csv, line 1, column 'attention_impact': column named more than once in the header "
+        "(columns 2, 4); keep one"]
+
+
+def test_the_folders_own_resources_name_its_files(tiny_data):
+    (tiny_data / tables()["survey"].path).rename(tiny_data / "my_survey.csv")
+    pkg = json.loads((tiny_data / "datapackage.json").read_text())
+    pkg["resources"] = [{"name": "survey", "path": "my_survey.csv"}]
+    (tiny_data / "datapackage.json").write_text(json.dumps(pkg))
+    assert len(load(tiny_data, only=["survey"])["survey"]) == 1
+    from casework.pipeline.fingerprint import data_digests
+    assert data_digests(tiny_data)["survey"] != "missing"
+
+
+def test_the_missing_datapackage_hint_names_a_real_step(tiny_data):
+    (tiny_data / "datapackage.json").unlink()
+    [msg] = problems(tiny_data)
+    assert "--package" not in msg and "copy the compendium's data/datapackage.json" in msg

@@ -5,6 +5,7 @@ writes) so their kernels start without pandas; one goes through casework.noteboo
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -65,7 +66,9 @@ def test_build_is_cached_deterministic_and_parallel_equals_sequential(project, c
         "key": "alpha", "status": "executed", "source": "notebooks/01_alpha.py",
         "params": params, "params_hash": params_hash(params), "data_dir": "data",
         "data_checksum": load(project / "data").checksum, "synthetic": True,
-        "seconds": None, "source_hash": None, "package_hash": None}
+        "seconds": None, "source_hash": None, "package_hash": None,
+        "outputs": {rel: hashlib.sha256((project / rel).read_bytes()).hexdigest()
+                    for rel in ("analyses/01_alpha.ipynb", "results/01_alpha.json")}}
     assert record["01_alpha"]["seconds"] > 0
 
     executed = project / "analyses" / "01_alpha.ipynb"
@@ -230,3 +233,22 @@ def test_data_overview_notebook(project, monkeypatch, capsys):
                    for o in c.get("outputs", []))
     assert 'id="tbl-tables"' in html and 'id="columns-urgent_actions"' in html
     assert "Synthetic data" in json.dumps(nb)
+
+
+def test_dry_run_says_what_would_run_and_why_and_runs_nothing(project, capsys):
+    light_project(project)
+    assert run_module.run([], None, [], None, force=False, jobs=1, dry_run=True) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "01_alpha: execute (never run (no cache entry))", "02_beta: execute (never run (no cache entry))"]
+    assert not (project / "results").exists() and not (project / "analyses").exists()
+    assert build() == 0
+    capsys.readouterr()
+    survey = project / "data" / "raw" / "survey.csv"
+    survey.write_text(survey.read_text().replace("probable", "definite"))
+    assert run_module.run(["01"], None, ["n=5"], None, force=False, jobs=1, dry_run=True) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "01_alpha: execute (parameter n: 3 -> 5; data survey changed)"]
+    survey.write_text(survey.read_text().replace("definite", "probable"))
+    assert run_module.run([], None, [], None, force=False, jobs=1, dry_run=True) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "01_alpha: cached (outputs current, no kernel)", "02_beta: cached (outputs current, no kernel)"]

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -59,12 +60,46 @@ def test_data_content_changes_every_key_but_touching_does_not(two_notebooks):
     assert all(with_package[k] != v for k, v in keys(two_notebooks).items())
 
 
-def test_a_change_to_the_casework_package_changes_every_key(two_notebooks):
+def test_a_change_to_a_casework_module_changes_the_keys_of_notebooks_importing_it(two_notebooks):
+    write_notebook(two_notebooks, "01_alpha", "from casework import analysis\nx = n * 2")
     before = keys(two_notebooks)
     (fingerprint.PACKAGE_DIR / "__pycache__").mkdir()
     (fingerprint.PACKAGE_DIR / "__pycache__" / "analysis.pyc").write_bytes(b"\0")
-    assert keys(two_notebooks) == before  # byte-code caches are not code
-    (fingerprint.PACKAGE_DIR / "analysis.py").write_text("VERSION = 2\n")
+    (fingerprint.PACKAGE_DIR / "helper.py").write_text("NEW = 1\n")  # imported by no notebook
+    assert keys(two_notebooks) == before  # byte-code caches and unused modules are not inputs
+    (fingerprint.PACKAGE_DIR / "analysis.py").write_text("from .deep import VALUE\n")
+    (fingerprint.PACKAGE_DIR / "deep.py").write_text("VALUE = 1\n")
+    after = keys(two_notebooks)
+    assert after["01_alpha"] != before["01_alpha"] and after["02_beta"] == before["02_beta"]
+    (fingerprint.PACKAGE_DIR / "deep.py").write_text("VALUE = 2\n")  # imported through analysis
+    assert keys(two_notebooks)["01_alpha"] != after["01_alpha"]
+
+
+def test_editing_a_table_changes_only_the_keys_of_notebooks_reading_it(two_notebooks):
+    write_notebook(two_notebooks, "01_alpha", 'import casework.notebook\n'
+                   'nb = casework.notebook.start("01_alpha", globals(), tables=["freethe20"])')
+    before = keys(two_notebooks)
+    survey = two_notebooks / "data" / "raw" / "survey.csv"
+    survey.write_text(survey.read_text().replace("probable", "definite"))
+    after = keys(two_notebooks)
+    assert after["01_alpha"] == before["01_alpha"]  # it reads freethe20 only
+    assert after["02_beta"] != before["02_beta"]  # it names no tables: every table counts
+    ft20 = two_notebooks / "data" / "raw" / "freethe20.csv"
+    ft20.write_text(ft20.read_text().replace("lawyer", "other"))
+    assert keys(two_notebooks)["01_alpha"] != after["01_alpha"]
+
+
+def test_the_real_notebooks_read_the_tables_they_name_and_their_references():
+    root = Path(__file__).resolve().parents[1] / "notebooks"
+    assert fingerprint.notebook_tables(root / "03_impact_survey.py") == [
+        "communications", "cases", "sample", "survey"]
+    assert fingerprint.notebook_tables(root / "05_freethe20_survival.py") == ["freethe20", "urgent_actions"]
+    assert fingerprint.notebook_tables(root / "00_data_overview.py") is None  # every table
+
+
+def test_library_versions_are_part_of_every_key(two_notebooks, monkeypatch):
+    before = keys(two_notebooks)
+    monkeypatch.setattr(fingerprint, "library_versions", lambda: "another pandas")
     assert all(before[k] != v for k, v in keys(two_notebooks).items())
 
 
@@ -268,3 +303,24 @@ def test_progress_on_a_terminal_redraws_one_status_line():
     assert "\r\033[K01_caseload cell 3/9 (2 s) · 02_case_development starting kernel (1 s)" in text
     assert text.endswith("\r\033[K02_case_development: executed in 2.0 s\n"
                          "\r\033[K01_caseload cell 3/9 (3 s)")  # the status line comes back
+
+
+def test_the_number_of_entries_kept_is_configurable(project):
+    cache = Cache(project / ".casework" / "cache", project, keep=2)
+    for i in range(4):
+        fake_outputs(project, "01_alpha", str(i))
+        cache.store("01_alpha", f"key{i}", {})
+        os.utime(project / ".casework" / "cache" / "01_alpha" / f"key{i}", ns=(i * 10**9, i * 10**9))
+    assert [i for i in range(4) if cache.entry("01_alpha", f"key{i}")] == [2, 3]
+    assert KEEP >= 4  # by default a reviewer can cycle four parameter sets without re-running
+
+
+def test_cache_entries_must_be_positive(two_notebooks, capsys):
+    assert run([], None, [], None, force=False, jobs=1, cache_entries=0) == 2
+    assert "--cache-entries 0: expected a whole number of 1 or more" in capsys.readouterr().err
+
+
+def test_library_versions_are_the_same_in_every_process(tmp_path):
+    code = "from casework.pipeline import fingerprint as f; print(f.library_versions())"
+    other = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert other.stdout.strip() == fingerprint.library_versions()

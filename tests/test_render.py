@@ -410,6 +410,10 @@ def test_the_projects_own_site_description_builds(tmp_path):
         (root / included).write_text("Stand-in for an included file.\n", encoding="utf-8")
     (root / "data" / "datapackage.json").write_text(json.dumps({"synthetic": True}), encoding="utf-8")
     (root / "_variables.yml").write_text("{}\n", encoding="utf-8")
+    # A finished run of every stand-in notebook: render publishes only complete builds.
+    (root / "results").mkdir(exist_ok=True)
+    (root / "results" / "_build.json").write_text(json.dumps({"notebooks": {
+        Path(s).stem: {"status": "executed", "params": {}} for s in listed if s.endswith(".ipynb")}}))
     site = render(root, renderer="builtin")
     index = page(site, "index.html")
     assert "Synthetic data: generated from published aggregates" in index.split("<main")[1]

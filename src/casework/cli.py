@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -56,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="send the simulations (06, 07, 08) to the Dask scheduler at ADDRESS "
                             "(sets $CASEWORK_SCHEDULER for the notebooks; results are the same)")
+        q.add_argument("--dry-run", action="store_true",
+                       help="say which notebooks would run and why (what changed); run nothing")
+        q.add_argument("--cache-entries", type=int, default=None, metavar="N",
+                       help="cached runs kept per notebook (default 8: several parameter sets)")
 
     r = sub.add_parser("run", help="execute notebooks (cached) and collect recorded values")
     run_args(r)
@@ -69,19 +74,51 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="run + render")
     run_args(b)
     renderer_arg(b)
+    for q in (rn, b):
+        q.add_argument("--out", type=Path, default=None, metavar="DIR",
+                       help="write the site to DIR instead of _site/ (a second site to compare)")
+    cmp = sub.add_parser("compare", help="page of the values that moved and conclusions that flipped "
+                                         "between two builds (site folders) or two parameter files")
+    cmp.add_argument("first", type=Path, metavar="A")
+    cmp.add_argument("second", type=Path, metavar="B")
+    cmp.add_argument("--out", type=Path, default=Path("_comparison") / "index.html",
+                     help="page to write (default _comparison/index.html)")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    previous = _sigterm_as_ctrl_c()
     try:
         return _dispatch(args)
+    except FileNotFoundError as exc:
+        if "not inside a compendium" not in str(exc):
+            raise
+        print(f"error: {exc} (run casework from the project folder, or set CASEWORK_ROOT)",
+              file=sys.stderr)
+        return 2
     except (DataValidationError, RenderError, ParameterError, SchedulerError) as exc:
         print(f"error: {exc}" if not isinstance(exc, DataValidationError) else exc, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _sigterm_as_ctrl_c():
+    """`kill` (SIGTERM) winds a run or render down like Ctrl-C: workers stopped, the
+    build record and staging folders left consistent. Returns the previous handler
+    (None when not in the main thread, where handlers cannot be set)."""
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    return signal.signal(signal.SIGTERM, interrupt)
 
 
 def _dispatch(args) -> int:
@@ -117,15 +154,24 @@ def _dispatch(args) -> int:
         if args.scheduler:
             _use_scheduler(args.scheduler)
         code = run(notebooks=args.notebooks, params_file=args.params, overrides=args.overrides,
-                   data_dir=args.data, force=args.force, jobs=args.jobs)
-        if code or args.command == "run":
+                   data_dir=args.data, force=args.force, jobs=args.jobs, dry_run=args.dry_run,
+                   cache_entries=args.cache_entries)
+        if code or args.command == "run" or args.dry_run:
             return code
     if args.command in ("render", "build"):
         from .website.render import build_site
-        done = build_site(renderer=args.renderer, force=args.force)
+        done = build_site(renderer=args.renderer, force=args.force, out=args.out)
         state = "unchanged, nothing to rebuild" if done.skipped else "built"
         print(f"site ready: {done.site}/index.html (renderer: {done.renderer}; {state})")
         return 0
+    if args.command == "compare":
+        from .paths import project_root
+        from .pipeline.compare import compare
+        try:
+            return compare(project_root(), args.first, args.second, args.out, sys.stderr)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     raise AssertionError(args.command)
 
 

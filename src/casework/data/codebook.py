@@ -102,7 +102,11 @@ def codebook_markdown() -> str:
     desc = descriptor()
     lines = [f"# Codebook: {desc['title']}", "",
              "Generated from `src/casework/data/datapackage.json` by `casework codebook`; "
-             "do not edit by hand.", "", desc["description"], ""]
+             "do not edit by hand.", "", desc["description"], "",
+             "Files are UTF-8 CSV (a byte-order mark, as Excel writes, is fine). In columns "
+             "that are not required, an empty cell, `NA` or `N/A` means missing; in required "
+             "columns they are errors. A data folder's own `datapackage.json` may list "
+             "`resources` with other file paths for these tables.", ""]
     for res in desc["resources"]:
         t = tables()[res["name"]]
         lines += [f"## `{t.name}` — {t.title}", "", res.get("description", ""), "",

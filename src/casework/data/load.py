@@ -22,6 +22,9 @@ from pandera.errors import SchemaErrors
 from .codebook import Field, Table, tables
 from ..errors import DataIssue, DataValidationError
 
+# What spreadsheet and statistics exports write for "no value" (Excel, R's write.csv, Stata):
+# accepted as missing in optional columns (the codebook says so), refused in required ones.
+MISSING_TOKENS = ("", "NA", "N/A")
 TRUE_VALUES = {"true", "True", "TRUE", "1"}
 FALSE_VALUES = {"false", "False", "FALSE", "0"}
 DTYPES = {"string": "string", "integer": "Int64", "number": "Float64",
@@ -65,8 +68,9 @@ def read_package(folder: Path) -> dict:
     if not path.is_file():
         raise DataValidationError([DataIssue(
             str(path), None, None, None,
-            "missing: every data folder needs a datapackage.json; copy the codebook "
-            "(casework codebook --package) and set \"synthetic\" to true or false")], str(folder))
+            "missing: every data folder needs a datapackage.json; copy the compendium's "
+            "data/datapackage.json beside your tables and set \"synthetic\" to true or false")],
+            str(folder))
     try:
         pkg = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -88,9 +92,10 @@ def load(folder: str | Path, only: list[str] | None = None) -> Dataset:
     issues: list[DataIssue] = []
     frames: dict[str, pd.DataFrame] = {}
     checksums: dict[str, str] = {}
+    paths = table_paths(folder, pkg)
     for name in needed:
         table = tables()[name]
-        path = folder / table.path
+        path = folder / paths[name]
         frame, table_issues = read_table(path, table)
         issues += table_issues
         if frame is not None:
@@ -99,9 +104,40 @@ def load(folder: str | Path, only: list[str] | None = None) -> Dataset:
     issues += check_references(frames, folder)
     issues += check_rules(frames, folder)
     if issues:
-        raise DataValidationError(issues, str(folder))
+        raise DataValidationError([private(i) for i in issues], str(folder))
     return Dataset(folder=folder, tables={k: frames[k] for k in wanted}, synthetic=pkg["synthetic"],
                    provenance=pkg.get("provenance", {}), checksums=checksums)
+
+
+def table_paths(folder: Path, pkg: dict) -> dict[str, str]:
+    """table -> file inside the folder: the codebook's paths, unless the folder's own
+    datapackage.json lists a resource of that name with another path (a researcher's
+    export named differently). Paths must stay inside the folder."""
+    paths = {name: t.path for name, t in tables().items()}
+    for res in pkg.get("resources") or []:
+        if isinstance(res, dict) and res.get("name") in paths and isinstance(res.get("path"), str):
+            rel = Path(res["path"])
+            if not rel.is_absolute() and ".." not in rel.parts:
+                paths[res["name"]] = rel.as_posix()
+    return paths
+
+
+def identifier_columns() -> set[str]:
+    """Columns that identify a person or case (keys, *_id): their values never appear in a
+    message, since a name typed into one would otherwise reach the log."""
+    ids = set()
+    for t in tables().values():
+        ids.update(t.primary_key)
+        ids.update(col for col, _, _ in t.foreign_keys)
+        ids.update(f.name for f in t.fields if f.name.endswith("_id"))
+    return ids
+
+
+def private(issue: DataIssue) -> DataIssue:
+    """The issue without the cell value when the column is an identifier."""
+    if issue.value is not None and issue.column in identifier_columns():
+        return DataIssue(issue.file, issue.line, issue.column, None, issue.rule)
+    return issue
 
 
 def _with_references(names: list[str]) -> list[str]:
@@ -128,7 +164,7 @@ def read_table(path: Path, table: Table) -> tuple[pd.DataFrame | None, list[Data
         return None, [DataIssue(f, None, None, None, f"file missing: expected {path}")]
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a byte-order mark
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return None, [DataIssue(f, line, None, None,
@@ -143,10 +179,18 @@ def read_table(path: Path, table: Table) -> tuple[pd.DataFrame | None, list[Data
         hint = f" (found {delim!r}: use ',' as delimiter)" if delim else ""
         return None, [DataIssue(f, 1, None, None,
                                 f"expected {len(table.fields)} comma-separated columns, found 1{hint}")]
+    twice = [c for c in dict.fromkeys(header) if header.count(c) > 1]
+    if twice:
+        return None, [DataIssue(f, 1, c, None, "column named more than once in the header (columns "
+                                f"{', '.join(str(i + 1) for i, h in enumerate(header) if h == c)}); "
+                                "keep one") for c in twice]
     issues = [DataIssue(f, 1, c, None, "required column missing")
               for c in table.columns if c not in header]
     issues += [DataIssue(f, 1, c, None, f"unknown column; {table.name} has only: "
                          f"{', '.join(table.columns)}") for c in header if c not in table.columns]
+    if issues:
+        return None, issues
+    issues = malformed_rows(text, len(header), f)
     if issues:
         return None, issues
     df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[])
@@ -159,6 +203,24 @@ def read_table(path: Path, table: Table) -> tuple[pd.DataFrame | None, list[Data
     return converted, type_issues + schema_issues
 
 
+def malformed_rows(text: str, width: int, f: str) -> list[DataIssue]:
+    """Rows with more or fewer fields than the header, and a quote never closed, with
+    their line (pandas would stop at the first with a traceback)."""
+    issues = []
+    reader = csv.reader(io.StringIO(text), strict=True)
+    start = 1
+    try:
+        for row in reader:
+            if row and len(row) != width:
+                issues.append(DataIssue(f, start, None, None, f"{len(row)} fields, expected {width} "
+                                        "(as many as the header); a stray comma or quote?"))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        issues.append(DataIssue(f, start, None, None, f"malformed CSV from this line on ({exc}); "
+                                "a quote opened here is never closed?"))
+    return issues
+
+
 def _line(index) -> int:
     return int(index) + 2  # header is line 1, first data row line 2
 
@@ -169,7 +231,7 @@ def _convert(df: pd.DataFrame, table: Table, f: str) -> tuple[pd.DataFrame, list
     issues: list[DataIssue] = []
     for fld in table.fields:
         text = df[fld.name].str.strip()
-        empty = text.eq("")
+        empty = text.isin(MISSING_TOKENS) if not fld.required else text.eq("")
         if fld.type == "integer":
             num = pd.to_numeric(text.where(~empty), errors="coerce")
             bad = ~empty & (num.isna() | (num % 1 != 0))

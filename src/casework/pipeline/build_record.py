@@ -8,13 +8,23 @@ The renderer reads it for each page's provenance footer. One entry per notebook:
          "source": "notebooks/01_caseload.py", "source_hash": "<12 hex>",
          "params": {...}, "params_hash": "<10 hex>", "data_dir": "data",
          "data_checksum": "<12 hex>", "synthetic": true, "package_hash": "<12 hex>",
-         "seconds": 8.2, "error": "..." (failed only)}}}
+         "seconds": 8.2, "error": "..." (failed only),
+         "outputs": {"analyses/01_caseload.ipynb": "<sha256>", ...}}},
+     "parameter_set": {"name": "params/default.yml", "layers": [[origin, {key: value}], ...]}}
+
+Status "running" is written before a notebook's kernel starts and replaced when it
+ends, so a build killed mid-way (SIGKILL included) leaves a record that says so;
+`outputs` are the digests of the files the entry vouches for, so outputs changed
+after the record (a killed build's half-written notebook) are noticed by the
+renderer (casework.website.publish). `parameter_set` names the parameter layers of
+the last run, from which every notebook's parameters must follow for a consistent site.
 
 A build of some notebooks keeps the others' entries; entries of notebooks whose
 source is gone are dropped.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -22,21 +32,37 @@ from pathlib import Path
 from .. import __version__
 
 
-def read_record(path: Path) -> dict:
+def read_document(path: Path) -> dict:
+    """The whole record ({} when absent or unreadable)."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return doc.get("notebooks", {}) if isinstance(doc, dict) else {}
+    return doc if isinstance(doc, dict) else {}
 
 
-def update_record(path: Path, entries: dict[str, dict], existing: list[str]) -> dict:
-    """Merge this build's entries into the record; keep only notebooks in `existing`."""
-    merged = {n: e for n, e in read_record(path).items() if n in existing}
+def read_record(path: Path) -> dict:
+    return read_document(path).get("notebooks", {})
+
+
+def update_record(path: Path, entries: dict[str, dict], existing: list[str],
+                  parameter_set: dict | None = None) -> dict:
+    """Merge this build's entries into the record; keep only notebooks in `existing`.
+    parameter_set: the run's parameter layers (kept from the record when None)."""
+    old = read_document(path)
+    merged = {n: e for n, e in old.get("notebooks", {}).items() if n in existing}
     merged.update(entries)
     doc = {"casework": __version__, "notebooks": dict(sorted(merged.items()))}
+    parameter_set = parameter_set if parameter_set is not None else old.get("parameter_set")
+    if parameter_set is not None:
+        doc["parameter_set"] = parameter_set
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, path)
     return doc
+
+
+def output_digests(root: Path, files: list[Path]) -> dict[str, str]:
+    """project-relative path -> sha256 of each output file an entry vouches for."""
+    return {f.relative_to(root).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}

@@ -22,7 +22,9 @@ from pathlib import Path
 
 from ..paths import executed_path
 
-KEEP = 3  # entries kept per notebook: enough to flip between a few parameter sets
+# Entries kept per notebook: enough for a reviewer to cycle through several named
+# parameter sets without re-running (`casework run --cache-entries N` to change).
+KEEP = 8
 
 
 def output_files(root: Path, name: str) -> list[Path]:
@@ -46,9 +48,10 @@ def _write_json(path: Path, doc: dict) -> None:
 class Cache:
     """Stored executions of every notebook of one project."""
 
-    def __init__(self, folder: Path, root: Path):
+    def __init__(self, folder: Path, root: Path, keep: int | None = None):
         self.folder = folder
         self.root = root
+        self.keep = KEEP if keep is None else keep
 
     def _entry_dir(self, name: str, key: str) -> Path:
         return self.folder / name / key[:16]
@@ -110,6 +113,26 @@ class Cache:
         self._mark_current(name, key)
         self._prune(name, keep=final)
 
+    def latest(self, name: str) -> dict | None:
+        """The metadata of the entry the outputs in place came from, else the most recently
+        used one (what --dry-run compares against)."""
+        try:
+            current = json.loads((self.folder / name / "current.json").read_text(encoding="utf-8"))
+            meta = self.entry(name, current["key"])
+            if meta:
+                return meta
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        folder = self.folder / name
+        entries = sorted((d for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".")),
+                         key=lambda d: d.stat().st_mtime_ns, reverse=True) if folder.is_dir() else []
+        for d in entries:
+            try:
+                return json.loads((d / "entry.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+        return None
+
     def forget(self, name: str) -> None:
         """The outputs in place are about to change: they no longer match any key."""
         (self.folder / name / "current.json").unlink(missing_ok=True)
@@ -126,5 +149,5 @@ class Cache:
             shutil.rmtree(scratch, ignore_errors=True)
         entries = sorted((d for d in folders if not d.name.startswith(".") and d != keep),
                          key=lambda d: d.stat().st_mtime_ns, reverse=True)
-        for old in entries[KEEP - 1:]:
+        for old in entries[max(self.keep, 1) - 1:]:
             shutil.rmtree(old, ignore_errors=True)

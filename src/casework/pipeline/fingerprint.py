@@ -7,8 +7,11 @@ a fully cached build never imports pandas (the no-op build must stay fast).
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
+import re
+from functools import lru_cache
 from pathlib import Path
 
 # The `casework` package whose code every notebook calls. Tests point this at a
@@ -44,9 +47,25 @@ def table_paths() -> dict[str, str]:
     return {res["name"]: res["path"] for res in codebook["resources"]}
 
 
+def folder_table_paths(data_dir: Path) -> dict[str, str]:
+    """table_paths() with the folder's own datapackage.json resources honoured, as
+    casework.data.load.table_paths does (read here as JSON: no pandas)."""
+    paths = table_paths()
+    try:
+        own = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8-sig")).get("resources")
+    except (OSError, ValueError, AttributeError):
+        own = None
+    for res in own if isinstance(own, list) else []:
+        if isinstance(res, dict) and res.get("name") in paths and isinstance(res.get("path"), str):
+            rel = Path(res["path"])
+            if not rel.is_absolute() and ".." not in rel.parts:
+                paths[res["name"]] = rel.as_posix()
+    return paths
+
+
 def data_digests(data_dir: Path) -> dict[str, str]:
     """sha256 of every file load() reads: datapackage.json and each table file."""
-    files = {"datapackage.json": "datapackage.json", **table_paths()}
+    files = {"datapackage.json": "datapackage.json", **folder_table_paths(data_dir)}
     return {name: file_digest(data_dir / rel) for name, rel in files.items()}
 
 
@@ -71,3 +90,153 @@ def cache_key(source_digest: str, params: dict, data: dict[str, str], package: s
     """The digest a cached result must match: source, parameters, data, code."""
     doc = {"source": source_digest, "params": params, "data": data, "package": package}
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# --- per-notebook inputs: the tables it reads, the casework modules it imports ----------
+
+# Package files that are no input of a notebook's outputs although they sit beside
+# modules it imports: the parameter schema (the resolved values are in the key already).
+NOT_INPUTS = {"parameters.yml"}
+
+
+def notebook_tables(source: Path) -> list[str] | None:
+    """The tables a notebook asks `casework.notebook.start(..., tables=[...])` for, with
+    the tables their foreign keys point at (load() reads and checks those too); None when
+    the source does not say (then every table counts)."""
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "start":
+            for kw in node.keywords:
+                if kw.arg == "tables" and isinstance(kw.value, (ast.List, ast.Tuple)) and all(
+                        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in kw.value.elts):
+                    return _with_references([e.value for e in kw.value.elts])
+    return None
+
+
+def _with_references(names: list[str]) -> list[str]:
+    codebook = json.loads(CODEBOOK_PATH.read_text(encoding="utf-8"))
+    refs = {res["name"]: [fk["reference"]["resource"] for fk in res.get("schema", {}).get("foreignKeys", [])]
+            for res in codebook["resources"]}
+    out: list[str] = []
+
+    def add(name: str) -> None:
+        for ref in refs.get(name, []):
+            add(ref)
+        if name not in out:
+            out.append(name)
+
+    for name in names:
+        add(name)
+    return out
+
+
+def _module_file(package_dir: Path, dotted: str) -> Path | None:
+    """casework.a.b -> PACKAGE_DIR/a/b.py or PACKAGE_DIR/a/b/__init__.py (None if neither)."""
+    parts = dotted.split(".")[1:]
+    base = package_dir.joinpath(*parts) if parts else package_dir
+    for candidate in (base.with_suffix(".py") if parts else None, base / "__init__.py"):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports(path: Path, dotted: str, is_package: bool) -> set[str]:
+    """Dotted names of casework modules (and candidate submodules) `path` imports."""
+    try:
+        st = path.stat()
+    except OSError:
+        return set()
+    return _parsed_imports(str(path), st.st_mtime_ns, st.st_size, dotted, is_package)
+
+
+# Import statements, read by pattern rather than by parsing (ast.walk over every module
+# took seconds on a busy machine; the no-op build must stay fast). Imports inside
+# functions count too: they are indented lines.
+_FROM = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]*)", re.M)
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w. ,\t]+(?:as[ \t]+\w+)?)", re.M)
+
+
+@lru_cache(maxsize=1024)  # a plan reads each shared module once, not once per notebook
+def _parsed_imports(path: str, mtime_ns: int, size: int, dotted: str, is_package: bool) -> frozenset:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return frozenset()
+    found = set()
+    here = dotted.split(".") if is_package else dotted.split(".")[:-1]
+    for match in _IMPORT.finditer(text):
+        for item in match.group(1).split(","):
+            name = item.split()[0] if item.split() else ""
+            if name.split(".")[0] == "casework":
+                found.add(name)
+    for dots, module, names in _FROM.findall(text):
+        level = len(dots)
+        if level:
+            base = here[:len(here) - (level - 1)] if level > 1 else here
+            module = ".".join(base + ([module] if module else []))
+        if module.split(".")[0] != "casework":
+            continue
+        found.add(module)
+        for item in names.strip("()").replace("\n", " ").split(","):
+            if item.split():
+                found.add(f"{module}.{item.split()[0]}")  # kept if a submodule
+    return frozenset(found)
+
+
+def imported_modules(source: Path, package_dir: Path | None = None) -> list[Path] | None:
+    """Files of every `casework` module the notebook imports, directly or through other
+    casework modules, with their parent packages' __init__; None if the source does not parse."""
+    package_dir = Path(package_dir or PACKAGE_DIR)
+    if not source.is_file():
+        return None
+    todo = list(_imports(source, "__notebook__", False))
+    seen: dict[str, Path] = {}
+    while todo:
+        dotted = todo.pop()
+        parts = dotted.split(".")
+        for i in range(1, len(parts) + 1):  # importing a.b.c runs a/__init__ and a/b/__init__
+            name = ".".join(parts[:i])
+            if name in seen:
+                continue
+            path = _module_file(package_dir, name)
+            if path is None:
+                continue  # an attribute, not a module
+            seen[name] = path
+            todo.extend(_imports(path, name, path.name == "__init__.py"))
+    return sorted(set(seen.values()))
+
+
+def modules_digest(source: Path, package_dir: Path | None = None) -> dict[str, str]:
+    """package-relative path -> digest of each casework file the notebook depends on: the
+    modules it imports and the data files beside them (published.yml, datapackage.json);
+    the whole package when the imports cannot be read."""
+    package_dir = Path(package_dir or PACKAGE_DIR)
+    modules = imported_modules(source, package_dir)
+    if modules is None:
+        return {"*": package_digest(package_dir)}
+    files = set(modules)
+    for folder in {m.parent for m in modules}:
+        files.update(p for p in folder.iterdir() if p.is_file() and p.suffix not in (".py", ".pyc")
+                     and p.name not in NOT_INPUTS)
+    return {p.relative_to(package_dir).as_posix(): file_digest(p) for p in sorted(files)}
+
+
+def library_versions() -> str:
+    """A digest of Python's version and every installed distribution's name and version:
+    a new pandas or statsmodels can change a number, so it re-runs the notebooks.
+
+    Read from the names of the *.dist-info / *.egg-info folders on sys.path (they carry
+    name and version), which is much faster than importlib.metadata's METADATA files."""
+    import sys
+    names = set()
+    for entry in sys.path:
+        folder = Path(entry or ".")
+        if folder.is_dir():
+            names.update(p.name.lower() for p in folder.iterdir()
+                         if p.suffix in (".dist-info", ".egg-info"))
+    h = hashlib.sha256(sys.version.encode())
+    h.update("\n".join(sorted(names)).encode())  # sorted: set order varies by process
+    return h.hexdigest()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -60,6 +61,8 @@ class Spec:
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 bad()
             v = float(v)
+            if not math.isfinite(v):
+                bad("not a finite number")
         elif self.type in ("str", "path"):
             if not isinstance(v, str) or not v:
                 bad()
@@ -78,6 +81,8 @@ class Spec:
 
 def _parse_text(text: str):
     """Text from the command line → bool/int/float where it looks like one."""
+    if not text.isascii():
+        return text  # int('２０１０') would accept full-width digits: keep it text, so refused
     low = text.strip().lower()
     if low in ("true", "yes"):
         return True
@@ -96,10 +101,70 @@ def _parse_text(text: str):
 @lru_cache(maxsize=1)
 def schema() -> dict[str, dict[str, Spec]]:
     """notebook -> {parameter -> Spec}, common parameters included in each."""
-    raw = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+    raw = _raw_schema()
     common = {k: _spec(k, v) for k, v in (raw.get("common") or {}).items()}
     return {nb: {**common, **{k: _spec(k, v) for k, v in (sec or {}).items()}}
             for nb, sec in raw["notebooks"].items()}
+
+
+def _raw_schema() -> dict:
+    return yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A cross-parameter rule of the schema's `rules:` list: `left op right`, checked in
+    every notebook that has both parameters."""
+
+    left: str
+    op: str
+    right: str
+    help: str = ""
+
+    OPS = {"<=": lambda a, b: a <= b, "<": lambda a, b: a < b,
+           ">=": lambda a, b: a >= b, ">": lambda a, b: a > b}
+
+    def broken(self, params: dict) -> bool:
+        return (self.left in params and self.right in params
+                and not self.OPS[self.op](params[self.left], params[self.right]))
+
+
+def rules() -> list[Rule]:
+    """The schema's cross-parameter rules, e.g. `{left: year_from, op: "<=", right: year_to}`."""
+    return [Rule(r["left"], r["op"], r["right"], r.get("help", "")) for r in _raw_schema().get("rules") or []]
+
+
+def check_rules(resolved: dict[str, dict], layers: list[tuple[str, dict]]) -> None:
+    """Refuse resolved parameters that break a cross-parameter rule, naming the
+    notebook, both values and where they were set."""
+    for nb, params in resolved.items():
+        for rule in rules():
+            if rule.broken(params):
+                origins = [o for o, values in layers for k in values
+                           if k.rpartition(".")[2] in (rule.left, rule.right)
+                           and k.rpartition(".")[0] in ("", nb)]
+                raise ParameterError(
+                    f"parameters of {nb}: {rule.left}={params[rule.left]!r} and {rule.right}="
+                    f"{params[rule.right]!r} break the rule {rule.left} {rule.op} {rule.right}"
+                    + (f" ({rule.help})" if rule.help else "")
+                    + (f"; set in {', '.join(dict.fromkeys(origins))}" if origins else ""))
+
+
+def unselected_keys(notebooks: list[str], layers: list[tuple[str, dict]]) -> list[str]:
+    """Warnings for keys that reach none of the selected notebooks (they would be
+    silently ignored): `02_x.key` when 02_x is not selected, a flat key no selected
+    notebook has."""
+    specs = schema()
+    warnings = []
+    for origin, values in layers:
+        for key in values:
+            nb, dot, name = key.rpartition(".")
+            if dot and nb in specs and nb not in notebooks:
+                warnings.append(f"warning: {origin}: '{key}' is ignored: notebook {nb} is not selected")
+            elif not dot and origin != "--data" and not any(name in specs[n] for n in notebooks if n in specs):
+                warnings.append(f"warning: {origin}: '{key}' is ignored: none of the selected notebooks "
+                                f"({', '.join(notebooks)}) has it")
+    return warnings
 
 
 def _spec(name: str, d: dict) -> Spec:
@@ -121,9 +186,12 @@ def parse_overrides(items: list[str]) -> dict:
 
 def read_param_file(path: Path) -> dict:
     """A parameter set: flat keys, and notebook sections {notebook: {key: value}}."""
+    if path.is_dir():
+        raise ParameterError(f"parameter file {path} is a folder; expected a YAML file such as "
+                             "params/sensitivity.yml")
     if not path.is_file():
         raise ParameterError(f"parameter file {path} does not exist")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path) or {}
     if not isinstance(data, dict):
         raise ParameterError(f"parameter file {path}: expected a mapping of key: value")
     flat = {}
@@ -133,6 +201,41 @@ def read_param_file(path: Path) -> dict:
         else:
             flat[k] = v
     return flat
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key given twice in one mapping (YAML says keys are
+    unique; PyYAML would silently keep the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ParameterError(f"line {key_node.start_mark.line + 1}: key '{key}' given twice "
+                                     f"(first on line {seen[key] + 1}); keep one")
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(path: Path):
+    """A YAML file's content; every problem a ParameterError naming the file and line."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ParameterError(f"parameter file {path}, line {line}: not UTF-8 text (byte "
+                             f"0x{raw[exc.start]:02x}); save it as UTF-8") from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+    except ParameterError as exc:
+        raise ParameterError(f"parameter file {path}, {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ParameterError(f"parameter file {path}{where}: not valid YAML ({problem})") from None
 
 
 def resolve(notebooks: list[str], layers: list[tuple[str, dict]]) -> dict[str, dict]:
@@ -156,6 +259,7 @@ def resolve(notebooks: list[str], layers: list[tuple[str, dict]]) -> dict[str, d
             for t in targets:
                 if t in resolved:
                     resolved[t][name] = specs[t][name].coerce(value, f"{key}" + (f" ({origin})" if origin else ""))
+    check_rules(resolved, layers)
     return resolved
 
 

@@ -6,6 +6,8 @@ value is validated here, before anything runs.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,11 +30,27 @@ class Task:
     data_dir: Path
     data: dict[str, str]  # file -> sha256 of what load() reads
     source_digest: str
-    package_digest: str
+    package_digest: str  # over the casework files the notebook imports (see modules)
+    tables: list[str] | None = None  # tables the notebook reads; None: all
+    modules: dict[str, str] | None = None  # casework file -> digest, as imported
+    libraries: str = ""  # digest of the installed libraries' versions
+
+    @property
+    def read_data(self) -> dict[str, str]:
+        """The digests of the data files this notebook reads (and the package file)."""
+        if self.tables is None:
+            return self.data
+        return {k: v for k, v in self.data.items() if k == "datapackage.json" or k in self.tables}
 
     @property
     def key(self) -> str:
-        return fingerprint.cache_key(self.source_digest, self.params, self.data, self.package_digest)
+        return fingerprint.cache_key(self.source_digest, self.params, self.read_data,
+                                     f"{self.package_digest}|{self.libraries}")
+
+    def inputs(self) -> dict:
+        """What the key is made of, kept in the cache entry so --dry-run can say what changed."""
+        return {"source": self.source_digest, "params": self.params, "data": self.read_data,
+                "modules": self.modules or {}, "libraries": self.libraries}
 
 
 def parameter_layers(root: Path, params_file: Path | None, overrides: list[str],
@@ -47,6 +65,18 @@ def parameter_layers(root: Path, params_file: Path | None, overrides: list[str],
     if data_dir is not None:
         layers.append(("--data", {"data_dir": _shown(data_dir, root)}))
     return layers
+
+
+def parameter_set(root: Path, params_file: Path | None, overrides: list[str],
+                  data_dir: Path | None) -> dict:
+    """What names this run's parameter set in the build record and on every page: the
+    parameter file (as given), the -p overrides, and the layers to re-resolve it from."""
+    path = params_file if params_file is not None else root / DEFAULT_PARAMS
+    name = _shown(path, root) if params_file is not None or path.is_file() else "schema defaults"
+    layers = parameter_layers(root, params_file, overrides, data_dir)
+    return {"name": name, "overrides": list(overrides),
+            "data_dir": _shown(data_dir, root) if data_dir is not None else None,
+            "layers": json.loads(json.dumps(layers, default=str))}
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -66,7 +96,7 @@ def make_plan(root: Path, notebooks: list[str], params_file: Path | None, overri
     if not names:
         raise ParameterError(f"no notebooks to run: {root / SOURCES} has no NN_name.py files")
     resolved = resolve(names, parameter_layers(root, params_file, overrides, data_dir))
-    package = fingerprint.package_digest()
+    libraries = fingerprint.library_versions()
     data_cache: dict[Path, dict[str, str]] = {}
     tasks = []
     for name in names:
@@ -76,7 +106,10 @@ def make_plan(root: Path, notebooks: list[str], params_file: Path | None, overri
         if folder not in data_cache:
             data_cache[folder] = fingerprint.data_digests(folder)
         source = source_path(root, name)
+        modules = fingerprint.modules_digest(source)
         tasks.append(Task(name=name, source=source, params=params, data_dir=folder,
                           data=data_cache[folder], source_digest=fingerprint.file_digest(source),
-                          package_digest=package))
+                          package_digest=hashlib.sha256(json.dumps(modules, sort_keys=True).encode()).hexdigest(),
+                          tables=fingerprint.notebook_tables(source), modules=modules,
+                          libraries=libraries))
     return tasks

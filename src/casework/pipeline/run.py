@@ -18,11 +18,11 @@ from pathlib import Path
 
 from ..paths import EXECUTED, SOURCES, executed_path, notebook_key, project_root
 from . import fingerprint
-from .build_record import update_record
+from .build_record import output_digests, update_record
 from .cache import Cache, output_files
 from .lock import LockError, build_lock
-from .parameters import ParameterError, params_hash
-from .plan import Task, make_plan
+from .parameters import ParameterError, params_hash, unselected_keys
+from .plan import Task, make_plan, parameter_set
 from .progress import Progress
 from .selection import SelectionError, discover
 from .variables import write_variables
@@ -30,27 +30,41 @@ from .worker import Job, Outcome, Running, run_job
 
 
 def run(notebooks: list[str], params_file: Path | None, overrides: list[str],
-        data_dir: Path | None, force: bool, jobs: int, stream=None) -> int:
-    """Build the notebooks; 0 when all succeeded, 1 on failures, 2 on bad arguments."""
+        data_dir: Path | None, force: bool, jobs: int, stream=None, dry_run: bool = False,
+        cache_entries: int | None = None) -> int:
+    """Build the notebooks; 0 when all succeeded, 1 on failures, 2 on bad arguments.
+    dry_run: only say what would run and why. cache_entries: entries kept per notebook."""
     stream = stream or sys.stderr
     root = project_root()
     try:
         if jobs < 1:
             raise ParameterError(f"--jobs {jobs}: expected a whole number of 1 or more")
+        if cache_entries is not None and cache_entries < 1:
+            raise ParameterError(f"--cache-entries {cache_entries}: expected a whole number of 1 or more")
         tasks = make_plan(root, notebooks, params_file, overrides, data_dir)
+        pset = parameter_set(root, params_file, overrides, data_dir)
     except (ParameterError, SelectionError) as exc:
         print(f"error: {exc}", file=stream)
         return 2
+    for warning in unselected_keys([t.name for t in tasks], pset["layers"]):
+        print(warning, file=stream)
+    cache = Cache(root / ".casework" / "cache", root, keep=cache_entries)
+    if dry_run:
+        from .explain import verdict
+        for t in tasks:
+            print(verdict(t, cache, force), file=stream)
+        return 0
     try:
         with build_lock(root / ".casework" / "lock"):
-            return _build(root, tasks, force, jobs, Progress(stream))
+            return _build(root, tasks, force, jobs, Progress(stream), pset, cache)
     except LockError as exc:
         print(f"error: {exc}", file=stream)
         return 1
 
 
-def _build(root: Path, tasks: list[Task], force: bool, jobs: int, progress: Progress) -> int:
-    cache = Cache(root / ".casework" / "cache", root)
+def _build(root: Path, tasks: list[Task], force: bool, jobs: int, progress: Progress,
+           pset: dict | None = None, cache: Cache | None = None) -> int:
+    cache = cache or Cache(root / ".casework" / "cache", root)
     current = {t.name for t in tasks if not force and cache.is_current(t.name, t.key)}
     restorable = {t.name for t in tasks
                   if not force and t.name not in current and cache.entry(t.name, t.key)}
@@ -64,14 +78,20 @@ def _build(root: Path, tasks: list[Task], force: bool, jobs: int, progress: Prog
             meta = cache.restore(t.name, t.key) if t.name in restorable else cache.entry(t.name, t.key)
             progress.finished(t.name, "cached" if t.name in current else "restored from cache")
             entries[t.name] = _entry(root, t, "cached", (meta or {}).get("seconds"))
+    record = root / "results" / "_build.json"
+    if todo:  # a build killed from here on leaves a record the renderer refuses
+        update_record(record, {t.name: _entry(root, t, "running", None) for t in todo},
+                      discover(root / SOURCES))
     outcomes, interrupted = _execute(root, todo, jobs, cache, progress)
     for t in todo:
         outcome = outcomes[t.name]
         if outcome.started:
             entries[t.name] = _entry(root, t, "executed" if outcome.ok else "failed", outcome.seconds,
                                      error=None if outcome.ok else _explain(t, outcome))
+        else:
+            entries[t.name] = _entry(root, t, "interrupted", None, error="not started: build interrupted")
 
-    update_record(root / "results" / "_build.json", entries, discover(root / SOURCES))
+    update_record(record, entries, discover(root / SOURCES), pset)
     try:
         if executed_or_restored(outcomes, restorable) or not (root / "results" / "scorecard.md").is_file():
             from ..report.scorecard import write as write_scorecard  # pandas: only when needed
@@ -100,13 +120,19 @@ def _data_valid(todo: list[Task], progress: Progress) -> bool:
     """Validate each data folder the notebooks to execute read (imports pandas: only
     when something executes)."""
     from ..data import DataValidationError, load
+    from . import requirements
+    unmet = []
     for folder in dict.fromkeys(t.data_dir for t in todo):
         try:
-            load(folder)
+            dataset = load(folder)
         except DataValidationError as exc:
             progress.message(f"error: {exc}")
             return False
-    return True
+        for t in (t for t in todo if t.data_dir == folder):  # enough data for each analysis
+            unmet += requirements.check(t.name, dataset.tables, t.params["data_dir"])
+    for message in unmet:
+        progress.message(message)
+    return not unmet
 
 
 def _execute(root: Path, todo: list[Task], jobs: int, cache: Cache,
@@ -154,7 +180,8 @@ def _settle(root: Path, task: Task, outcome: Outcome, cache: Cache, progress: Pr
         cache.store(task.name, task.key, {
             "params": task.params, "params_hash": params_hash(task.params),
             "source_digest": task.source_digest, "data": task.data,
-            "package_digest": task.package_digest, "seconds": outcome.seconds})
+            "package_digest": task.package_digest, "seconds": outcome.seconds,
+            "inputs": task.inputs()})
         progress.finished(task.name, "executed")
     elif outcome.started:
         for path in output_files(root, task.name):
@@ -187,6 +214,8 @@ def _entry(root: Path, task: Task, status: str, seconds: float | None,
     }
     if error:
         entry["error"] = error
+    if status in ("executed", "cached"):
+        entry["outputs"] = output_digests(root, output_files(root, task.name))
     return entry
 
 

@@ -48,12 +48,15 @@ class BuildStamp:
     synthetic: bool
     notice: str
     runs: dict[str, NotebookRun]
+    params_name: str = "not recorded"  # the parameter file and -p overrides (publish.parameter_summary)
+    params_changed: str = "none"  # values differing from the schema defaults
 
     def variables(self) -> dict:
         """The `build` section of `_variables.yml`, cited by `_quarto.yml` and pages."""
         return {"notice": self.notice, "synthetic": self.synthetic,
                 "data_kind": "synthetic data" if self.synthetic else "real data", "commit": self.commit,
                 "params_hash": self.params_hash, "data_checksum": self.data_checksum,
+                "params_name": self.params_name, "params_changed": self.params_changed,
                 "date": self.date}
 
 
@@ -172,6 +175,9 @@ def build_stamp(root: Path) -> BuildStamp:
                           "fix it and run `casework run` before rendering")
     folder = data_folder(root, runs)
     synthetic = is_synthetic(folder, runs)
-    return BuildStamp(commit=git_commit(root), params_hash=parameter_set_hash(runs),
+    from .publish import parameter_summary
+    params_name, params_changed = parameter_summary(root, runs)
+    return BuildStamp(params_name=params_name, params_changed=params_changed,
+                      commit=git_commit(root), params_hash=parameter_set_hash(runs),
                       data_checksum=data_checksum(folder), date=build_date(),
                       synthetic=synthetic, notice=notice(synthetic), runs=runs)

@@ -30,7 +30,9 @@ from ..paths import project_root
 from .errors import RenderError, yaml_mapping
 from .provenance import BuildStamp, build_stamp
 from . import catalog
+from ..pipeline.compare import write_snapshot
 from .config import check_pages, output_path, read_config, resource_files
+from .publish import check_complete, publishing
 from .builtin.shortcodes import Variables, read_variables
 
 VARIABLES = "_variables.yml"
@@ -39,12 +41,13 @@ RENDERER_NAMES = {"quarto": "Quarto", "builtin": "the casework built-in renderer
 SITE_KEY = ".casework-site-key"  # in _site/: what the site was built from (see site_key)
 
 
-def render(root: Path | None = None, renderer: str | None = None, force: bool = False) -> Path:
+def render(root: Path | None = None, renderer: str | None = None, force: bool = False,
+           out: Path | None = None) -> Path:
     """Build the site of the project at root (default: the current project); returns _site.
 
     See `build_site` for the arguments; this returns only the site folder.
     """
-    return build_site(root, renderer, force).site
+    return build_site(root, renderer, force, out).site
 
 
 @dataclass(frozen=True)
@@ -56,38 +59,51 @@ class Rendered:
     skipped: bool = False  # nothing changed since the last build
 
 
-def build_site(root: Path | None = None, renderer: str | None = "auto", force: bool = False) -> Rendered:
+def build_site(root: Path | None = None, renderer: str | None = "auto", force: bool = False,
+               out: Path | None = None) -> Rendered:
     """Build the site of the project at root (default: the current project).
 
     renderer: 'quarto', 'builtin', or 'auto' (None) for Quarto when it is on PATH. When
     nothing the site is built from has changed since the last build, nothing is done
     (force: build). After either renderer every page of project.render must exist as HTML
-    in the new site, or the build fails and the previous site stays.
+    in the new site, or the build fails and the previous site stays. The build lock is
+    held throughout, and only a complete, single-parameter-set build is published.
+    out: build the site there instead of the configured output folder (a second site).
     """
     quarto = _quarto(renderer)
     used = "quarto" if quarto else "builtin"
     root = Path(root).resolve() if root is not None else project_root()
     catalog.refresh(root)
     config = read_config(root)
+    site = Path(out).resolve() if out is not None else config.site_dir
+    if out is not None:
+        site.parent.mkdir(parents=True, exist_ok=True)
+    with publishing(root, site):  # the build lock; leftovers tidied on every exit
+        return _render(root, config, quarto, used, force, site)
+
+
+def _render(root: Path, config, quarto: str | None, used: str, force: bool, site: Path) -> Rendered:
     check_pages(config)
+    check_complete(root, config.render)  # only complete, single-parameter-set builds
     variables = root / VARIABLES
     if not variables.is_file():
         raise RenderError(f"{variables} not found: run `casework run` first (it records the values "
                           "pages cite), or `casework build` to run and render in one go")
     stamp = build_stamp(root)
     key = site_key(config, stamp, renderer=used)
-    if not force and _built_key(config.site_dir) == key:
-        return Rendered(config.site_dir, used, skipped=True)
+    if not force and _built_key(site) == key:
+        return Rendered(site, used, skipped=True)
     record_build(variables, stamp, used)
-    with staging(config.site_dir) as folder:
+    with staging(site) as folder:
         if quarto:
             run_quarto(quarto, root, folder)
         else:
             from .builtin.builder import SiteBuilder  # nbconvert and markdown: only when building
             SiteBuilder(config, stamp, Variables(variables)).build(folder)
         check_site(config, folder, used)
+        write_snapshot(root, folder)  # the values, for `casework compare`
         (folder / SITE_KEY).write_text(key + "\n", encoding="utf-8")
-    return Rendered(config.site_dir, used)
+    return Rendered(site, used)
 
 
 def check_site(config, folder: Path, renderer: str) -> None:
@@ -162,7 +178,7 @@ def record_build(path: Path, stamp: BuildStamp, renderer: str = "builtin") -> No
 
 def run_quarto(quarto: str, root: Path, folder: Path) -> None:
     """`quarto render` of the whole project into folder (relative to root, as Quarto wants)."""
-    done = subprocess.run([quarto, "render", "--output-dir", folder.name], cwd=root)
+    done = subprocess.run([quarto, "render", "--output-dir", os.path.relpath(folder, root)], cwd=root)
     if done.returncode:
         raise RenderError(f"quarto render failed (exit {done.returncode}); the previous site is unchanged")
 

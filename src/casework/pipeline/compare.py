@@ -1,0 +1,168 @@
+"""`casework compare A B`: what a second parameter set moves, side by side.
+
+A and B are build folders (a site rendered by `casework render` or `casework build
+--out DIR` carries its values in `_casework/values.json`) or parameter files (built
+here, one after the other, through the cache). The page lists every recorded value
+that moved, by how much, and the conclusions that flipped: a p-value crossing its
+notebook's level (1 - confidence), an estimate changing sign, a scorecard row
+changing status (published value inside the interval, sign agreement).
+"""
+from __future__ import annotations
+
+import csv
+import html
+import json
+import math
+import re
+from pathlib import Path
+
+SNAPSHOT = Path("_casework") / "values.json"
+P_VALUE = re.compile(r"(^p$|^p_|_p$|_p_|p_value)")
+
+
+def snapshot(root: Path) -> dict:
+    """The values of the build now in the project: parameter set, each notebook's
+    parameters and recorded values, the scorecard rows."""
+    from .build_record import read_document
+    record = read_document(root / "results" / "_build.json")
+    notebooks = {}
+    for path in sorted((root / "results").glob("*.json")):
+        if path.name.startswith("_") or path.name.count(".") > 1 or path.stem == "scorecard":
+            continue
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and isinstance(doc.get("values"), dict):
+            entry = record.get("notebooks", {}).get(path.stem, {})
+            notebooks[path.stem] = {"params": entry.get("params", doc.get("params", {})),
+                                    "values": doc["values"]}
+    scorecard = []
+    card = root / "results" / "scorecard.csv"
+    if card.is_file():
+        with card.open(encoding="utf-8", newline="") as f:
+            scorecard = list(csv.DictReader(f))
+    return {"parameter_set": record.get("parameter_set"), "notebooks": notebooks, "scorecard": scorecard}
+
+
+def write_snapshot(root: Path, site: Path) -> None:
+    """Store the build's values inside a site folder, for `casework compare`."""
+    path = site / SNAPSHOT
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(snapshot(root), indent=1, sort_keys=True, default=str) + "\n",
+                    encoding="utf-8")
+
+
+def read_snapshot(folder: Path) -> dict:
+    path = folder / SNAPSHOT
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        raise ValueError(f"{folder}: not a build folder ({SNAPSHOT} missing); render one with "
+                         "`casework render` or `casework build --params FILE --out DIR`") from None
+    except ValueError as exc:
+        raise ValueError(f"{path}: cannot read: {exc}") from None
+
+
+def _number(value):
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _level(params: dict) -> float:
+    conf = params.get("confidence")
+    return 1 - conf if isinstance(conf, (int, float)) else 0.05
+
+
+def differences(a: dict, b: dict) -> dict:
+    """moved: value rows that differ; flipped: conclusions that changed."""
+    moved, flipped = [], []
+    for nb in sorted(set(a["notebooks"]) | set(b["notebooks"])):
+        va = a["notebooks"].get(nb, {}).get("values", {})
+        vb = b["notebooks"].get(nb, {}).get("values", {})
+        la = _level(a["notebooks"].get(nb, {}).get("params", {}))
+        lb = _level(b["notebooks"].get(nb, {}).get("params", {}))
+        for name in sorted(set(va) | set(vb)):
+            x, y = va.get(name, {}).get("value"), vb.get(name, {}).get("value")
+            if x == y:
+                continue
+            nx, ny = _number(x), _number(y)
+            by = ""
+            if nx is not None and ny is not None and math.isfinite(nx) and math.isfinite(ny):
+                by = f"{ny - nx:+.4g}" + (f" ({(ny - nx) / abs(nx):+.1%})" if nx else "")
+            moved.append({"notebook": nb, "value": name, "a": va.get(name, {}).get("display", "(absent)"),
+                          "b": vb.get(name, {}).get("display", "(absent)"), "by": by})
+            if nx is None or ny is None:
+                continue
+            if P_VALUE.search(name) and (nx < la) != (ny < lb):
+                flipped.append({"notebook": nb, "what": name, "kind": "significance",
+                                "change": f"{'significant' if nx < la else 'not significant'} at {la:g} -> "
+                                          f"{'significant' if ny < lb else 'not significant'} at {lb:g}"})
+            elif not P_VALUE.search(name) and nx * ny < 0:
+                flipped.append({"notebook": nb, "what": name, "kind": "sign",
+                                "change": f"{'positive' if nx > 0 else 'negative'} -> "
+                                          f"{'positive' if ny > 0 else 'negative'}"})
+    rows_a = {(r.get("notebook"), r.get("estimate")): r for r in a.get("scorecard", [])}
+    for r in b.get("scorecard", []):
+        before = rows_a.get((r.get("notebook"), r.get("estimate")))
+        if not before:
+            continue
+        for col, label in (("within", "published value inside the interval"),
+                           ("sign_agrees", "sign agrees with the published one")):
+            if (before.get(col) or "") != (r.get(col) or ""):
+                flipped.append({"notebook": r.get("notebook"), "what": r.get("estimate"), "kind": "scorecard",
+                                "change": f"{label}: {before.get(col) or 'n/a'} -> {r.get(col) or 'n/a'}"})
+    return {"moved": moved, "flipped": flipped}
+
+
+def set_name(snap: dict) -> str:
+    pset = snap.get("parameter_set") or {}
+    parts = [str(pset.get("name") or "schema defaults")] + [f"-p {o}" for o in pset.get("overrides") or []]
+    return " ".join(parts)
+
+
+def page(a: dict, b: dict, name_a: str, name_b: str) -> str:
+    """The comparison as one self-contained HTML page."""
+    diff = differences(a, b)
+    esc = html.escape
+
+    def table(rows, cols):
+        if not rows:
+            return "<p>None.</p>"
+        head = "".join(f"<th>{esc(c)}</th>" for c in cols.values())
+        body = "".join("<tr>" + "".join(f"<td>{esc(str(r[k]))}</td>" for k in cols) + "</tr>" for r in rows)
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Comparison of two builds</title>"
+        "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left}</style></head><body>"
+        f"<h1>Comparison of two builds</h1><p><b>A</b>: {esc(name_a)} ({esc(set_name(a))})<br>"
+        f"<b>B</b>: {esc(name_b)} ({esc(set_name(b))})</p>"
+        f"<h2>Conclusions that flipped ({len(diff['flipped'])})</h2>"
+        + table(diff["flipped"], {"notebook": "notebook", "what": "value or estimate", "kind": "kind",
+                                  "change": "A -> B"})
+        + f"<h2>Values that moved ({len(diff['moved'])})</h2>"
+        + table(diff["moved"], {"notebook": "notebook", "value": "value", "a": "A", "b": "B", "by": "B - A"})
+        + "</body></html>\n")
+
+
+def compare(root: Path, first: Path, second: Path, out: Path, stream) -> int:
+    """Write the comparison page of two build folders or parameter files to `out`."""
+    snaps = []
+    for arg in (first, second):
+        if arg.is_dir():
+            snaps.append(read_snapshot(arg))
+        elif arg.suffix in (".yml", ".yaml") and arg.is_file():
+            from .run import run
+            code = run([], arg, [], None, force=False, jobs=2, stream=stream)
+            if code:
+                return code
+            snaps.append(snapshot(root))
+        else:
+            raise ValueError(f"{arg}: expected a build folder (e.g. _site) or a parameter file (.yml)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page(snaps[0], snaps[1], str(first), str(second)), encoding="utf-8")
+    diff = differences(*snaps)
+    print(f"{len(diff['moved'])} values moved, {len(diff['flipped'])} conclusions flipped; see {out}",
+          file=stream)
+    return 0
