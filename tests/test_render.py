@@ -409,7 +409,13 @@ def test_the_projects_own_site_description_builds(tmp_path):
         (root / included).parent.mkdir(parents=True, exist_ok=True)
         (root / included).write_text("Stand-in for an included file.\n", encoding="utf-8")
     (root / "data" / "datapackage.json").write_text(json.dumps({"synthetic": True}), encoding="utf-8")
-    (root / "_variables.yml").write_text("{}\n", encoding="utf-8")
+    # Stand-in values for what index.qmd cites from the notebooks' recorded values.
+    cited: dict = {}
+    for key in re.findall(r"\{\{<\s*var\s+([\w.-]+)\s*>\}\}", (root / "index.qmd").read_text()):
+        section, _, name = key.partition(".")
+        if section != "build":
+            cited.setdefault(section, {})[name] = f"stand-in for {key}"
+    (root / "_variables.yml").write_text(yaml.safe_dump(cited), encoding="utf-8")
     # A finished run of every stand-in notebook: render publishes only complete builds.
     (root / "results").mkdir(exist_ok=True)
     (root / "results" / "_build.json").write_text(json.dumps({"notebooks": {
