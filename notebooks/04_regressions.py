@@ -109,8 +109,8 @@ nb.record("n_models_separated", int(separation["separated"].sum()))
 #| label: tbl-logit
 #| tbl-cap: "Logit models of improvement in the defender's situation (layout of Spannagel 2019, Table 1)."
 table1 = logit_table(results, caption="Regression results: improvement of the defender's situation")
-export(table1, tables_dir, "04_regressions_table1")
-table1.make(type="gt").tab_source_note(nb.provenance)
+export(table1, tables_dir, "04_regressions_table1", mark=nb.provenance)
+tables.show_etable(table1, nb, "tbl-logit")
 
 # %% [markdown]
 # ## Odds ratios

@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt
 
 import casework.notebook
 from casework.analysis import survival
+from casework.analysis.logit_table import export  # writes any maketables ETable as CSV, LaTeX, HTML
 from casework.data.frames.survival import long_list_frame, urgent_action_frame
 from casework.report import tables, theme
 from casework.report.figures import survival as figures
@@ -141,7 +142,9 @@ stats = survival.model_statistics(models)
 # %%
 #| label: tbl-cox
 #| tbl-cap: "Cox proportional hazards models of time to release in the layout of the study's Table 1: coefficient with standard error below, observations, releases, concordance and partial log-likelihood."
-survival.cox_table(models).make(type="gt").tab_source_note(nb.provenance)
+cox_table = survival.cox_table(models)
+export(cox_table, nb.root / "results" / "tables", "05_freethe20_cox_table1", mark=nb.provenance)
+tables.show_etable(cox_table, nb, "tbl-cox")
 
 # %%
 #| label: fig-hazard-ratios
