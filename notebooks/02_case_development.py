@@ -15,6 +15,11 @@
 # and by sender. Every share comes with a Wilson interval, and every difference between
 # groups with a test, because many groups are small. The parameters `year_from` and
 # `year_to` restrict the analysis to communications of those years.
+#
+# **Question.** Within a year of the communication, how many defenders' situations got
+# better, stayed the same or got worse, and does that differ by violation, sender and country?
+#
+# **Answer on these data.** {{< var case_development.answer >}}
 
 # %% tags=["parameters"]
 data_dir = "data"
@@ -33,7 +38,7 @@ import casework.notebook
 from casework.analysis import development, intervals
 from casework.analysis.caseload import comparison_frame
 from casework.published import published
-from casework.report import countries as country_names, tables, theme
+from casework.report import countries as country_names, findings, tables, theme
 from casework.report.figures import development as figures
 
 nb = casework.notebook.start("02_case_development", globals(), tables=["cases", "sample"])
@@ -186,3 +191,33 @@ nb.record("years_worse_over_40pct_published", ", ".join(map(str, pub["years_more
 nb.record("years_improved_about_third", ", ".join(map(str, notable["improved"])) or "none")
 nb.record("years_improved_about_third_published",
               ", ".join(map(str, pub["years_about_one_third_improved"])))
+
+# %% [markdown]
+# ## What this shows
+
+# %%
+def share(name: str) -> str:
+    return f"{values[name]:.0%} ({confidence:.0%} CI {values[name + '_low']:.0%} to {values[name + '_high']:.0%})"
+
+
+def difference(stem: str, what: str) -> str:
+    p = values[f"{stem}_p"]
+    return findings.choose(p < 0.05, f"Improvement differs {what} ({intervals.p_label(p)}).",
+                           f"Improvement does not differ detectably {what} ({intervals.p_label(p)}).")
+
+
+answer = (f"Of {len(assessed):,} assessed cases, {share('improved_share')} improved and "
+          f"{share('worse_share')} got worse; "
+          + findings.choose(values["improved_share"] > values["worse_share"],
+                            "improvements outnumber deteriorations.",
+                            "deteriorations are at least as common as improvements."))
+findings.conclude(nb, answer, [
+    answer,
+    difference("detention", "between cases with and without detention"),
+    difference("conviction", "between cases with and without a conviction"),
+    difference("hrd_alone", "between the Rapporteur writing alone and jointly"),
+    *findings.compared(nb),
+    findings.choose(nb.data.synthetic, "The data are synthetic: these shares describe the generating model, "
+                    "not the defenders the study followed.",
+                    "These are the real data of the assessed cases."),
+])

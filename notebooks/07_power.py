@@ -10,6 +10,10 @@
 # "no effect": the upcoming Universal Periodic Review in open regimes and business
 # involvement across all regimes (the logits of Spannagel 2019, Table 1), and the featured
 # women's hazard of release (Myrick & Weinstein 2018, Table 1, model 1).
+#
+# **Question.** How likely were studies built like these to detect the effects they report, and how large would they need to be?
+#
+# **Answer on these data.** {{< var power.answer >}}
 
 # %% tags=["parameters"]
 data_dir = "data"
@@ -35,7 +39,7 @@ from matplotlib.ticker import MaxNLocator, NullLocator, PercentFormatter
 
 import casework.notebook
 from casework.analysis import power
-from casework.report import tables, theme
+from casework.report import findings, tables, theme
 
 nb = casework.notebook.start("07_power", globals(), tables=["sample", "cases", "urgent_actions"])
 theme.apply()
@@ -252,3 +256,21 @@ nb.record("effect_source", P["effect_source"])
 # themselves likely to be overstated, for the reason the histograms show, so the sizes
 # needed to detect the true effects are, if anything, larger than those read off here.
 # A country-clustered design, which the real cases have, would push them up further.
+
+# %% [markdown]
+# ## What this shows
+
+# %%
+def verdict(d) -> str:
+    row, t = at_published[d.key], targets[d.key]
+    size = (f"about {t.n:,.0f} would reach {P['target_power']:.0%} power" if t.status == "in grid"
+            else f"{P['target_power']:.0%} power is not reached within the sizes simulated")
+    return (f"{d.label}: power {row.power:.0%} ({row.low:.0%} to {row.high:.0%}) at the published size of "
+            f"{d.published_n:,}; " + findings.choose(row.power >= P["target_power"], "enough to detect the effect "
+            "reliably", "too low to detect the effect reliably") + f"; {size}.")
+
+
+under = [d for d in designs if at_published[d.key].power < P["target_power"]]
+answer = (f"{len(designs) - len(under)} of {len(designs)} designs reach {P['target_power']:.0%} power at their "
+          "published size" + findings.choose(bool(under), "; the others would need larger samples.", "."))
+findings.conclude(nb, answer, [answer, *(verdict(d) for d in designs)])
