@@ -337,10 +337,11 @@ p_by_key = coefs.set_index(["term", "model"])["p"]
 headline = {(term, model): findings.Estimate(
     f"{reg.LABELS.get(term, term)} ({reg.MODEL_LABELS[model].lower()}, coefficient)",
     published=r["published"], computed=r["computed"], low=r["low"], high=r["high"],
-    level=confidence, p=p_by_key.get((term, model)))
+    level=confidence, p=p_by_key.get((term, model)),
+    published_significant=bool(r["published_stars"]) if isinstance(r["published_stars"], str) else None)
     for (term, model), r in headline_rows.iterrows() if (term, model) in rob.HEADLINE}
 upr = headline.get(("upcoming_upr", "open"))
-n_holding = sum(bool(e.holds) for e in headline.values())
+n_holding = sum(e.confirmed for e in headline.values())
 if upr is None or upr.p is None:
     answer = "The upcoming-UPR effect in open regimes could not be estimated on these data."
 else:
@@ -348,9 +349,11 @@ else:
     answer = (f"The upcoming-UPR coefficient in open regimes, published as {upr.published:.2f}, comes out "
               f"{upr.computed:.2f} here"
               + findings.choose(significant, ", significant at 5%", ", not significant at 5%")
-              + findings.choose(bool(upr.holds), ", and the published value lies inside the computed interval.",
-                                ", and the published value lies outside the computed interval.")
-              + f" {n_holding} of {len(headline)} headline estimates hold.")
+              + findings.choose(bool(upr.holds), "; the published value lies inside the computed interval",
+                                "; the published value lies outside the computed interval")
+              + findings.choose(upr.confirmed, ", so the published finding holds.",
+                                ", so the published finding does not hold in full.")
+              + f" {n_holding} of {len(headline)} headline estimates hold in value and significance.")
 findings.conclude(nb, answer, [
     *(e.sentence() for e in headline.values()),
     findings.agreement(summary["in_interval"], summary["n_finite"], "published Table 1 coefficients"),

@@ -56,3 +56,13 @@ def test_compared_reads_the_notebooks_comparison_rows(tmp_path):
         "1 further published number (a count or share without an interval) is set beside the "
         "computed ones in the tables above."]
     assert findings.compared(SimpleNamespace(name="98_y", results_path=tmp_path / "98_y.json")) == []
+
+
+def test_a_published_significant_result_that_is_not_significant_here_holds_only_in_part():
+    upr = findings.Estimate("UPR", published=1.22, computed=0.76, low=-0.26, high=1.79, p=0.14,
+                            published_significant=True)
+    assert upr.holds is True and upr.significance_holds is False and upr.confirmed is False
+    assert upr.sentence().endswith("but the study reported it as significant and it is not here: "
+                                   "it holds only in part.")
+    same = findings.Estimate("x", 1.0, 1.1, 0.5, 1.5, p=0.01, published_significant=True)
+    assert same.confirmed is True and same.sentence().endswith(": it holds.")

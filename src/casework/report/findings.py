@@ -35,6 +35,7 @@ class Estimate:
     level: float = 0.95
     p: float | None = None          # computed p-value, if the published result was a significance claim
     alpha: float = 0.05
+    published_significant: bool | None = None   # the study reported it as significant (stars)
 
     @property
     def holds(self) -> bool | None:
@@ -42,6 +43,18 @@ class Estimate:
         if _missing(self.low) or _missing(self.high) or _missing(self.published):
             return None
         return self.low <= self.published <= self.high
+
+    @property
+    def significance_holds(self) -> bool | None:
+        """Computed significance matches the published one (None when either is unknown)."""
+        if self.published_significant is None or _missing(self.p):
+            return None
+        return (self.p < self.alpha) == self.published_significant
+
+    @property
+    def confirmed(self) -> bool:
+        """Inside the interval and, where the study claimed significance, significant alike."""
+        return bool(self.holds) and self.significance_holds is not False
 
     def sentence(self) -> str:
         f = self.fmt.format
@@ -55,6 +68,12 @@ class Estimate:
                            f", not significant at {self.alpha:.0%}")
         if self.holds is None:
             return text + "."
+        if self.holds and self.significance_holds is False:
+            return text + choose(bool(self.published_significant),
+                                 "; the published value lies inside the computed interval, but the study "
+                                 "reported it as significant and it is not here: it holds only in part.",
+                                 "; the published value lies inside the computed interval, but it is "
+                                 "significant here and was not in the study: it holds only in part.")
         return text + choose(self.holds, "; the published value lies inside the computed interval: it holds.",
                              "; the published value lies outside the computed interval: "
                              "it does not hold on these data.")
