@@ -354,7 +354,9 @@ nb.record("share_checks_agree", sum(agree) / len(agree) if agree else float("nan
 
 # %%
 v = {k: r["display"] for k, r in nb.values.items()}
-findings.agreement(sum(agree), len(agree), "checks against the published numbers")
+from IPython.display import Markdown
+Markdown(f"{sum(agree)} of {len(agree)} checks agree with the published numbers "
+         f"({sum(agree) / len(agree) if agree else float('nan'):.0%}); each section's table above shows them one by one.")
 
 # %% [markdown]
 # ## What this shows
@@ -362,8 +364,8 @@ findings.agreement(sum(agree), len(agree), "checks against the published numbers
 # %%
 answer = (f"{v['period']}: {v['n_communications']} communications naming {v['n_cases']} cases; "
           f"{v['top_country']} received the most communications, and the {v['top_n']} most addressed "
-          f"countries {v['top_n_share']} of all. "
-          + findings.agreement(sum(agree), len(agree), "checks against the published numbers"))
+          f"countries received {v['top_n_share']} of them. "
+          f"{sum(agree)} of {len(agree)} checks agree with the published numbers (within tolerance or interval).")
 findings.conclude(nb, answer, [
     answer,
     findings.choose(full_period, "The year range is the study's, so counts and shares are both compared.",

@@ -338,7 +338,7 @@ headline = {(term, model): findings.Estimate(
     f"{reg.LABELS.get(term, term)} ({reg.MODEL_LABELS[model].lower()}, coefficient)",
     published=r["published"], computed=r["computed"], low=r["low"], high=r["high"],
     level=confidence, p=p_by_key.get((term, model)),
-    published_significant=bool(r["published_stars"]) if isinstance(r["published_stars"], str) else None)
+    published_significant="*" in str(r["published_stars"]))  # stars: the study called it significant
     for (term, model), r in headline_rows.iterrows() if (term, model) in rob.HEADLINE}
 upr = headline.get(("upcoming_upr", "open"))
 n_holding = sum(e.confirmed for e in headline.values())

@@ -267,8 +267,9 @@ ft_by_model = ft.set_index("model")
 faster = (ft_by_model.hr_low > 1).sum()
 answer = (findings.choose(p_main < 0.05,
                           f"Featured women left prison at a different pace from the rest of the long list "
-                          f"(log-rank p {survival.format_p(p_main)}; median {v['median_months_featured']} vs "
-                          f"{v['median_months_not_featured']} months).",
+                          f"(log-rank p {survival.format_p(p_main)}; median months to release: featured "
+                          f"{v['median_months_featured']}, others {v['median_months_not_featured']}, where n/a "
+                          "means fewer than half were released within follow-up).",
                           f"Featured and other long-list women left prison at a pace that does not differ "
                           f"detectably (log-rank p {survival.format_p(p_main)}).")
           + f" Against the Urgent Action women, the featured women's hazard ratio of release is "

@@ -94,7 +94,9 @@ def paper_markdown(root: Path, variables: Variables, out: Path) -> str:
             return _embed(args[0], source.parent, out)
         raise RenderError(f"{PAPER}: shortcode {match[0]!r} is not supported in the PDF")
 
-    body = SHORTCODE.sub(shortcode, doc.body)
+    # the web page's link to this PDF has no place in the PDF itself
+    body = "\n".join(line for line in doc.body.splitlines() if "](paper.pdf)" not in line)
+    body = SHORTCODE.sub(shortcode, body)
     body = CROSSREF.sub(lambda m: f"`@{m['label']}`{{=typst}}", body)
     meta = {k: v for k, v in doc.meta.items() if k in ("title", "subtitle", "author", "abstract")}
     for key in ("title", "subtitle", "abstract"):
@@ -128,6 +130,7 @@ def build_pdf(root: Path, variables: Variables, target: Path) -> Path:
             markdown, "typst", format="markdown", outputfile=str(source),
             extra_args=["--standalone", "--citeproc", f"--csl={csl_path()}",
                         "--bibliography=references.bib", "--number-sections",
+                        "--shift-heading-level-by=-1",  # the paper's sections are '##': number them 1, 2, ...
                         "-V", "section-numbering=1.1", "-V", "papersize=a4",
                         "-V", "fontsize=10.5pt", "-M", "link-citations=true",
                         f"--resource-path={work}"],
