@@ -67,9 +67,11 @@ def _risk_table(ax: plt.Axes, fits: dict[str, KaplanMeierFitter], times) -> None
     for label, colour in zip(ax.get_yticklabels(), GROUP_COLOURS):
         label.set_color(colour)
         label.set_fontweight("bold")
-    ax.set_title("Number at risk (releases so far)", loc="left", fontsize=9, fontweight="normal")
+    ax.set_title("Number at risk (releases so far)", loc="left", fontsize=9, fontweight="normal", pad=4)
     ax.grid(False)
+    # the first column is centred on time 0, on the axis edge: keep the row names clear of it
     ax.tick_params(axis="both", length=0)
+    ax.tick_params(axis="y", pad=34)
     for side in ("top", "right", "bottom", "left"):
         ax.spines[side].set_visible(False)
 
@@ -81,13 +83,14 @@ def km(fits: dict[str, KaplanMeierFitter], test, nb, *, title: str, time_origin:
     fig, (ax, table) = plt.subplots(2, 1, figsize=(7.5, 5.6), sharex=True,
                                     height_ratios=[4, 0.35 + 0.3 * len(fits)])
     _km_curves(fits, ax, test.p_value, legend_title=f"{confidence:.0%} confidence bands, | censored")
-    ax.set_title(title, pad=44)
+    ax.set_title(title, pad=62)
     if time_origin == "launch":
         ax.set_xlim(0, horizon_months + 1)
         ax.set_xticks(np.arange(0, horizon_months + 1, 6))
     lo, hi = ax.get_xlim()
     _risk_table(table, fits, [t for t in ax.get_xticks() if lo <= t <= hi])
     ax.set_xlabel(CLOCKS[time_origin])
+    ax.xaxis.label.set_visible(True)          # sharex hides the upper axis' label otherwise
     ax.tick_params(axis="x", labelbottom=True)
     table.tick_params(axis="x", labelbottom=False)
     fig.tight_layout()
