@@ -128,9 +128,19 @@ def frame(gt: GT, nb, slug: str = "table", rows: int = 0) -> GT:
                       f"#{slug} .gt_table {{ min-width: 100%; }}", add=True)
 
 
-def show_etable(table, nb, slug: str) -> GT:
-    """A maketables ETable (regression Table 1 layouts) in the same frame and with the same mark."""
-    return frame(table.make(type="gt"), nb, slug)
+def show_etable(table, nb, slug: str):
+    """A maketables ETable (regression Table 1 layouts) in the same frame and with the same mark.
+
+    maketables' great_tables object renders its own notes and ignores ones added later,
+    so the frame and the provenance line are put around its HTML.
+    """
+    from IPython.display import HTML
+    inner = table.make(type="gt").as_raw_html()
+    note = _source_note(nb)
+    note_html = note.text if hasattr(note, "text") else note
+    return HTML(f'<div id="{slug}-frame" class="cw-table-frame" style="border: 1px solid #c9d1d9; border-radius: 4px; '
+                f'max-width: 100%; overflow-x: auto; padding: 0 0.4rem;">{inner}'
+                f'<p style="font-size: 0.8rem; color: #5b6570; margin: 0.2rem 0 0.4rem;">{note_html}</p></div>')
 
 
 def _source_note(nb):
