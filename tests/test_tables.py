@@ -55,11 +55,12 @@ def test_long_tables_scroll_inside_their_frame():
 
 def test_regression_tables_get_the_frame_and_the_mark():
     import numpy as np
-    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
     from maketables import ETable
     rng = np.random.default_rng(1)
     x = rng.normal(size=60)
-    fit = sm.Logit((x + rng.normal(size=60) > 0).astype(int), sm.add_constant(x)).fit(disp=0)
+    data = pd.DataFrame({"x": x, "y": (x + rng.normal(size=60) > 0).astype(int)})
+    fit = smf.logit("y ~ x", data).fit(disp=0)
     html = tables.show_etable(ETable([fit], notes="Logit."), FakeNotebook(), "tbl-logit").data
     assert html.startswith('<div id="tbl-logit-frame" class="cw-table-frame" style="border: 1px solid')
     assert "<strong style=\"color:#D55E00\">SYNTHETIC DATA</strong> · notebooks/99_x.py" in html
