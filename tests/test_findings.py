@@ -66,3 +66,11 @@ def test_a_published_significant_result_that_is_not_significant_here_holds_only_
                                    "it holds only in part.")
     same = findings.Estimate("x", 1.0, 1.1, 0.5, 1.5, p=0.01, published_significant=True)
     assert same.confirmed is True and same.sentence().endswith(": it holds.")
+
+
+def test_numpy_numbers_give_the_same_verdicts():
+    import numpy as np
+    upr = findings.Estimate("UPR", published=np.float64(1.22), computed=np.float64(0.76), low=np.float64(-0.26),
+                            high=np.float64(1.79), p=np.float64(0.14), published_significant=True)
+    assert upr.holds is True and upr.significance_holds is False and upr.confirmed is False
+    assert "holds only in part" in upr.sentence()

@@ -42,14 +42,14 @@ class Estimate:
         """Published value inside the computed interval (None without an interval)."""
         if _missing(self.low) or _missing(self.high) or _missing(self.published):
             return None
-        return self.low <= self.published <= self.high
+        return bool(self.low <= self.published <= self.high)   # a Python bool, never numpy's
 
     @property
     def significance_holds(self) -> bool | None:
         """Computed significance matches the published one (None when either is unknown)."""
         if self.published_significant is None or _missing(self.p):
             return None
-        return (self.p < self.alpha) == self.published_significant
+        return bool(self.p < self.alpha) == bool(self.published_significant)
 
     @property
     def confirmed(self) -> bool:
