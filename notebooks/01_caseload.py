@@ -1,6 +1,11 @@
 # %% [markdown]
 # # The caseload: every communication, 2000–2016
 #
+# **Question.** How large is the caseload, whom and what does it concern, and do the
+# counts of *Chasing Shadows* come out again from these data?
+#
+# **Answer on these data.** {{< var caseload.answer >}}
+#
 # Which defenders reach the UN Special Rapporteur on human rights defenders, for which
 # violations, from where, how fast, and do states answer? This page describes every
 # communication the mandate issued and every defender named in them, reproducing the
@@ -9,11 +14,6 @@
 # number is shown next to the published one. The year range is a parameter: every
 # count, share and figure below uses only communications issued in it, and the cases
 # they name.
-#
-# **Question.** How large is the caseload, whom and what does it concern, and do the
-# counts of *Chasing Shadows* come out again from these data?
-#
-# **Answer on these data.** {{< var caseload.answer >}}
 
 # %% tags=["parameters"]
 data_dir = "data"

@@ -1,6 +1,11 @@
 # %% [markdown]
 # # How cases developed within a year of the communication
 #
+# **Question.** Within a year of the communication, how many defenders' situations got
+# better, stayed the same or got worse, and does that differ by violation, sender and country?
+#
+# **Answer on these data.** {{< var case_development.answer >}}
+#
 # Cases drawn at random from the Special Rapporteur's communications of 2004 to 2015
 # (those naming at most ten people) were followed up for one year after the
 # communication, through a survey of the organisations that had submitted each case and
@@ -15,11 +20,6 @@
 # and by sender. Every share comes with a Wilson interval, and every difference between
 # groups with a test, because many groups are small. The parameters `year_from` and
 # `year_to` restrict the analysis to communications of those years.
-#
-# **Question.** Within a year of the communication, how many defenders' situations got
-# better, stayed the same or got worse, and does that differ by violation, sender and country?
-#
-# **Answer on these data.** {{< var case_development.answer >}}
 
 # %% tags=["parameters"]
 data_dir = "data"

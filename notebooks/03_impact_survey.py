@@ -1,6 +1,11 @@
 # %% [markdown]
 # # What the submitting organisations said about impact
 #
+# **Question.** Do the organisations that submitted the cases think the Special
+# Rapporteur's communication made a difference, and do the cases they credit develop better?
+#
+# **Answer on these data.** {{< var impact_survey.answer >}}
+#
 # Without a control group of comparable cases that the UN did not take up, the closest
 # available evidence on whether a communication made a difference is the judgement of the
 # people who brought the case to the Special Rapporteur. For the surveyed cases of the
@@ -12,11 +17,6 @@
 # case actually developed. These are perceptions of interested parties, who may
 # overrate the mandate's role or lack insight into the authorities' decisions: they
 # are evidence of plausibility, not estimates of a causal effect.
-#
-# **Question.** Do the organisations that submitted the cases think the Special
-# Rapporteur's communication made a difference, and do the cases they credit develop better?
-#
-# **Answer on these data.** {{< var impact_survey.answer >}}
 
 # %% tags=["parameters"]
 data_dir = "data"

@@ -1,6 +1,13 @@
 # %% [markdown]
 # # What predicts an improvement? The working paper's logit models
 #
+# **Question.** Does a defender's situation more often improve when the country faces an
+# upcoming Universal Periodic Review, depends on aid, or when the Special Rapporteur names
+# the defender repeatedly, as the working paper reports?
+#
+# **Answer on these data.** {{< var regressions.answer >}} (Details under *What this
+# shows* at the end of the page.)
+#
 # Spannagel (2019, Table 1) asks which features of a case and of the country concerned go
 # with an improvement in the defender's situation within a year of the Special
 # Rapporteur's communication. The outcome is narrow: a case counts as improved only when it
@@ -15,13 +22,6 @@
 # (footnote 13), the control for repeated mentions, the cases with limited information,
 # sparse violation types (a penalized logit) and the grouping of cases within countries
 # (footnote 16).
-#
-# **Question.** Does a defender's situation more often improve when the country faces an
-# upcoming Universal Periodic Review, depends on aid, or when the Special Rapporteur names
-# the defender repeatedly, as the working paper reports?
-#
-# **Answer on these data.** {{< var regressions.answer >}} (Details under *What this
-# shows* at the end of the page.)
 
 # %% tags=["parameters"]
 data_dir = "data"

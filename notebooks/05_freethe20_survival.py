@@ -1,6 +1,11 @@
 # %% [markdown]
 # # #Freethe20: were the featured women released sooner?
 #
+# **Question.** Were the women the campaign featured released sooner than the women it
+# left out, and than comparable women named in Amnesty Urgent Actions?
+#
+# **Answer on these data.** {{< var freethe20_survival.answer >}}
+#
 # In September 2015 the US government launched #Freethe20, a campaign for women
 # political prisoners in the countries it targeted. Myrick & Weinstein (2018) ask whether
 # the women it featured left prison faster than comparable women, using two comparison
@@ -11,11 +16,6 @@
 # four Cox models of time to release (Table 1), checks the proportional-hazards
 # assumption the models rest on, and sets every published estimate beside the one
 # computed here.
-#
-# **Question.** Were the women the campaign featured released sooner than the women it
-# left out, and than comparable women named in Amnesty Urgent Actions?
-#
-# **Answer on these data.** {{< var freethe20_survival.answer >}}
 
 # %% tags=["parameters"]
 data_dir = "data"

@@ -1,6 +1,10 @@
 # %% [markdown]
 # # The multiverse of the studies' own choices
 #
+# **Question.** How often do the published sign and significance of each headline estimate survive every defensible combination of the studies' own choices?
+#
+# **Answer on these data.** {{< var robustness.answer >}}
+#
 # Every estimate in a paper rests on a chain of choices, each defensible, none forced:
 # Spannagel (2019, Table 1) counts only clear improvements, splits regimes at a Polity IV
 # score of zero, measures aid against GDP, keeps cases assessed on limited information
@@ -13,10 +17,6 @@
 # and which choice moves an estimate most. On the default synthetic data the outcome was
 # generated from the published models, so the curves show how far honest variations of
 # the analysis scatter around a known truth, not whether the studies replicate.
-#
-# **Question.** How often do the published sign and significance of each headline estimate survive every defensible combination of the studies' own choices?
-#
-# **Answer on these data.** {{< var robustness.answer >}}
 
 # %% tags=["parameters"]
 data_dir = "data"

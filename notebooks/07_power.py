@@ -1,6 +1,10 @@
 # %% [markdown]
 # # How large a sample? Simulated power of the studies' designs
 #
+# **Question.** How likely were studies built like these to detect the effects they report, and how large would they need to be?
+#
+# **Answer on these data.** {{< var power.answer >}}
+#
 # Spannagel (2019) closes by recommending that some findings be checked "in a larger
 # sample" (conclusion and footnote 22), and Myrick & Weinstein (2018) rest their Free the
 # 20 estimate on a handful of featured women. This page asks how likely studies built like
@@ -10,10 +14,6 @@
 # "no effect": the upcoming Universal Periodic Review in open regimes and business
 # involvement across all regimes (the logits of Spannagel 2019, Table 1), and the featured
 # women's hazard of release (Myrick & Weinstein 2018, Table 1, model 1).
-#
-# **Question.** How likely were studies built like these to detect the effects they report, and how large would they need to be?
-#
-# **Answer on these data.** {{< var power.answer >}}
 
 # %% tags=["parameters"]
 data_dir = "data"
