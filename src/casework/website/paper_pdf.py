@@ -124,12 +124,15 @@ def build_pdf(root: Path, variables: Variables, target: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="casework-paper-") as tmp:
         work = Path(tmp)
         markdown = paper_markdown(root, variables, work)
-        shutil.copy(root / "paper" / "references.bib", work / "references.bib")
+        bib = root / "paper" / "references.bib"
+        cite = []
+        if bib.is_file():  # citations in APSA style; a paper without a bibliography cites nothing
+            shutil.copy(bib, work / "references.bib")
+            cite = ["--citeproc", f"--csl={csl_path()}", "--bibliography=references.bib"]
         source = work / "paper.typ"
         pypandoc.convert_text(
             markdown, "typst", format="markdown", outputfile=str(source),
-            extra_args=["--standalone", "--citeproc", f"--csl={csl_path()}",
-                        "--bibliography=references.bib", "--number-sections",
+            extra_args=["--standalone", *cite, "--number-sections",
                         "--shift-heading-level-by=-1",  # the paper's sections are '##': number them 1, 2, ...
                         "-V", "section-numbering=1.1", "-V", "papersize=a4",
                         "-V", "fontsize=10.5pt", "-M", "link-citations=true",

@@ -59,7 +59,8 @@ def render(root: Path | None = None, renderer: str | None = None, force: bool = 
         else:
             from .builtin.builder import SiteBuilder  # nbconvert and markdown: only when building
             SiteBuilder(config, stamp, Variables(variables)).build(folder)
-        if not (folder / "paper" / "paper.pdf").exists():  # Quarto's typst format may have made it
+        paper = root / "paper" / "paper.qmd"
+        if paper.is_file() and not (folder / "paper" / "paper.pdf").exists():  # Quarto's typst may have made it
             from .paper_pdf import build_pdf  # pandoc + Typst from PyPI: only when building
             build_pdf(root, Variables(variables), folder / "paper" / "paper.pdf")
         (folder / SITE_KEY).write_text(key + "\n", encoding="utf-8")
@@ -168,5 +169,5 @@ def _place_citation_style(root: Path) -> None:
     (for Quarto; git-ignored), so no style file is fetched from anywhere else."""
     from .paper_pdf import csl_path
     target = root / "paper" / csl_path().name
-    if not target.is_file():
+    if target.parent.is_dir() and not target.is_file():
         shutil.copy(csl_path(), target)
