@@ -124,9 +124,12 @@ def build_pdf(root: Path, variables: Variables, target: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="casework-paper-") as tmp:
         work = Path(tmp)
         markdown = paper_markdown(root, variables, work)
-        bib = root / "paper" / "references.bib"
+        meta = split_front_matter((root / PAPER).read_text(encoding="utf-8"), str(PAPER)).meta
         cite = []
-        if bib.is_file():  # citations in APSA style; a paper without a bibliography cites nothing
+        if meta.get("bibliography"):  # citations in APSA style, from the paper's own bibliography
+            bib = root / PAPER.parent / str(meta["bibliography"])
+            if not bib.is_file():
+                raise RenderError(f"{PAPER}: bibliography {meta['bibliography']!r} not found")
             shutil.copy(bib, work / "references.bib")
             cite = ["--citeproc", f"--csl={csl_path()}", "--bibliography=references.bib"]
         source = work / "paper.typ"
@@ -135,7 +138,7 @@ def build_pdf(root: Path, variables: Variables, target: Path) -> Path:
             extra_args=["--standalone", *cite, "--number-sections",
                         "--shift-heading-level-by=-1",  # the paper's sections are '##': number them 1, 2, ...
                         "-V", "section-numbering=1.1", "-V", "papersize=a4",
-                        "-V", "fontsize=10.5pt", "-M", "link-citations=true",
+                        "-V", "fontsize=10.5pt",
                         f"--resource-path={work}"],
             cworkdir=str(work))
         target.parent.mkdir(parents=True, exist_ok=True)
