@@ -43,7 +43,7 @@ def columns(name: str):
     summary = pd.DataFrame([{"column": f.name, "type": f.type, "missing": frame[f.name].isna().mean(),
                              "allowed": allowed(f)} for f in codebook()[name].fields])
     return tables.show(summary, nb, title=f"{name}: {codebook()[name].title}",
-                       percent=["missing"]).with_id(f"columns-{name}")
+                       percent=["missing"], id=f"columns-{name}")
 
 
 # %% [markdown]
@@ -63,7 +63,7 @@ Markdown(f"**{data.notice}**" + (f" Provenance: {source}." if source else "")
 overview = pd.DataFrame([{"table": name, "title": table.title, "rows": len(data[name]),
                           "columns": len(table.fields), "file checksum": data.checksums[name][:12]}
                          for name, table in codebook().items()])
-tables.show(overview, nb, title="Data tables", decimals=0).with_id("tbl-tables")
+tables.show(overview, nb, title="Data tables", id="tbl-tables")
 
 # %% [markdown]
 # ## Columns of each table

@@ -1,6 +1,11 @@
 # %% [markdown]
 # # How cases developed within a year of the communication
 #
+# **Question.** Within a year of the communication, how many defenders' situations got
+# better, stayed the same or got worse, and does that differ by violation, sender and country?
+#
+# **Answer on these data.** {{< var case_development.answer >}}
+#
 # Cases drawn at random from the Special Rapporteur's communications of 2004 to 2015
 # (those naming at most ten people) were followed up for one year after the
 # communication, through a survey of the organisations that had submitted each case and
@@ -33,7 +38,7 @@ import casework.notebook
 from casework.analysis import development, intervals
 from casework.analysis.caseload import comparison_frame
 from casework.published import published
-from casework.report import countries as country_names, tables, theme
+from casework.report import countries as country_names, findings, tables, theme
 from casework.report.figures import development as figures
 
 nb = casework.notebook.start("02_case_development", globals(), tables=["cases", "sample"])
@@ -186,3 +191,33 @@ nb.record("years_worse_over_40pct_published", ", ".join(map(str, pub["years_more
 nb.record("years_improved_about_third", ", ".join(map(str, notable["improved"])) or "none")
 nb.record("years_improved_about_third_published",
               ", ".join(map(str, pub["years_about_one_third_improved"])))
+
+# %% [markdown]
+# ## What this shows
+
+# %%
+def share(name: str) -> str:
+    return f"{values[name]:.0%} ({confidence:.0%} CI {values[name + '_low']:.0%} to {values[name + '_high']:.0%})"
+
+
+def difference(stem: str, what: str) -> str:
+    p = values[f"{stem}_p"]
+    return findings.choose(p < 0.05, f"Improvement differs {what} ({intervals.p_label(p)}).",
+                           f"Improvement does not differ detectably {what} ({intervals.p_label(p)}).")
+
+
+answer = (f"Of {len(assessed):,} assessed cases, {share('improved_share')} improved and "
+          f"{share('worse_share')} got worse; "
+          + findings.choose(values["improved_share"] > values["worse_share"],
+                            "improvements outnumber deteriorations.",
+                            "deteriorations are at least as common as improvements."))
+findings.conclude(nb, answer, [
+    answer,
+    difference("detention", "between cases with and without detention"),
+    difference("conviction", "between cases with and without a conviction"),
+    difference("hrd_alone", "between the Rapporteur writing alone and jointly"),
+    *findings.compared(nb),
+    findings.choose(nb.data.synthetic, "The data are synthetic: these shares describe the generating model, "
+                    "not the defenders the study followed.",
+                    "These are the real data of the assessed cases."),
+])

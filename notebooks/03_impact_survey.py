@@ -1,6 +1,11 @@
 # %% [markdown]
 # # What the submitting organisations said about impact
 #
+# **Question.** Do the organisations that submitted the cases think the Special
+# Rapporteur's communication made a difference, and do the cases they credit develop better?
+#
+# **Answer on these data.** {{< var impact_survey.answer >}}
+#
 # Without a control group of comparable cases that the UN did not take up, the closest
 # available evidence on whether a communication made a difference is the judgement of the
 # people who brought the case to the Special Rapporteur. For the surveyed cases of the
@@ -29,7 +34,7 @@ import casework.notebook
 from casework.analysis import development, intervals, survey
 from casework.analysis.caseload import comparison_frame
 from casework.published import published
-from casework.report import tables, theme
+from casework.report import findings, tables, theme
 
 nb = casework.notebook.start("03_impact_survey", globals(), tables=["survey", "sample"])
 theme.apply()
@@ -224,3 +229,30 @@ for question in survey.QUESTIONS:
               note="percentage points, improved minus not improved")
     nb.record(f"{question}_improved_p", tests[question].p, fmt=intervals.p_label(tests[question].p))
 nb.record("n_survey_assessed", int(frame["band"].notna().sum()))
+
+# %% [markdown]
+# ## What this shows
+
+# %%
+def likely(name: str) -> str:
+    return f"{values[name]:.0%} ({level} CI {values[name + '_low']:.0%} to {values[name + '_high']:.0%})"
+
+
+sr_test = tests["sr"]
+answer = (f"{likely('sr_likely_share_recoded')} of the organisations see a likely distinct positive impact "
+          f"of the Special Rapporteur's communication; cases so credited "
+          + findings.choose(sr_test.p < 0.05, "improved more often than the others "
+                            f"({sr_test.difference * 100:+.0f} percentage points, {intervals.p_label(sr_test.p)}).",
+                            "did not improve detectably more often than the others "
+                            f"({sr_test.difference * 100:+.0f} percentage points, {intervals.p_label(sr_test.p)})."))
+findings.conclude(nb, answer, [
+    answer,
+    f"International attention in general is credited with a positive impact by "
+    f"{likely('attention_positive_share')} of the organisations.",
+    findings.choose(mcnemar_p < 0.05, "The organisations rate attention in general and the Rapporteur's own "
+                    f"communication differently ({intervals.p_label(mcnemar_p)}).",
+                    "The organisations rate attention in general and the Rapporteur's own communication "
+                    f"alike within sampling noise ({intervals.p_label(mcnemar_p)})."),
+    *findings.compared(nb),
+    "These are judgements of interested parties: evidence of plausibility, not of a causal effect.",
+])

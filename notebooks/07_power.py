@@ -1,6 +1,10 @@
 # %% [markdown]
 # # How large a sample? Simulated power of the studies' designs
 #
+# **Question.** How likely were studies built like these to detect the effects they report, and how large would they need to be?
+#
+# **Answer on these data.** {{< var power.answer >}}
+#
 # Spannagel (2019) closes by recommending that some findings be checked "in a larger
 # sample" (conclusion and footnote 22), and Myrick & Weinstein (2018) rest their Free the
 # 20 estimate on a handful of featured women. This page asks how likely studies built like
@@ -36,7 +40,7 @@ from matplotlib.ticker import MaxNLocator, NullLocator, PercentFormatter
 import casework.notebook
 from casework import engine
 from casework.analysis import power
-from casework.report import tables, theme
+from casework.report import findings, tables, theme
 
 nb = casework.notebook.start("07_power", globals(), tables=["sample", "cases", "urgent_actions"])
 theme.apply()
@@ -276,3 +280,21 @@ nb.record("effect_source", P["effect_source"])
 # themselves likely to be overstated, for the reason the histograms show, so the sizes
 # needed to detect the true effects are, if anything, larger than those read off here.
 # A country-clustered design, which the real cases have, would push them up further.
+
+# %% [markdown]
+# ## What this shows
+
+# %%
+def verdict(d) -> str:
+    row, t = at_published[d.key], targets[d.key]
+    size = (f"about {t.n:,.0f} would reach {P['target_power']:.0%} power" if t.status == "in grid"
+            else f"{P['target_power']:.0%} power is not reached within the sizes simulated")
+    return (f"{d.label}: power {row.power:.0%} ({row.low:.0%} to {row.high:.0%}) at the published size of "
+            f"{d.published_n:,}; " + findings.choose(row.power >= P["target_power"], "enough to detect the effect "
+            "reliably", "too low to detect the effect reliably") + f"; {size}.")
+
+
+under = [d for d in designs if at_published[d.key].power < P["target_power"]]
+answer = (f"{len(designs) - len(under)} of {len(designs)} designs reach {P['target_power']:.0%} power at their "
+          "published size" + findings.choose(bool(under), "; the others would need larger samples.", "."))
+findings.conclude(nb, answer, [answer, *(verdict(d) for d in designs)])

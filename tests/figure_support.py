@@ -17,7 +17,8 @@ def fake_notebook(name: str, synthetic: bool = True, **params) -> SimpleNamespac
 
 def footer(fig, nb) -> str:
     """The line theme.finish writes under the plot (n, note, provenance)."""
-    return next(t.get_text() for t in fig.texts if nb.provenance in t.get_text())
+    return next(" ".join(t.get_text().split()) for t in fig.texts
+                if " ".join(nb.provenance.split()) in " ".join(t.get_text().split()))
 
 
 def legend_labels(ax) -> list[str]:

@@ -10,6 +10,7 @@ from figure_support import legend_labels as legend
 import numpy as np
 import pandas as pd
 import pytest
+from casework.report import countries
 from matplotlib.collections import PathCollection
 from matplotlib.colors import to_hex
 from matplotlib.container import BarContainer
@@ -106,14 +107,14 @@ def test_violations_marks_published_shares_bounds_and_nested_rows():
     assert legend(ax) == [figs.PUBLISHED, "Published lower bound"]
     assert ax.get_xlabel().startswith("Share of cases (%), whiskers: 95% Wilson interval")
     assert [t.get_text() for t in ax.texts] == ["6", "3", "2"]             # cases beside each bar
-    assert stamp(fig).startswith("n = 10  ·  communications 2000–2016 · not all cases of killing fall")
+    assert stamp(fig).startswith("n = 10 · communications 2000–2016 · not all cases of killing fall")
     assert any(t.get_text() == "SYNTHETIC DATA" for t in fig.texts)
 
 
 def test_violations_note_is_quiet_when_nesting_holds_and_real_data_has_no_mark():
     fig = figs.violations_by_type(violation_frame(), pd.Series({"viol_killing": True}), {},
                                   nb=notebook(synthetic=False, year_from=2005, year_to=2010), n=10)
-    assert stamp(fig).startswith("n = 10  ·  communications 2005–2010  ·  ")
+    assert stamp(fig).startswith("n = 10 · communications 2005–2010 · ")
     assert not any(t.get_text() == "SYNTHETIC DATA" for t in fig.texts)
 
 
@@ -168,7 +169,7 @@ def test_timeline_shades_terms_marks_published_counts_mid_year_and_notes_partial
     assert markers(ax, "Published count (all)").tolist() == [[2015.5, 20]]
     assert [t.get_text() for t in ax.texts] == ["Sekaggya", "Forst"]
     assert ax.get_ylabel() == "Communications per year (count)"
-    assert stamp(fig).startswith("n = 45  ·  2014–2016 (2016 to November: data cover part of the year)")
+    assert stamp(fig).startswith("n = 45 · 2014–2016 (2016 to November: data cover part of the year)")
 
 
 # --- joint communications -------------------------------------------------------------------
@@ -186,7 +187,7 @@ def test_joint_trend_shows_the_published_recent_delay_only_when_given():
     assert legend(top) == ["Published, last four years"]
     assert top.collections[0].get_segments()[0].tolist() == [[2013, 30], [2016, 30]]
     assert (top.get_ylabel(), bottom.get_ylabel()) == ("Mean delay (days)", "Mean signing\nmandates (count)")
-    assert stamp(fig).startswith("n = 6  ·  urgent appeals with a known delay")
+    assert stamp(fig).startswith("n = 6 · urgent appeals with a known delay")
     fig = figs.joint_trend(by_year, None, (2013, 2016), nb=notebook())
     assert fig.axes[0].get_legend() is None
 
@@ -202,7 +203,7 @@ def test_delay_by_mandates_draws_means_only_for_groups_large_enough():
     assert len(markers(ax, "Urgent appeal")) == 5                   # the longest delay is above the cap
     assert ax.get_xlabel() == "Signing mandates (count)" and ax.get_ylabel() == "Delay from last incident (days)"
     assert f"{slope.slope:.1f} days per additional mandate" in ax.texts[0].get_text()
-    assert stamp(fig).startswith("n = 6  ·  1 delays above the 99th percentile")
+    assert stamp(fig).startswith("n = 6 · 1 delays above the 99th percentile")
 
 
 # --- profiles -------------------------------------------------------------------------------
@@ -262,9 +263,10 @@ def test_engagement_counts_countries_per_class_and_names_the_discussed_ones():
     ax = fig.axes[0]
     assert legend(ax) == ["uncooperative (below −0.2): 1", "mixed (−0.2 to 0.2): 1",
                           "cooperative (0.2 and above): 1"]
-    assert sorted(t.get_text() for t in ax.texts if t.get_text() in rated.index) == ["AAA", "IND"]
+    names = {countries.name(c) for c in rated.index}            # countries by name, never ISO code
+    assert sorted(t.get_text() for t in ax.texts if t.get_text() in names) == ["AAA", "India"]
     assert ax.get_xlabel() == "Response rate: cases with a substantive reply (%)"
-    assert stamp(fig).startswith("n: 3 countries, 200 cases  ·  countries with ≥ 30 cases; 1 without a reply")
+    assert stamp(fig).startswith("n: 3 countries, 200 cases · countries with ≥ 30 cases; 1 without a reply")
 
 
 def test_response_times_splits_slowest_and_fastest_and_marks_published_means():
@@ -280,7 +282,7 @@ def test_response_times_splits_slowest_and_fastest_and_marks_published_means():
     assert markers(fast, figs.PUBLISHED).tolist() == [[24, 1]]
     assert legend(slow) == ["All cases: 104 days", figs.PUBLISHED]
     assert fast.get_xlabel() == "Mean days to a substantive reply, 95% t interval"
-    assert stamp(fig).startswith("n = 26  ·  substantive replies; countries with ≥ 30 cases and ≥ 5 replies")
+    assert stamp(fig).startswith("n = 26 · substantive replies; countries with ≥ 30 cases and ≥ 5 replies")
 
 
 def test_piccone_pairs_this_mandate_with_all_mandates_per_category():
@@ -294,3 +296,23 @@ def test_piccone_pairs_this_mandate_with_all_mandates_per_category():
     assert legend(ax) == ["HRD mandate, cases 2000–2016", "All mandates (Piccone 2011)"]
     assert [t.get_text() for t in ax.texts[:2]] == ["25%", "50%"]       # this mandate, then all mandates
     assert ax.get_xlabel() == "Share of cases / communications (%), 95% Wilson interval"
+
+
+def test_stamp_never_widens_the_canvas_and_text_stays_legible():
+    """A long provenance wraps inside the figure width; small text is raised to the floor."""
+    import matplotlib.pyplot as plt
+    from casework.report import theme
+    fig, ax = plt.subplots(figsize=(12.5, 4))
+    ax.plot([0, 1], [0, 1])
+    ax.set_xlabel("tiny", fontsize=5)
+    nb = notebook()
+    nb.provenance = "SYNTHETIC DATA · " + "a very long provenance line " * 8
+    theme.finish(fig, nb, n=10, note="a note " * 10)
+    fig.canvas.draw()
+    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    assert box.x1 <= fig.get_figwidth() + 0.05                       # inches: nothing sticks out right
+    floor = theme.min_font_pt(12.5)
+    assert floor == pytest.approx(9.0 * 72 * 12.5 / 864)            # 9 px at an 864-px column
+    assert min(t.get_fontsize() for t in fig.findobj(plt.Text) if t.get_text()) >= floor
+    assert "\n" in next(t.get_text() for t in fig.texts if "provenance" in t.get_text())
+    plt.close(fig)

@@ -49,7 +49,7 @@ def test_source_information_bars_labels_and_test():
     assert first_row == ["20", "10", "30", "10", "30"]
     assert ax.get_title(loc="left") == "Survey vs desk research: χ²(5) = 1.23, p = 0.942"
     assert legend_labels(ax) == [development.LABELS[c] for c in development.DEVELOPMENTS]
-    assert footer(fig).startswith("n = 14  ·  ")
+    assert footer(fig).startswith("n = 14 · ")
     assert "SYNTHETIC DATA" in [t.get_text() for t in fig.texts]
 
 
@@ -75,7 +75,7 @@ def test_country_improvement_shows_top_n_and_counts_the_hidden():
     assert ax.get_xlabel() == "Cases improved within one year (%, 90% Wilson interval)"
     assert legend_labels(ax) == ["5 or more assessed cases", "fewer than 5: anecdotal",
                                  "all assessed cases (20%)"]
-    assert footer(fig).startswith("n: 26 cases in the 3 countries shown (of 4 countries, 29 cases)  ·  "
+    assert footer(fig).startswith("n: 26 cases in the 3 countries shown (of 4 countries, 29 cases) · "
                                   "not shown: 1 countries with fewer than 5 cases")
 
 

@@ -58,7 +58,7 @@ def test_mention_curves_one_line_and_band_per_model():
     assert ax.get_ylabel() == "predicted probability of improvement (95% interval)"
     assert "1 = named once" in ax.get_xlabel()
     assert legend_labels(ax) == list(MODEL_LABELS.values())
-    assert footer(fig).startswith("n = 100  ·  ")
+    assert footer(fig).startswith("n = 100 · ")
 
 
 def test_published_agreement_leaves_out_constant_and_separated():
@@ -70,7 +70,7 @@ def test_published_agreement_leaves_out_constant_and_separated():
     assert points == [2, 2, 1]                           # open: viol_disciplinary separated
     assert ax.get_xlabel() == "published coefficient (log odds)"
     assert ax.get_ylabel() == "computed coefficient (log odds, 95% interval)"
-    assert footer(fig).startswith("n: 5 coefficients  ·  1 not finite (separation) left out")
+    assert footer(fig).startswith("n: 5 coefficients · 1 not finite (separation) left out")
 
 
 def test_roc_and_calibration_from_diagnostics():
@@ -90,7 +90,7 @@ def test_roc_and_calibration_from_diagnostics():
     assert [a.get_title() for a in fig.axes] == [f"{MODEL_LABELS[m]} (n = 60)" for m in MODELS]
     assert fig.axes[0].get_ylabel() == "observed share improved (95% interval)"
     assert len(fig.axes[0].containers[0].lines[0].get_xdata()) == 6   # one point per bin
-    assert footer(fig).startswith("n = 60  ·  ")
+    assert footer(fig).startswith("n = 60 · ")
 
 
 def test_named_estimates_read_baseline_when_it_makes_the_choice():

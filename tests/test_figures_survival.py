@@ -6,6 +6,7 @@ from figure_support import footer as shared_footer
 
 import numpy as np
 import pandas as pd
+from matplotlib.colors import to_hex
 import pytest
 from lifelines import CoxPHFitter
 
@@ -39,8 +40,17 @@ def test_km_curves_p_value_at_risk_and_clock():
     assert ax.get_xlabel() == "Months since the launch (September 2015)"
     assert ax.get_ylabel() == "Share still detained"
     assert list(ax.get_xticks()) == [0, 6, 12, 18, 24, 30, 36]
-    assert len(fig.axes) > 1                           # the at-risk table sits on a twin axis
-    assert footer(fig).startswith("n = 12  ·  ")
+    legend_box = ax.get_legend().get_window_extent(fig.canvas.get_renderer())
+    assert legend_box.y0 >= ax.get_window_extent().y1 - 1   # legend and p-value above the curves, off the bands
+    table = fig.axes[1]                                      # number at risk, keyed to the curves by colour
+    assert [t.get_text() for t in table.get_yticklabels()] == ["Short list", "Long list"]
+    assert [to_hex(t.get_color()) for t in table.get_yticklabels()] == [to_hex(c) for c in figures.GROUP_COLOURS]
+    first = figures.at_risk(fits["Short list"], [0, 36])
+    assert first.at_risk.iloc[0] == len(fits["Short list"].durations) and first.events.iloc[0] == 0
+    assert first.events.iloc[-1] == int(fits["Short list"].event_observed.sum())
+    cells = [t for t in table.texts if t.get_position()[0] == 0]
+    assert {to_hex(t.get_color()) for t in cells} == {to_hex(c) for c in figures.GROUP_COLOURS}
+    assert footer(fig).startswith("n = 12 · ")
 
 
 def test_km_from_arrest_keeps_the_axis_free():

@@ -208,6 +208,19 @@ def test_logit_table_layout_and_export(synthetic, tmp_path):
     paths = export(table, tmp_path / "tables", "table1")
     assert pd.read_csv(paths["csv"], index_col=0).shape == cells.shape
     assert "\\begin{table}" in paths["tex"].read_text() and "<table" in paths["html"].read_text()
+    assert "SYNTHETIC" not in paths["csv"].read_text()            # no mark asked for, none written
+
+
+def test_exported_table_files_carry_the_mark(synthetic, tmp_path):
+    *_, results = synthetic
+    table = logit_table(results)
+    mark = "SYNTHETIC DATA · notebooks/04_regressions.py · params abc · data def"
+    paths = export(table, tmp_path, "table1", mark=mark)
+    for kind in ("csv", "tex", "html"):
+        assert "SYNTHETIC DATA" in paths[kind].read_text(encoding="utf-8"), kind
+    csv = pd.read_csv(paths["csv"], index_col=0)
+    assert csv.index[-1] == "note" and csv.iloc[-1, 0] == mark
+    assert mark not in table.notes                                # the table itself is left as it was
 
 
 # --- diagnostics -------------------------------------------------------------------------------

@@ -171,3 +171,17 @@ def test_the_renderer_refuses_a_paper_with_a_typed_result(tmp_path):
                                               "cases.\n", encoding="utf-8")
     site = render(root, renderer="builtin")
     assert "We counted 1,234 cases." in (site / "paper" / "paper.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("page", ["paper/paper.qmd", "index.qmd", "scorecard.qmd"])
+def test_no_hand_written_page_types_a_result(page):
+    from casework.website.paper_check import typed_numbers, typed_numbers_checked
+    root = Path(__file__).resolve().parents[1]
+    assert typed_numbers_checked(page)
+    assert typed_numbers((root / page).read_text(encoding="utf-8"), page) == []
+
+
+def test_generated_pages_are_exempt_and_every_other_page_is_checked():
+    from casework.website.paper_check import typed_numbers_checked
+    assert not typed_numbers_checked("data/CODEBOOK.md") and not typed_numbers_checked("data/README.md")
+    assert typed_numbers_checked("about.qmd") and typed_numbers_checked("notes/method.md")

@@ -176,7 +176,7 @@ def test_years_and_counts_are_printed_without_scientific_notation(tmp_path):
     md = (results / "scorecard.md").read_text()
     assert "| Year with most communications | 2008 | 2008 | – | +0 | no interval (not counted) |" in md
     assert "| Individual cases | 12,086 | 12,080 | – | -6 |" in md
-    assert "| Torture | 0.25 | 0.25 | [0.24, 0.26] | 0.000 |" in md
+    assert "| Torture | 25.0% | 25.0% | [24.0%, 26.0%] | 0.0 pp |" in md
     assert "sign agrees" not in md.split("| section")[0]  # no '0 of 0' clause
 
 

@@ -115,3 +115,65 @@ def test_front_page_shows_notice_and_scorecard(browser, base_url):
     page.close()
     assert "synthetic" in text.lower()
     assert "scorecard" in text.lower()
+
+
+# --- phone width and figure legibility (issue 13) --------------------------------------------
+
+PHONE = 390
+COLUMN = 1280  # a desktop window: the text column is at most theme.COLUMN_PX wide
+
+# The smallest figure text on screen, in CSS px, from the figure's size: the theme raises
+# every text to theme.min_font_pt(width) points and saves PNGs at 2 x FIGURE_DPI.
+FIGURE_TEXT_JS = """(dpi) => Array.from(document.querySelectorAll('figure img, .output_png img'))
+  .filter(i => i.naturalWidth > 0 && i.getBoundingClientRect().width > 0)
+  .map(i => ({src: i.src.slice(0, 60), natural: i.naturalWidth, shown: i.getBoundingClientRect().width}))"""
+
+
+def _pages(site: Path) -> list[str]:
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+
+
+def _smallest_text_px(natural: float, shown: float) -> float:
+    from casework.report import theme
+    width_in = natural / (2 * theme.FIGURE_DPI)
+    floor_pt = theme.min_font_pt(width_in)
+    return floor_pt * (2 * theme.FIGURE_DPI / 72) * (shown / natural)
+
+
+def test_no_page_overflows_a_phone_screen(browser, base_url, site):
+    problems = []
+    SHOTS.mkdir(exist_ok=True)
+    for path in _pages(site):
+        page = browser.new_page(viewport={"width": PHONE, "height": 844})
+        page.goto(base_url + path, wait_until="load")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE + 1:
+            culprits = page.evaluate("""(w) => Array.from(document.querySelectorAll('body *'))
+                .filter(e => e.getBoundingClientRect().right > w + 1)
+                .slice(0, 3).map(e => e.tagName + '.' + e.className)""", PHONE)
+            problems.append(f"{path}: {width} px wide at {PHONE} px ({', '.join(culprits)})")
+        page.screenshot(path=str(SHOTS / ("phone__" + path.replace("/", "__").replace(".html", "") + ".png")))
+        page.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_figure_text_is_legible_at_page_width(browser, base_url, site):
+    from casework.report import theme
+    problems = []
+    for path in _pages(site):
+        page = browser.new_page(viewport={"width": COLUMN, "height": 900})
+        page.goto(base_url + path, wait_until="load")
+        for img in page.evaluate(FIGURE_TEXT_JS, theme.FIGURE_DPI):
+            px = _smallest_text_px(img["natural"], img["shown"])
+            if px < theme.READ_PX - 0.05:
+                problems.append(f"{path}: figure {img['src']}… text {px:.1f} px (< {theme.READ_PX})")
+        page.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_smallest_text_rule_fails_a_shrunken_figure():
+    """The legibility rule can fail: a 12.5-inch figure shown at 60% of its size is too small."""
+    from casework.report import theme
+    natural = 12.5 * 2 * theme.FIGURE_DPI
+    assert _smallest_text_px(natural, natural / 2 * 0.6) < theme.READ_PX
+    assert _smallest_text_px(natural, theme.COLUMN_PX) >= theme.READ_PX - 0.05

@@ -103,12 +103,26 @@ def table_frame(table: ETable) -> pd.DataFrame:
     return df.map(lambda v: " ".join(str(v).split()) if isinstance(v, str) else v)
 
 
-def export(table: ETable, folder: str | Path, stem: str) -> dict[str, Path]:
-    """Write the table as CSV, LaTeX and HTML under folder; return the paths."""
+def export(table: ETable, folder: str | Path, stem: str, mark: str | None = None) -> dict[str, Path]:
+    """Write the table as CSV, LaTeX and HTML under folder; return the paths.
+
+    mark (e.g. the notebook's provenance, which starts "SYNTHETIC DATA" for synthetic
+    data) is written into every file: a last "note" row of the CSV, and the table note
+    of the LaTeX and HTML, so a copied table still says where it came from.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"csv": folder / f"{stem}.csv", "tex": folder / f"{stem}.tex", "html": folder / f"{stem}.html"}
-    table_frame(table).to_csv(paths["csv"])
-    paths["tex"].write_text(table.make(type="tex"), encoding="utf-8")
-    paths["html"].write_text(table.make(type="html"), encoding="utf-8")
+    frame = table_frame(table)
+    if mark:
+        frame.loc["note"] = [mark, *[""] * (frame.shape[1] - 1)]
+    frame.to_csv(paths["csv"])
+    notes = table.notes
+    if mark:
+        table.notes = f"{notes} {mark}".strip()
+    try:
+        paths["tex"].write_text(table.make(type="tex"), encoding="utf-8")
+        paths["html"].write_text(table.make(type="html"), encoding="utf-8")
+    finally:
+        table.notes = notes
     return paths

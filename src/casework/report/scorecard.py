@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -240,11 +241,25 @@ def sentences(s: dict, synthetic: bool) -> dict[str, str]:
     return {"verdict": verdict, "detail": detail, "meaning": meaning, "rule": RULE_SENTENCE}
 
 
-def _fmt(x: float, year: bool = False) -> str:
+# Notebooks whose published numbers are counts and shares only: there a value in [0, 1]
+# is a share and is shown in the site's one percentage style (issue 13).
+SHARE_NOTEBOOKS = ("01_caseload", "02_case_development", "03_impact_survey")
+
+
+def _is_share(row) -> bool:
+    values = [v for v in (row.published, row.computed, row.ci_low, row.ci_high) if not pd.isna(v)]
+    return (row.notebook in SHARE_NOTEBOOKS and bool(values) and all(0 <= v <= 1 for v in values)
+            and not all(float(v).is_integer() for v in values)
+            and not re.search(r"\bp\b|p-value|log-rank", str(row.estimate), re.I))
+
+
+def _fmt(x: float, year: bool = False, share: bool = False) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
     if math.isinf(x):
         return "+∞" if x > 0 else "−∞"
+    if share:
+        return f"{x:.1%}"
     if float(x).is_integer() and (year or abs(x) < 10):
         return f"{x:.0f}"
     if float(x).is_integer() or abs(x) >= 100:
@@ -257,6 +272,9 @@ def _difference(row) -> str:
     d = row.difference
     if pd.isna(d) or math.isinf(d) or row.bound:  # a bound is no point to differ from
         return "–"
+    if _is_share(row):
+        text = f"{d * 100:+.1f} pp"
+        return "0.0 pp" if text in ("+0.0 pp", "-0.0 pp") else text
     if float(row.published).is_integer() and abs(row.published) >= 10:
         return f"{d:+,.0f}"
     text = f"{d:+.3f}"
@@ -267,8 +285,9 @@ def _is_year(estimate: str) -> bool:
     return "year" in estimate.lower()
 
 
-def _published(row, year: bool) -> str:
-    return f"{row.bound} {_fmt(row.published, year)}" if row.bound else _fmt(row.published, year)
+def _published(row, year: bool, share: bool = False) -> str:
+    value = _fmt(row.published, year, share)
+    return f"{row.bound} {value}" if row.bound else value
 
 
 def _status(row) -> str:
@@ -327,12 +346,12 @@ def to_markdown(table: pd.DataFrame) -> str:
         parts += [f"## {study}", "", _agreement(summary(group)), "", head,
                   "|---|---|---:|---:|---:|---:|---|:---:|---:|:---:|" + ("---|" if truth else "") + "---|"]
         for r in group.itertuples(index=False):
-            year = _is_year(r.estimate)
-            ci = f"[{_fmt(r.ci_low, year)}, {_fmt(r.ci_high, year)}]" if not pd.isna(r.ci_low) else "–"
+            year, share = _is_year(r.estimate), _is_share(r)
+            ci = f"[{_fmt(r.ci_low, year, share)}, {_fmt(r.ci_high, year, share)}]" if not pd.isna(r.ci_low) else "–"
             ratio = "–" if pd.isna(r.se_ratio) else f"{r.se_ratio:.2f}"
             rec = f"{_yes_no(r.recovered)} | " if truth else ""
-            parts.append(f"| {r.section} | {r.estimate} | {_published(r, year)} | "
-                         f"{_fmt(r.computed, year)} | {ci} | {_difference(r)} | {_status(r)} | "
+            parts.append(f"| {r.section} | {r.estimate} | {_published(r, year, share)} | "
+                         f"{_fmt(r.computed, year, share)} | {ci} | {_difference(r)} | {_status(r)} | "
                          f"{_yes_no(r.sign_agrees)} | {ratio} | {_stars(r)} | {rec}"
                          f"[{r.notebook}](analyses/{r.notebook}.ipynb) |")
         parts.append("")

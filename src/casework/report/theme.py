@@ -6,43 +6,95 @@ and, for synthetic data, a visible mark.
 """
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib as mpl
+import matplotlib.text  # noqa: F401  (mpl.text.Text)
 import matplotlib.pyplot as plt
 import seaborn as sns
 
 # Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-# Diverging order for ordered outcomes (much better ... much worse): blue = better, vermillion = worse.
+# Diverging scheme for the ordered outcome (much better ... much worse), ColorBrewer RdBu:
+# blue = better, red = worse, the two steps on each side differ in lightness, so they stay
+# apart under deuteranopia and protanopia (unlike two orange hues); neutral greys between.
 DEVELOPMENT_COLOURS = {
-    "much_better": "#0072B2", "somewhat_better": "#56B4E9", "same": "#BBBBBB",
-    "mixed": "#F0E442", "somewhat_worse": "#E69F00", "much_worse": "#D55E00",
+    "much_better": "#2166AC", "somewhat_better": "#92C5DE", "same": "#B3B3B3",
+    "mixed": "#E6E6E6", "somewhat_worse": "#F4A582", "much_worse": "#B2182B",
 }
 GREY = "#777777"
 
 
+# Legibility (issue 13): figure text must be at least READ_PX CSS pixels when the page
+# column (COLUMN_PX wide) shows the figure. Figures are displayed at FIGURE_DPI CSS px per
+# inch (PNG rendered at twice that for sharp screens), scaled down when wider than the column.
+READ_PX = 9.0
+COLUMN_PX = 864
+FIGURE_DPI = 110
+STAMP_PT = 7.0
+
+
 def apply() -> None:
-    """Set the compendium's matplotlib/seaborn defaults."""
+    """Set the compendium's matplotlib/seaborn defaults (and 2x PNGs in notebooks)."""
     sns.set_theme(context="notebook", style="whitegrid", palette=OKABE_ITO, font_scale=0.95)
     mpl.rcParams.update({
-        "figure.figsize": (7.5, 4.5), "figure.dpi": 110, "savefig.dpi": 150,
+        "figure.figsize": (7.5, 4.5), "figure.dpi": FIGURE_DPI, "savefig.dpi": 2 * FIGURE_DPI,
         "savefig.bbox": "tight", "axes.titleweight": "bold", "axes.titlesize": 11,
         "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False,
     })
+    try:  # sharp figures on high-density screens: PNG at 2x, shown at 1x size
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+        set_matplotlib_formats("retina")
+    except ImportError:  # outside IPython nothing displays inline
+        pass
+
+
+def min_font_pt(width_in: float) -> float:
+    """Smallest font size (points) that stays >= READ_PX on screen for a figure width_in wide."""
+    shown_px_per_in = min(FIGURE_DPI, COLUMN_PX / width_in)
+    return READ_PX * 72 / shown_px_per_in
+
+
+def legible(fig: plt.Figure) -> float:
+    """Raise every text of the figure to the legible minimum for its width; return that minimum."""
+    floor = round(min_font_pt(fig.get_figwidth()) + 0.05, 1)
+    for ax in fig.axes:
+        for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            labels = axis.get_ticklabels()
+            if labels and labels[0].get_fontsize() < floor:
+                ax.tick_params(axis=which, labelsize=floor)
+    for text in fig.findobj(mpl.text.Text):
+        if text.get_text() and text.get_fontsize() < floor:
+            text.set_fontsize(floor)
+    return floor
+
+
+def _wrap(text: str, width_in: float, size_pt: float) -> str:
+    """Wrap text to the figure width (an average glyph is about half an em wide)."""
+    chars = max(20, int(width_in * 72 / (0.52 * size_pt)))
+    return textwrap.fill(text, chars, break_on_hyphens=False)
 
 
 def finish(fig: plt.Figure, nb, n: int | str | None = None, note: str | None = None) -> None:
     """Stamp a figure with its n, provenance and (if synthetic) the synthetic-data mark.
 
-    Returns None on purpose: a cell ending in this call then shows the figure once.
+    The stamp sits under the plot and is wrapped to the figure's width, so it never
+    widens the canvas; the synthetic mark heads it. Every text is raised to the legible
+    minimum first. Returns None on purpose: a cell ending in this call shows the figure once.
     """
+    floor = legible(fig)
+    size = max(STAMP_PT, floor)
     parts = []
     if n is not None:
         parts.append(f"n = {n:,}" if isinstance(n, int) else f"n: {n}")
     if note:
         parts.append(note)
     parts.append(nb.provenance)
-    fig.text(0.0, -0.01, "  ·  ".join(parts), ha="left", va="top", fontsize=7, color=GREY,
-             transform=fig.transFigure)
+    # With the synthetic mark at its right, the stamp keeps to the left three quarters.
+    room = fig.get_figwidth() * (0.75 if nb.data.synthetic else 1.0)
+    fig.text(0.0, -0.01, _wrap("  ·  ".join(parts), room, size), ha="left", va="top",
+             fontsize=size, color=GREY, transform=fig.transFigure, linespacing=1.3)
     if nb.data.synthetic:
-        fig.text(0.99, 0.99, "SYNTHETIC DATA", ha="right", va="top", fontsize=8, color="#D55E00",
-                 fontweight="bold", alpha=0.85, transform=fig.transFigure)
+        # in the stamp's first line, right-aligned: below the plot, never on a panel title
+        fig.text(1.0, -0.01, "SYNTHETIC DATA", ha="right", va="top", fontsize=size + 1, color="#D55E00",
+                 fontweight="bold", transform=fig.transFigure)

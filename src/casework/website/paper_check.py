@@ -2,9 +2,10 @@
 
 Every number that is a result must reach the paper through `{{< var key.name >}}`,
 so that a re-run with other data or parameters changes the text with the
-figures. This module finds digits in a paper's prose that do not come from a
-shortcode. The built-in renderer runs it on every `paper/*.qmd` page, and
-tests/test_paper.py runs it on the real paper.
+figures. This module finds digits in a page's prose that do not come from a
+shortcode. The built-in renderer runs it on every hand-written page
+(`typed_numbers_checked`: the paper, the front page, the scorecard page), and
+tests/test_paper.py runs it on each of them.
 
 The rule: **a digit in the prose is an error unless it stands in one of these
 places** (each is masked before the search; the order below is the order of
@@ -176,3 +177,13 @@ def check_paper(text: str, name: str) -> None:
     if found:
         raise RenderError(f"{name}: {len(found)} number(s) typed into the prose instead of cited "
                           "with {{< var >}}:\n  " + "\n  ".join(map(str, found)))
+
+
+# Generated pages (the codebook from the data package; the data README's calibration
+# tables) list values of the data themselves and are exempt; every other Markdown page is checked.
+UNCHECKED_PAGES = ("data/CODEBOOK.md", "data/README.md")
+
+
+def typed_numbers_checked(source: str) -> bool:
+    """Whether the typed-number rule applies to a site page (path relative to the project)."""
+    return source.endswith((".qmd", ".md")) and source not in UNCHECKED_PAGES

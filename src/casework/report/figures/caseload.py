@@ -286,6 +286,8 @@ def engagement(rated: pd.DataFrame, n_unrated: int, *, nb, band: float = replies
     fig, ax = figure(figsize=(WIDTH, 5.4))
     for g, colour in zip(replies.ENGAGEMENT_CLASSES, [VERMILLION, ORANGE, BLUE]):
         sub = rated.loc[rated["engagement_class"] == g]
+        if sub.empty:  # no legend entry for a class without countries
+            continue
         ax.scatter(sub["response_rate"], sub["rejection_rate"], s=12 + sub["cases"] / rated["cases"].max() * 300,
                    color=colour, alpha=0.75, edgecolor="white", lw=0.5)
         ax.scatter([], [], s=40, color=colour, label=f"{keys[g]}: {len(sub)}")  # legend key of fixed size
@@ -293,7 +295,7 @@ def engagement(rated: pd.DataFrame, n_unrated: int, *, nb, band: float = replies
     ax.text(0.97, 0.93, "rejection = response", color=theme.GREY, fontsize=7, ha="right", rotation=0)
     named = set(rated.nlargest(labelled, "cases").index) | (set(replies.DISCUSSED_COUNTRIES) & set(rated.index))
     for c in sorted(named):  # sorted: overlapping labels stack the same way every run
-        ax.annotate(c, (rated.loc[c, "response_rate"], rated.loc[c, "rejection_rate"]), fontsize=7,
+        ax.annotate(name(c), (rated.loc[c, "response_rate"], rated.loc[c, "rejection_rate"]), fontsize=7,
                     xytext=(4, 3), textcoords="offset points")
     for axis in (ax.xaxis, ax.yaxis):
         percent_axis(axis)

@@ -11,7 +11,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
-from lifelines.plotting import add_at_risk_counts
 from statsmodels.nonparametric.smoothers_lowess import lowess
 
 from ...analysis.survival import IMBALANCE, LABELS, CoxModel, format_p
@@ -34,31 +33,66 @@ def km_title(excluded: bool, sensitivity: bool = False) -> str:
 
 
 def _km_curves(fits: dict[str, KaplanMeierFitter], ax: plt.Axes, p_value: float, legend_title: str) -> None:
-    """Share still detained per group with bands, censor ticks, log-rank p and an at-risk table."""
+    """Share still detained per group with bands and censor ticks; the legend, with the
+    log-rank p, sits above the plot, off the curves and bands (as survminer places it)."""
     for kmf, colour in zip(fits.values(), GROUP_COLOURS):
         kmf.plot_survival_function(ax=ax, ci_show=True, show_censors=True, color=colour,
                                    censor_styles={"marker": "|", "ms": 9, "mew": 1.4})
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel("Share still detained")
     p_text = f"log-rank p {'= ' if p_value >= 1e-4 else ''}{format_p(p_value)}"
-    ax.legend(loc="best", title=f"{p_text}\n{legend_title}", alignment="left")
-    add_at_risk_counts(*fits.values(), ax=ax, rows_to_show=["At risk", "Events"])
-    # The table lives on a twin axis, which must not draw the theme's grid over the plot.
-    for twin in ax.figure.axes:
-        if twin is not ax and ax.get_shared_y_axes().joined(ax, twin):
-            twin.grid(False)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.01), ncol=len(fits), borderaxespad=0,
+              title=f"{p_text}\n{legend_title}", alignment="left")
+
+
+def at_risk(kmf: KaplanMeierFitter, times) -> pd.DataFrame:
+    """Number still at risk at each time, and releases (events) up to it, as lifelines counts them."""
+    durations = np.asarray(kmf.durations, dtype=float)
+    events = np.asarray(kmf.event_observed, dtype=bool)
+    entry = np.zeros_like(durations) if kmf.entry is None else np.asarray(kmf.entry, dtype=float)
+    return pd.DataFrame({"time": list(times),
+                         "at_risk": [int(((durations >= t) & (entry <= t)).sum()) for t in times],
+                         "events": [int((events & (durations <= t)).sum()) for t in times]})
+
+
+def _risk_table(ax: plt.Axes, fits: dict[str, KaplanMeierFitter], times) -> None:
+    """The number-at-risk table under the curves, each row in its curve's colour."""
+    ax.set_ylim(-0.5, len(fits) - 0.5)
+    for row, ((name, kmf), colour) in enumerate(zip(fits.items(), GROUP_COLOURS)):
+        y = len(fits) - 1 - row
+        for _, r in at_risk(kmf, times).iterrows():
+            ax.text(r.time, y, f"{r.at_risk} ({r.events})", ha="center", va="center", color=colour,
+                    fontweight="bold")
+    ax.set_yticks(range(len(fits))[::-1], list(fits))
+    for label, colour in zip(ax.get_yticklabels(), GROUP_COLOURS):
+        label.set_color(colour)
+        label.set_fontweight("bold")
+    ax.set_title("Number at risk (releases so far)", loc="left", fontsize=9, fontweight="normal", pad=4)
+    ax.grid(False)
+    # the first column is centred on time 0, on the axis edge: keep the row names clear of it
+    ax.tick_params(axis="both", length=0)
+    ax.tick_params(axis="y", pad=34)
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
 
 
 def km(fits: dict[str, KaplanMeierFitter], test, nb, *, title: str, time_origin: str,
        horizon_months: float, confidence: float) -> plt.Figure:
-    """Fig. 1: Kaplan–Meier curves of the two lists (survival.km_fits) with the log-rank p (test)."""
-    fig, ax = plt.subplots(figsize=(7.5, 5.0))
+    """Fig. 1: Kaplan–Meier curves of the two lists (survival.km_fits) with the log-rank p (test),
+    and a number-at-risk table keyed to the curves by colour."""
+    fig, (ax, table) = plt.subplots(2, 1, figsize=(7.5, 5.6), sharex=True,
+                                    height_ratios=[4, 0.35 + 0.3 * len(fits)])
     _km_curves(fits, ax, test.p_value, legend_title=f"{confidence:.0%} confidence bands, | censored")
-    ax.set_xlabel(CLOCKS[time_origin])
-    ax.set_title(title)
+    ax.set_title(title, pad=62)
     if time_origin == "launch":
         ax.set_xlim(0, horizon_months + 1)
         ax.set_xticks(np.arange(0, horizon_months + 1, 6))
+    lo, hi = ax.get_xlim()
+    _risk_table(table, fits, [t for t in ax.get_xticks() if lo <= t <= hi])
+    ax.set_xlabel(CLOCKS[time_origin])
+    ax.xaxis.label.set_visible(True)          # sharex hides the upper axis' label otherwise
+    ax.tick_params(axis="x", labelbottom=True)
+    table.tick_params(axis="x", labelbottom=False)
     fig.tight_layout()
     theme.finish(fig, nb, n=sum(len(kmf.durations) for kmf in fits.values()))
     return fig

@@ -19,7 +19,7 @@ from .citations import page_bibliography, resolve as resolve_citations
 from .layout import STYLESHEET, Frame, Page, relative, stylesheet
 from .links import fix_links
 from .notebook_html import ExecutedNotebook
-from ..paper_check import check_paper
+from ..paper_check import check_paper, typed_numbers_checked
 from .pages import Floats, markdown_html, number_sections, resolve_crossrefs, split_front_matter
 from ..provenance import BuildStamp
 from ...paths import source_of
@@ -107,8 +107,8 @@ class SiteBuilder:
 
     def _markdown_page(self, source: str) -> Page:
         text = (self.root / source).read_text(encoding="utf-8")
-        if PurePosixPath(source).parent.as_posix() == "paper":
-            check_paper(text, source)  # no result typed into the paper's prose
+        if typed_numbers_checked(source):
+            check_paper(text, source)  # no result typed into the prose of a hand-written page
         doc = split_front_matter(text, source)
         where = Where(source, doc.body_line)
         floats = Floats()

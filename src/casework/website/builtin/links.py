@@ -17,6 +17,8 @@ from ..errors import RenderError
 from .layout import relative
 from ..config import output_path
 
+# Files the render step writes into the site itself (casework.website.paper_pdf).
+GENERATED = {"paper/paper.pdf"}
 LOCAL = re.compile(r'(?P<attr>\b(?:href|src))="(?P<url>[^"#?:]+)(?P<rest>[#?][^"]*)?"')
 
 
@@ -37,7 +39,7 @@ def fix_links(page_html: str, page_source: str, pages: set[str], root: Path,
             raise RenderError(f"{page_source}: link {url!r} points outside the project")
         if target in pages:
             url = relative(output_path(target), page_output)
-        elif target not in outputs:
+        elif target not in outputs and target not in GENERATED:
             if not (root / target).is_file():
                 raise RenderError(f"{page_source}: broken link {url!r}: {target} is neither a page of "
                                   "project.render nor a file in the project")
