@@ -45,7 +45,7 @@ def test_choose():
 
 def test_compared_reads_the_notebooks_comparison_rows(tmp_path):
     import pandas as pd
-    pd.DataFrame({"study": ["Piccone 2011"] * 3, "section": ["S"] * 3, "estimate": ["a", "b", "c"],
+    pd.DataFrame({"study": ["Spannagel 2018 (Chasing Shadows)"] * 3, "section": ["S"] * 3, "estimate": ["a", "b", "c"],
                   "published": [0.5, 0.9, 64], "computed": [0.52, 0.6, 60], "ci_low": [0.4, 0.5, None],
                   "ci_high": [0.6, 0.7, None], "level": [0.95] * 3}).to_csv(tmp_path / "99_x.comparison.csv",
                                                                          index=False)

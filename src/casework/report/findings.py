@@ -119,7 +119,12 @@ def compared(nb) -> list[str]:
         listed = "; ".join(f"{r.estimate} ({r.section}): published {_value(r.published)}, computed "
                            f"{_value(r.computed)}" for r in outside.itertuples())
         out.append(f"Outside the interval: {listed}.")
-    no_ci = len(rows) - len(with_ci)
+    context = int(rows["context"].sum())
+    no_ci = len(rows) - len(with_ci) - context
+    if context:
+        out.append(f"{context} " + choose(context == 1, "figure describes", "figures describe")
+                   + " a different population and " + choose(context == 1, "is", "are")
+                   + " shown for context only, not as replication targets.")
     if no_ci:
         out.append(f"{no_ci} further published " + choose(no_ci == 1, "number (a count or share without an "
                    "interval) is", "numbers (counts and shares without an interval) are")
