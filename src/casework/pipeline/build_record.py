@@ -8,7 +8,9 @@ The renderer reads it for each page's provenance footer. One entry per notebook:
          "source": "notebooks/01_caseload.py", "source_hash": "<12 hex>",
          "params": {...}, "params_hash": "<10 hex>", "data_dir": "data",
          "data_checksum": "<12 hex>", "synthetic": true, "package_hash": "<12 hex>",
-         "seconds": 8.2, "error": "..." (failed only)}}}
+         "seconds": 8.2, "error": "..." (failed only)}},
+     "environment": {"os": ..., "python": "3.11.7", "cores": 2, "memory_gb": 23.4,
+                     "packages": {"pandas": "2.3.3", ...}}}
 
 A build of some notebooks keeps the others' entries; entries of notebooks whose
 source is gone are dropped.
@@ -20,6 +22,7 @@ import os
 from pathlib import Path
 
 from .. import __version__
+from ..replication.environment import describe
 
 
 def read_record(path: Path) -> dict:
@@ -34,7 +37,8 @@ def update_record(path: Path, entries: dict[str, dict], existing: list[str]) -> 
     """Merge this build's entries into the record; keep only notebooks in `existing`."""
     merged = {n: e for n, e in read_record(path).items() if n in existing}
     merged.update(entries)
-    doc = {"casework": __version__, "notebooks": dict(sorted(merged.items()))}
+    doc = {"casework": __version__, "notebooks": dict(sorted(merged.items())),
+           "environment": describe()}  # library versions: what REPLICATION.md reports
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
