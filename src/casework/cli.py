@@ -1,4 +1,4 @@
-"""The `casework` command: simulate, validate, codebook, run, render, build."""
+"""The `casework` command: simulate, validate, codebook, run, render, build, package."""
 from __future__ import annotations
 
 import argparse
@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     rn.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     b = sub.add_parser("build", help="run + render")
     run_args(b)
+    pk = sub.add_parser("package", help="write the deposit zip of the last build (REPLICATION.md, RO-Crate)")
+    pk.add_argument("--out", type=Path, default=None,
+                    help="zip to write (default: replication-package-<commit>.zip)")
     return p
 
 
@@ -80,6 +83,18 @@ def _dispatch(args) -> int:
                    data_dir=args.data, force=args.force, jobs=args.jobs)
         if code or args.command == "run":
             return code
+    if args.command == "package":
+        from .paths import project_root
+        from .replication.archive import PackageError, package
+        from .replication.exhibits import ExhibitError
+        from .replication.lockfile import LockError
+        try:
+            out = package(project_root(), args.out)
+        except (PackageError, ExhibitError, LockError, ValueError, FileNotFoundError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"wrote {out}")
+        return 0
     if args.command in ("render", "build"):
         from .website.render import render
         site = render(force=args.force)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import __version__
@@ -38,7 +39,8 @@ def update_record(path: Path, entries: dict[str, dict], existing: list[str]) -> 
     merged = {n: e for n, e in read_record(path).items() if n in existing}
     merged.update(entries)
     doc = {"casework": __version__, "notebooks": dict(sorted(merged.items())),
-           "environment": describe()}  # library versions: what REPLICATION.md reports
+           "environment": describe(),  # library versions: what REPLICATION.md reports
+           "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
