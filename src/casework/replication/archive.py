@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..paths import EXECUTED
-from .exhibits import Exhibit, paper_exhibits, write_output
+from .exhibits import paper_exhibits, write_output
 from .lockfile import LOCK
 
 OUTPUTS = "outputs"
@@ -44,7 +44,7 @@ class Staged:
     folder: Path
     sources: list[str]
     outputs: list[str]
-    exhibits: dict[str, str | None]   # label -> outputs/exhibits/<file>, None when the cell showed nothing
+    exhibits: dict[str, str]   # label -> outputs/exhibits/<file>
     pdfs: list[str]
 
 
@@ -101,7 +101,10 @@ def stage(root: Path, folder: Path) -> Staged:
     exhibits: dict[str, str | None] = {}
     for exhibit in paper_exhibits(root):
         written = write_output(root, exhibit, out / "exhibits")
-        exhibits[exhibit.label] = written.relative_to(folder).as_posix() if written else None
+        if written is None:
+            raise PackageError(f"{exhibit.number} ({exhibit.label}): no output in "
+                               f"{EXECUTED}/{exhibit.notebook}.ipynb; run `make report` first")
+        exhibits[exhibit.label] = written.relative_to(folder).as_posix()
     outputs = sorted(p.relative_to(folder).as_posix() for p in out.rglob("*") if p.is_file())
     pdfs = [p for p in outputs if p.endswith(".pdf")]
     return Staged(folder, sources, outputs, exhibits, pdfs)
@@ -109,7 +112,7 @@ def stage(root: Path, folder: Path) -> Staged:
 
 def package(root: Path, out: Path | None = None) -> Path:
     """Write the deposit zip of root's last build; returns its path."""
-    from .crate import write_crate
+    from .crate import check_crate, write_crate
     from .readme import replication_readme
 
     root = Path(root).resolve()
@@ -123,6 +126,9 @@ def package(root: Path, out: Path | None = None) -> Path:
         (folder / "REPLICATION.md").write_text(
             replication_readme(root, record, staged, exhibits, commit), encoding="utf-8")
         write_crate(folder, record, staged, exhibits, commit)
+        problems = check_crate(folder, exhibits)
+        if problems:   # never deposit a crate that does not describe its package
+            raise PackageError("ro-crate-metadata.json: " + "; ".join(problems))
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(f".{out.name}.partial")
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -136,7 +142,3 @@ def package(root: Path, out: Path | None = None) -> Path:
 def record_commit(root: Path) -> str:
     from ..website.provenance import git_commit
     return git_commit(root)
-
-
-def exhibit_file(staged: Staged, exhibit: Exhibit) -> str | None:
-    return staged.exhibits.get(exhibit.label)

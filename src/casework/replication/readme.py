@@ -52,7 +52,7 @@ def replication_readme(root: Path, record: dict, staged: Staged, exhibits: list[
              f"`{commit}`; regenerate it after every build rather than editing it.", ""]
     parts += _overview(notebooks, exhibits)
     parts += _data(s, record, package, staged)
-    parts += _requirements(root, env, notebooks)
+    parts += _requirements(root, env, notebooks, staged.folder)
     parts += _programs(notebooks)
     parts += _instructions(staged)
     parts += _exhibits(exhibits, staged)
@@ -125,7 +125,7 @@ def _rows(path: Path) -> str:
         return f"{max(sum(1 for _ in f) - 1, 0):,}"
 
 
-def _requirements(root: Path, env: dict, notebooks: dict) -> list[str]:
+def _requirements(root: Path, env: dict, notebooks: dict, folder: Path) -> list[str]:
     pins = read_lock(Path(root) / LOCK)
     python = env.get("python", "")
     here = [p for p in pins if applies_here(p, python)] if python else pins
@@ -148,6 +148,7 @@ def _requirements(root: Path, env: dict, notebooks: dict) -> list[str]:
               "| Package | Version |", "|---|---|"]
     lines += [f"| {p.name} | {p.version} |" for p in here]
     total = sum(float(e.get("seconds") or 0) for e in notebooks.values())
+    slowest = max((float(e.get("seconds") or 0) for e in notebooks.values()), default=0.0)
     lines += ["", "### Controlled randomness", "",
               "Random seeds are notebook parameters (src/casework/pipeline/parameters.yml) and "
               "the data generator's seed is recorded in data/datapackage.json; the resolved "
@@ -155,10 +156,11 @@ def _requirements(root: Path, env: dict, notebooks: dict) -> list[str]:
               "### Memory, runtime and storage", "",
               f"Measured on the machine of the packaged build: {env.get('os', 'OS not recorded')}, "
               f"{env.get('cores', '?')} cores, {env.get('memory_gb', '?')} GiB of memory. "
-              f"Executing all notebooks took {_minutes(total)} in total "
-              f"({_minutes(total / max(len(notebooks), 1))} on average per notebook), "
-              "plus installing the environment and rendering the site. Two notebooks run at a time "
-              "(`--jobs 2`).", "",
+              f"The notebooks' run times add up to {_minutes(total)} "
+              f"(the slowest: {_minutes(slowest)}); `make report` runs two side by side "
+              "(`--jobs 2`), and adds installing the environment and rendering the site. "
+              f"The unpacked package takes {_size_mb(folder):.0f} MB of disk, plus the "
+              "environment in .venv/.", "",
               "| Notebook | Run time | Status in the packaged build |", "|---|---|---|"]
     for name, entry in notebooks.items():
         seconds = entry.get("seconds")
@@ -168,6 +170,10 @@ def _requirements(root: Path, env: dict, notebooks: dict) -> list[str]:
                      f"| {status}{note} |")
     lines.append("")
     return lines
+
+
+def _size_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
 
 
 def _programs(notebooks: dict) -> list[str]:
@@ -211,7 +217,6 @@ def _exhibits(exhibits: list[Exhibit], staged: Staged) -> list[str]:
     for e in exhibits:
         output = staged.exhibits.get(e.label)
         caption = e.caption.replace("|", "\\|")
-        lines.append(f"| {e.number} | `{e.source}` | `{e.label}` | "
-                     f"{f'`{output}`' if output else 'no output recorded'} | {caption} |")
+        lines.append(f"| {e.number} | `{e.source}` | `{e.label}` | `{output}` | {caption} |")
     lines.append("")
     return lines
