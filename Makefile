@@ -22,8 +22,8 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-*; touch $@
 
-report: $(STAMP) ## build the whole site from the default data into _site/
-	$(BIN)/casework build
+report: $(STAMP) ## build the whole site from the default data into _site/ (PARAMS=file for another parameter set)
+	$(BIN)/casework build $(if $(PARAMS),--params $(PARAMS))
 
 test: $(STAMP) ## run the test suite
 	$(BIN)/python -m pytest
