@@ -109,7 +109,7 @@ def build_crate(folder: Path, record: dict, staged: Staged, exhibits: list[Exhib
 
     # Results.
     site_param = crate.add_formal_parameter("site", "Dataset", identifier="#param-site")
-    workflow.append_to("output", site_param)
+    workflow["output"] = site_param   # one slot: a single value, as RO-Crate 1.3 recommends
     results = [crate.add_dataset(None, f"{OUTPUTS}/site/", properties={
         "name": "the built website and paper", "exampleOfWork": site_param})]
     for rel in staged.outputs:
