@@ -8,6 +8,7 @@ the unpacked folder never writes:
     Makefile, pyproject.toml, requirements/...  sources (git's tracked files)
     data/ (datapackage.json, raw/*.csv, CODEBOOK.md)
     outputs/site/          the built site (_site/), with the PDF paper when the build made one
+    outputs/paper/         a PDF paper written beside paper/paper.qmd, when there is one
     outputs/analyses/      the executed notebooks
     outputs/results/       recorded values and the build record (_build.json)
     outputs/exhibits/      each figure (.png) and table (.html) of the paper, from its cell
@@ -62,7 +63,7 @@ def source_files(root: Path) -> list[str]:
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
         if path.is_file() and not NOT_SOURCES.intersection(rel.parts) \
-                and not rel.name.endswith(".zip") and rel.parts[0] not in GENERATED \
+                and rel.suffix not in (".zip", ".pdf") and rel.parts[0] not in GENERATED \
                 and not any(p.endswith(".egg-info") for p in rel.parts) \
                 and not (rel.parts[0] == "notebooks" and rel.suffix == ".ipynb"):
             files.append(rel.as_posix())
@@ -98,7 +99,10 @@ def stage(root: Path, folder: Path) -> Staged:
     for name in ("results", EXECUTED):
         if (root / name).is_dir():
             shutil.copytree(root / name, out / name)
-    exhibits: dict[str, str | None] = {}
+    for pdf in sorted((root / "paper").glob("*.pdf")):   # a PDF paper rendered beside its source
+        (out / "paper").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(pdf, out / "paper" / pdf.name)
+    exhibits: dict[str, str] = {}
     for exhibit in paper_exhibits(root):
         written = write_output(root, exhibit, out / "exhibits")
         if written is None:
