@@ -3,22 +3,27 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# The locked environment: every package pinned with its hashes (make lock updates it).
+LOCK   := requirements/lock.txt
+UV     := uv==0.13.9
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help report test data validate bench clean lab
+.PHONY: help report test data validate bench clean lock dev package lab
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# Install exactly the lock (hash-checked), then the package itself without resolving
+# anything: its build backend (setuptools) comes from the lock too.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-*; touch $@
 
-report: $(STAMP) ## build the whole site from the default data into _site/
-	$(BIN)/casework build
+report: $(STAMP) ## build the whole site from the default data into _site/ (PARAMS=file for another parameter set)
+	$(BIN)/casework build $(if $(PARAMS),--params $(PARAMS))
 
 test: $(STAMP) ## run the test suite
 	$(BIN)/python -m pytest
@@ -35,13 +40,29 @@ bench: $(STAMP) ## run the benchmarks (build, multiverse, power; each prints rat
 	$(BIN)/python benchmarks/multiverse.py
 	$(BIN)/python benchmarks/power.py
 
+lock: ## re-resolve requirements/*.txt from pyproject.toml (uv, with hashes) and pin environment.yml
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet '$(UV)'
+	.venv-lock/bin/uv pip compile pyproject.toml requirements/build.in --extra test \
+	  --universal --python-version 3.10 --generate-hashes --custom-compile-command 'make lock' \
+	  --quiet -o $(LOCK)
+	.venv-lock/bin/uv pip compile pyproject.toml requirements/build.in --extra test --extra dev \
+	  -c $(LOCK) --universal --python-version 3.10 --generate-hashes \
+	  --custom-compile-command 'make lock' --quiet -o requirements/dev-lock.txt
+	PYTHONPATH=src $(PYTHON) -m casework.replication.lockfile --lock $(LOCK) --out environment.yml
+
+dev: $(STAMP) ## add JupyterLab from the dev lock (requirements/dev-lock.txt)
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev-lock.txt
+
+package: $(STAMP) ## write the deposit archive (replication package) of the last build
+	$(BIN)/casework package
+
 # JupyterLab reads overrides.json from <sys.prefix>/share/jupyter/lab/settings: set there,
 # in the project's .venv only, jupytext's "Jupytext Notebook" as the default viewer of
 # .py files, so a double click on notebooks/NN_name.py opens it as a notebook.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-lab: $(STAMP) ## JupyterLab for authors (installs the dev extra; .py notebooks open as notebooks)
-	$(BIN)/pip install --quiet -e '.[dev]'
+lab: dev ## JupyterLab for authors (the dev lock; .py notebooks open as notebooks)
 	$(BIN)/jupytext-config --settings-file $(LAB_SETTINGS) set-default-viewer python
 	$(BIN)/jupyter lab notebooks/
 

@@ -1,4 +1,4 @@
-"""The `casework` command: simulate, recovery, validate, codebook, run, render, build."""
+"""The `casework` command: simulate, recovery, validate, codebook, run, render, build, compare, package."""
 from __future__ import annotations
 
 import argparse
@@ -83,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("second", type=Path, metavar="B")
     cmp.add_argument("--out", type=Path, default=Path("_comparison") / "index.html",
                      help="page to write (default _comparison/index.html)")
+    pk = sub.add_parser("package", help="write the deposit zip of the last build (REPLICATION.md, RO-Crate)")
+    pk.add_argument("--out", type=Path, default=None,
+                    help="zip to write (default: replication-package-<commit>.zip)")
     return p
 
 
@@ -158,6 +161,18 @@ def _dispatch(args) -> int:
                    cache_entries=args.cache_entries)
         if code or args.command == "run" or args.dry_run:
             return code
+    if args.command == "package":
+        from .paths import project_root
+        from .replication.archive import PackageError, package
+        from .replication.exhibits import ExhibitError
+        from .replication.lockfile import LockError
+        try:
+            out = package(project_root(), args.out)
+        except (PackageError, ExhibitError, LockError, ValueError, FileNotFoundError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"wrote {out}")
+        return 0
     if args.command in ("render", "build"):
         from .website.render import build_site
         done = build_site(renderer=args.renderer, force=args.force, out=args.out)

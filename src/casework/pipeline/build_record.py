@@ -10,6 +10,9 @@ The renderer reads it for each page's provenance footer. One entry per notebook:
          "data_checksum": "<12 hex>", "synthetic": true, "package_hash": "<12 hex>",
          "seconds": 8.2, "error": "..." (failed only),
          "outputs": {"analyses/01_caseload.ipynb": "<sha256>", ...}}},
+     "environment": {"os": ..., "python": "3.11.7", "cores": 2, "memory_gb": 23.4,
+                     "packages": {"pandas": "2.3.3", ...}},
+     "finished": "<UTC time of the last update>",
      "parameter_set": {"name": "params/default.yml", "layers": [[origin, {key: value}], ...]}}
 
 Status "running" is written before a notebook's kernel starts and replaced when it
@@ -27,9 +30,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import __version__
+from ..replication.environment import describe
 
 
 def read_document(path: Path) -> dict:
@@ -52,7 +57,9 @@ def update_record(path: Path, entries: dict[str, dict], existing: list[str],
     old = read_document(path)
     merged = {n: e for n, e in old.get("notebooks", {}).items() if n in existing}
     merged.update(entries)
-    doc = {"casework": __version__, "notebooks": dict(sorted(merged.items()))}
+    doc = {"casework": __version__, "notebooks": dict(sorted(merged.items())),
+           "environment": describe(),  # library versions: what REPLICATION.md reports
+           "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     parameter_set = parameter_set if parameter_set is not None else old.get("parameter_set")
     if parameter_set is not None:
         doc["parameter_set"] = parameter_set
