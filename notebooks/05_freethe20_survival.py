@@ -265,11 +265,14 @@ coefs = comparison[comparison.model.notna()]
 scorecard = survival.scorecard_rows(comparison)
 # The generating value of each coefficient on synthetic data (NaN: real data, a
 # p-value, or a model that generates nothing, as the note says).
+# The rows after the comparison's own are the text's significance claims (p-values).
+extra = len(scorecard) - len(comparison)
+models, terms = [*comparison.model, *[np.nan] * extra], [*comparison.term, *[None] * extra]
 scorecard["truth"] = [np.nan if pd.isna(m) else
                       truths.truth_of(nb.data.provenance, truths.COX, int(m), t)
-                      for m, t in zip(comparison.model, comparison.term)]
+                      for m, t in zip(models, terms)]
 scorecard["truth_note"] = ["" if pd.isna(m) else truths.not_generated(nb.data.provenance, truths.COX, int(m))
-                           for m in comparison.model]
+                           for m in models]
 nb.record_comparison(scorecard)
 nb.record("n_published_estimates", len(coefs))
 nb.record("n_published_inside_ci", int(coefs.agrees.sum()))

@@ -31,7 +31,7 @@ COX_MODELS = {  # Table 1: Free the 20; + concerns; + regions; all
 # lifelines stops Newton–Raphson when the log-likelihood changes by less than 1e-9
 # (relative); that leaves coefficients up to ~1e-4 from the maximum. Tighter, the fit
 # equals R's coxph to 1e-6 (tests/test_cox_reference.py).
-FIT_OPTIONS = {"precision": 1e-10, "r_precision": 1e-14}
+FIT_OPTIONS = {"precision": 1e-14, "r_precision": 1e-16, "max_steps": 2000}
 IMBALANCE = 0.25   # a standardized difference beyond ±0.25 is often read as imbalance
 LABELS = {
     "freethe20": "Free the 20", "prisoner_of_conscience": "Prisoner of conscience",

@@ -135,3 +135,20 @@ def _allowed(f: Field) -> str:
     if f.type == "boolean":
         return "`true`, `false`"
     return ""
+
+
+def with_references(names: list[str]) -> list[str]:
+    """The requested tables plus every table their foreign keys point at (referenced first)."""
+    out: list[str] = []
+
+    def add(name: str) -> None:
+        if name not in tables():
+            raise KeyError(f"unknown table {name!r}; expected one of {sorted(tables())}")
+        for _, ref, _ in tables()[name].foreign_keys:
+            add(ref)
+        if name not in out:
+            out.append(name)
+
+    for n in names:
+        add(n)
+    return out

@@ -19,7 +19,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from .codebook import Field, Table, tables
+from .codebook import Field, Table, tables, with_references
 from ..errors import DataIssue, DataValidationError
 
 # What spreadsheet and statistics exports write for "no value" (Excel, R's write.csv, Stata):
@@ -88,7 +88,7 @@ def load(folder: str | Path, only: list[str] | None = None) -> Dataset:
     folder = Path(folder)
     pkg = read_package(folder)
     wanted = only or list(tables())
-    needed = _with_references(wanted)
+    needed = with_references(wanted)
     issues: list[DataIssue] = []
     frames: dict[str, pd.DataFrame] = {}
     checksums: dict[str, str] = {}
@@ -138,23 +138,6 @@ def private(issue: DataIssue) -> DataIssue:
     if issue.value is not None and issue.column in identifier_columns():
         return DataIssue(issue.file, issue.line, issue.column, None, issue.rule)
     return issue
-
-
-def _with_references(names: list[str]) -> list[str]:
-    """The requested tables plus every table their foreign keys point at."""
-    out: list[str] = []
-
-    def add(name: str) -> None:
-        if name not in tables():
-            raise KeyError(f"unknown table {name!r}; expected one of {sorted(tables())}")
-        for _, ref, _ in tables()[name].foreign_keys:
-            add(ref)
-        if name not in out:
-            out.append(name)
-
-    for n in names:
-        add(n)
-    return out
 
 
 def read_table(path: Path, table: Table) -> tuple[pd.DataFrame | None, list[DataIssue]]:

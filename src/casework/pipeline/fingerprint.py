@@ -112,25 +112,12 @@ def notebook_tables(source: Path) -> list[str] | None:
             for kw in node.keywords:
                 if kw.arg == "tables" and isinstance(kw.value, (ast.List, ast.Tuple)) and all(
                         isinstance(e, ast.Constant) and isinstance(e.value, str) for e in kw.value.elts):
-                    return _with_references([e.value for e in kw.value.elts])
+                    from ..data.codebook import with_references  # lazy: pandas comes with it
+                    try:
+                        return with_references([e.value for e in kw.value.elts])
+                    except KeyError:  # a table the codebook lacks: key on every table
+                        return None
     return None
-
-
-def _with_references(names: list[str]) -> list[str]:
-    codebook = json.loads(CODEBOOK_PATH.read_text(encoding="utf-8"))
-    refs = {res["name"]: [fk["reference"]["resource"] for fk in res.get("schema", {}).get("foreignKeys", [])]
-            for res in codebook["resources"]}
-    out: list[str] = []
-
-    def add(name: str) -> None:
-        for ref in refs.get(name, []):
-            add(ref)
-        if name not in out:
-            out.append(name)
-
-    for name in names:
-        add(name)
-    return out
 
 
 def _module_file(package_dir: Path, dotted: str) -> Path | None:
