@@ -73,3 +73,12 @@ def update_record(path: Path, entries: dict[str, dict], existing: list[str],
 def output_digests(root: Path, files: list[Path]) -> dict[str, str]:
     """project-relative path -> sha256 of each output file an entry vouches for."""
     return {f.relative_to(root).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+
+
+def parameter_set_name(pset: dict) -> str:
+    """How a recorded parameter set reads: 'params/x.yml -p key=value --data folder'."""
+    parts = [str(pset.get("name") or "schema defaults")]
+    parts += [f"-p {o}" for o in pset.get("overrides") or []]
+    if pset.get("data_dir"):
+        parts.append(f"--data {pset['data_dir']}")
+    return " ".join(parts)

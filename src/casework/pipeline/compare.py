@@ -16,6 +16,8 @@ import math
 import re
 from pathlib import Path
 
+from .build_record import parameter_set_name
+
 SNAPSHOT = Path("_casework") / "values.json"
 P_VALUE = re.compile(r"(^p$|^p_|_p$|_p_|p_value)")
 
@@ -115,9 +117,7 @@ def differences(a: dict, b: dict) -> dict:
 
 
 def set_name(snap: dict) -> str:
-    pset = snap.get("parameter_set") or {}
-    parts = [str(pset.get("name") or "schema defaults")] + [f"-p {o}" for o in pset.get("overrides") or []]
-    return " ".join(parts)
+    return parameter_set_name(snap.get("parameter_set") or {})
 
 
 def page(a: dict, b: dict, name_a: str, name_b: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import platform
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -21,6 +22,7 @@ def memory_gb() -> float | None:
         return None
 
 
+@lru_cache(maxsize=1)  # fixed for the life of a process; each build record asks twice
 def installed_packages() -> dict[str, str]:
     """Every distribution in this interpreter's environment: canonical name -> version."""
     found: dict[str, str] = {}
@@ -39,7 +41,7 @@ def describe() -> dict:
         "implementation": platform.python_implementation(),
         "cores": os.cpu_count(),
         "memory_gb": memory_gb(),
-        "packages": installed_packages(),
+        "packages": dict(installed_packages()),
     }
 
 

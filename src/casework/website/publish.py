@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..paths import EXECUTED, NOTEBOOK_RESULTS
-from ..pipeline.build_record import read_document
+from ..pipeline.build_record import parameter_set_name, read_document
 from .errors import RenderError
 
 RENDER_WAIT = 5.0  # seconds a render waits for a running build before refusing
@@ -149,7 +149,7 @@ def problems(root: Path, pages) -> list[str]:
                 differ = _differences(entry.get("params") or {}, expected[name])
                 if differ:
                     found.append(f"{name}: ran with {differ}, not with the parameter set of the last "
-                                 f"run ({_set_name(doc['parameter_set'])})")
+                                 f"run ({parameter_set_name(doc['parameter_set'])})")
     return found
 
 
@@ -194,14 +194,6 @@ def _differences(actual: dict, expected: dict) -> str:
     return ", ".join(f"{k}={actual.get(k)!r} (set: {expected.get(k)!r})" for k in keys)
 
 
-def _set_name(pset: dict) -> str:
-    parts = [str(pset.get("name") or "schema defaults")]
-    parts += [f"-p {o}" for o in pset.get("overrides") or []]
-    if pset.get("data_dir"):
-        parts.append(f"--data {pset['data_dir']}")
-    return " ".join(parts)
-
-
 def parameter_summary(root: Path, runs: dict) -> tuple[str, str]:
     """What every page says about its parameters in plain view: the parameter set's name
     (file and -p overrides, from the build record) and the values that differ from the
@@ -209,7 +201,7 @@ def parameter_summary(root: Path, runs: dict) -> tuple[str, str]:
     notebook with the key has that value, else 'notebook.key=value')."""
     doc = read_document(root / "results" / "_build.json")
     pset = doc.get("parameter_set")
-    name = _set_name(pset) if isinstance(pset, dict) else "not recorded"
+    name = parameter_set_name(pset) if isinstance(pset, dict) else "not recorded"
     from ..pipeline.parameters import schema
     specs = schema()
     changed: dict[str, dict[str, object]] = {}  # key -> notebook -> value
