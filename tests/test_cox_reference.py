@@ -255,3 +255,12 @@ def test_study_cox_models_on_the_default_data_equal_r(tmp_path):
         if approach != fits[0][0]:
             assert_fit_equals_r(fitter, r_fit[approach])
     assert_rows_equal_r(survival.ph_alternatives(models, ph.reset_index(), alpha, model=4), fits, r_fit)
+    # Model 4 with delayed entry at the launch for the featured women (left truncation).
+    from casework.analysis.recovery import delayed_entry
+    entry = survival.fit_delayed_entry(urgent_action_frame(ua), delayed_entry(ua))
+    assert (entry.data.entry > 0).sum() > 5
+    entry.data.to_csv(tmp_path / "entry.csv", index=False)
+    subprocess.run(["Rscript", str(FIXTURES / "cox_reference.R"), str(tmp_path / "entry.csv"),
+                    "duration", "released", str(tmp_path / "entry_r.csv"), "start=entry"],
+                   check=True, capture_output=True, timeout=300)
+    assert_fit_equals_r(entry.fitter, reference_at(tmp_path / "entry_r.csv"))

@@ -204,6 +204,27 @@ def fit_cox_models(frame: pd.DataFrame, confidence: float = 0.95,
     return out
 
 
+def fit_delayed_entry(frame: pd.DataFrame, entry, confidence: float = 0.95,
+                      number: int = 4) -> CoxModel:
+    """Table 1 model `number` with delayed entry: each woman at risk from `entry` months
+    after her arrest (left truncation; Surv(entry, duration, released) in R).
+
+    The featured women were chosen for being held at the launch, so they could not have
+    been released, and still featured, before it; `entry` is the months from arrest to
+    the launch for them and 0 for the others (casework.analysis.recovery.delayed_entry).
+    Same sample as fit_cox_models, less any woman whose follow-up ends before she
+    enters (she is never at risk).
+    """
+    covs = COX_MODELS[number]
+    frame = frame.assign(entry=np.asarray(entry, dtype=float))
+    sample = frame if number == 1 else frame.dropna(subset=list(CONCERNS))
+    sample = sample[sample.duration > sample.entry]
+    data = sample[[*covs, "entry", "duration", "released"]].reset_index(drop=True)
+    fitter = CoxPHFitter(alpha=1 - confidence).fit(data, "duration", "released", entry_col="entry",
+                                                   fit_options=FIT_OPTIONS)
+    return CoxModel(number, tuple(covs), fitter, data)
+
+
 def tidy_estimates(models: dict[int, CoxModel]) -> pd.DataFrame:
     """One row per model and term: coefficient, SE, interval, hazard ratio and its interval, p."""
     rows = []
