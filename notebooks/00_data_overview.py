@@ -55,8 +55,13 @@ def columns(name: str):
 # ## Which data
 
 # %%
-source = ", ".join(f"{k} {v}" for k, v in data.provenance.items() if k != "checksums")
-Markdown(f"**{data.notice}**" + (f" Provenance: {source}." if source else "")
+# The generating models' parameters (truths) are long: named here, shown on the Recovery page.
+source = ", ".join(f"{k} {v}" for k, v in data.provenance.items()
+                   if k not in ("checksums", "truths", "conditions"))
+declared = ", ".join(data.provenance.get("conditions") or {}) or "none"
+Markdown(f"**{data.notice}**" + (f" Provenance: {source}; declared conditions: {declared}." if source else "")
+         + (" The models that generated the data and their parameters (the truths) are recorded in "
+            "`data/datapackage.json`; the Recovery page refits them." if "truths" in data.provenance else "")
          + f" Data checksum `{data.checksum}`.")
 
 # %% [markdown]
