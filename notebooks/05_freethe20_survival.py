@@ -259,13 +259,8 @@ nb.record("hr_freethe20_entry_high", entry_ft.hr_high, fmt="{:.2f}")
 nb.record("p_freethe20_entry", entry_ft.p, fmt="{:.3f}")
 nb.record("n_delayed_entry", int((entry_model.data.entry > 0).sum()))
 
-
-def ci_side(low, high):
-    """Where an interval of a hazard ratio lies relative to 1."""
-    return "above" if low > 1 else "below" if high < 1 else "across"
-
-
-side_arrest, side_entry = ci_side(as_fitted.hr_low, as_fitted.hr_high), ci_side(entry_ft.hr_low, entry_ft.hr_high)
+side_arrest = survival.interval_side(as_fitted.hr_low, as_fitted.hr_high)
+side_entry = survival.interval_side(entry_ft.hr_low, entry_ft.hr_high)
 delayed_entry_sentence = (
     f"Counted from the arrest, as in the study, model 4 gives the featured women a hazard ratio of release of "
     f"{as_fitted.hr:.2f} ({level} CI {as_fitted.hr_low:.2f} to {as_fitted.hr_high:.2f}); with delayed entry at the "

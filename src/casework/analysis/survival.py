@@ -225,6 +225,11 @@ def fit_delayed_entry(frame: pd.DataFrame, entry, confidence: float = 0.95,
     return CoxModel(number, tuple(covs), fitter, data)
 
 
+def interval_side(low: float, high: float, null: float = 1.0) -> str:
+    """Where an interval lies relative to `null` (a hazard ratio's 1): 'above', 'below' or 'across'."""
+    return "above" if low > null else "below" if high < null else "across"
+
+
 def tidy_estimates(models: dict[int, CoxModel]) -> pd.DataFrame:
     """One row per model and term: coefficient, SE, interval, hazard ratio and its interval, p."""
     rows = []
