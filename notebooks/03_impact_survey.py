@@ -48,9 +48,7 @@ values["sr_likely_share"] = values["sr_likely_share_recoded" if recode_negative_
 pub = published()["survey"]
 level = f"{confidence:.0%}"
 n = len(rated)
-ANSWER_COLOURS = {"definitely": theme.OKABE_ITO[0], "probably": theme.OKABE_ITO[5],
-                  "probably_not": theme.OKABE_ITO[1], "definitely_not": theme.OKABE_ITO[3],
-                  "dont_know": "#BBBBBB"}
+ANSWER_COLOURS = theme.ANSWER_COLOURS  # an ordered scale: diverging, checked for colour-vision deficiency
 
 
 def figure(width: float, height: float):

@@ -1,6 +1,11 @@
 # %% [markdown]
 # # Do the estimators find the truth? A recovery study
 #
+# **Question.** Refitted to many data sets drawn from known models, do the studies'
+# estimators find the values that generated the data, and are their intervals right?
+#
+# **Answer on these data.** {{< var recovery.answer >}}
+#
 # The default data are drawn from declared models whose parameters are the published
 # estimates: improvement from the regime logits of Spannagel (2019, Table 1), time to
 # release from a proportional-hazards model with the coefficients of Myrick & Weinstein
@@ -31,21 +36,36 @@ from IPython.display import Markdown, display
 import casework.notebook
 from casework import engine
 from casework.analysis import recovery
+from casework.analysis.logit import MODEL_LABELS
+from casework.analysis.survival import LABELS as COX_LABELS
+from casework.data.frames.improvement import LABELS as LOGIT_LABELS
 from casework.data.truths import declared_truths
-from casework.report import tables, theme
+from casework.report import findings, tables, theme
 
 nb = casework.notebook.start("08_recovery", globals(), tables=["freethe20"])
 theme.apply()
 P = nb.params
 conditions = () if P["condition"] == "none" else (P["condition"],)
 level = f"{P['confidence']:.0%}"
+# The row labels the analysis pages use: logit terms as in Table 1 of the working paper
+# (page 04), Cox terms as in Table 1 of Myrick & Weinstein (page 05).
+TERM_LABELS = {**LOGIT_LABELS, **COX_LABELS}
+
+
+def model_label(model) -> str:
+    return MODEL_LABELS.get(model, f"Cox model {model}" if str(model).isdigit() else str(model))
+
+
+def term_label(term) -> str:
+    return TERM_LABELS.get(term, term)
 
 # %%
 # The replications run on the compendium's engine (casework.engine): in this process,
 # on a local Dask cluster (jobs > 1) or on the cluster $CASEWORK_SCHEDULER names.
 with engine.open_engine(P["jobs"]) as eng:
+    # No progress lines: ipykernel forwards the process's stderr into the page.
     runs = recovery.run_recovery(P["reps"], P["seed"], conditions, P["confidence"],
-                                 engine.engine_map(eng))
+                                 lambda fn, items: eng.map(fn, items, progress=False))
 runs = recovery.attach_truths(runs, declared_truths())
 summary = recovery.summarise(runs, P["alpha"])
 summary["verdict"] = recovery.coverage_verdict(summary, P["confidence"])
@@ -67,7 +87,7 @@ nb.record("n_recovered", int((generated.verdict == "recovered").sum()))
 # %%
 def show_rows(frame):
     out = pd.DataFrame({
-        "Model": frame.model, "Term": frame.term, "Estimator": frame.estimator,
+        "Model": frame.model.map(model_label), "Term": frame.term.map(term_label), "Estimator": frame.estimator,
         "Truth": frame.truth, "Mean estimate": frame.mean_estimate, "Bias / SE": frame.bias_se,
         "SD / mean SE": frame.sd_se, "Coverage": frame.coverage, "± MC": frame.coverage_mc,
         "Separated": frame.separated, "Failed": frame.failed, "Verdict": frame.verdict})
@@ -154,7 +174,7 @@ display(Markdown("\n\n".join(lines)))
 #| label: fig-recovery-coverage
 #| fig-cap: "Coverage of the generating coefficients by the computed intervals, per model and estimator, with ±2 Monte Carlo errors; the shaded band is the nominal level ±2 Monte Carlo errors for the number of replications."
 rows = generated.dropna(subset=["coverage"]).reset_index(drop=True)
-labels = [f"{m} · {t} · {e}" for m, t, e in zip(rows.model, rows.term, rows.estimator)]
+labels = [f"{model_label(m)} · {term_label(t)} · {e}" for m, t, e in zip(rows.model, rows.term, rows.estimator)]
 colours = {e: theme.OKABE_ITO[i] for i, e in enumerate(rows.estimator.unique())}
 fig, ax = plt.subplots(figsize=(7.5, max(4, 0.16 * len(rows))))
 ax.axvspan(low, high, color=theme.GREY, alpha=0.2, lw=0, label="nominal ± 2 MC errors")
@@ -195,7 +215,7 @@ def reason(r):
 
 
 missed = generated[generated.verdict.isin(["under-covers", "over-covers"])]
-tables.show(pd.DataFrame({"Model": missed.model, "Term": missed.term, "Estimator": missed.estimator,
+tables.show(pd.DataFrame({"Model": missed.model.map(model_label), "Term": missed.term.map(term_label), "Estimator": missed.estimator,
                           "Coverage": missed.coverage, "Verdict": missed.verdict,
                           "Reason": [reason(r) for r in missed.itertuples()]}).reset_index(drop=True),
             nb, title="Estimates outside the nominal band", percent=["Coverage"])
@@ -253,3 +273,30 @@ conditions_table = pd.DataFrame(cond_rows)
 nb.record("estimable_share", float(conditions_table["Met in"].iloc[0]), fmt="{:.0%}")
 tables.show(conditions_table, nb, title="Declared conditions",
             percent=["Met in", "Median coverage, all", "Median coverage, if met"])
+
+# %% [markdown]
+# ## What this shows
+
+# %%
+n_generated, n_recovered = len(generated), int((generated.verdict == "recovered").sum())
+by_chance = len(missed) <= 0.05 * judged + 2 * (0.05 * 0.95 * judged) ** 0.5
+answer = (f"Over {P['reps']:,} replications, {n_recovered} of {n_generated} generating coefficients are "
+          f"recovered: their {level} intervals cover the truth as often as they claim, within Monte Carlo "
+          "error. " + findings.choose(by_chance, "The misses are no more than chance explains.",
+                                      f"{len(missed)} estimates miss by more than chance explains; the "
+                                      "table of misses gives the reason for each."))
+findings.conclude(nb, answer, [
+    answer,
+    *lines,
+    f"The log-rank test of the short against the long list rejects in {float(tests.Rejects.iloc[0]):.0%} "
+    f"of replications at {P['alpha']:g}: "
+    + findings.choose(float(tests.Rejects.iloc[0]) >= 0.8,
+                      "under the generating model the study's comparison nearly always finds the difference.",
+                      "under the generating model the study's comparison often misses the difference."),
+    findings.choose(P["reps"] < 200,
+                    f"With {P['reps']:,} replications the Monte Carlo error of a coverage is about "
+                    f"±{(P['confidence'] * (1 - P['confidence']) / P['reps']) ** 0.5:.0%}; raise reps for finer "
+                    "verdicts (casework run 08_recovery -p reps=N).",
+                    f"With {P['reps']:,} replications the Monte Carlo error of a coverage is about "
+                    f"±{(P['confidence'] * (1 - P['confidence']) / P['reps']) ** 0.5:.1%}."),
+])

@@ -14,6 +14,8 @@ site before, each from quarto-cli's source:
 - a page from a notebook with a text/html or application/javascript output gets
   require.js and jQuery script tags from cdn.jsdelivr.net in its head
   (src/core/jupyter/widgets.ts);
+- `format.html.css` files are copied into the site (same relative path) and linked
+  from every page's head after the theme (src/format/html/format-html.ts);
 - `website.favicon` is copied into the site; `project.post-render` scripts run
   afterwards in the project folder with QUARTO_PROJECT_OUTPUT_DIR set.
 
@@ -147,12 +149,22 @@ def main(args: list[str]) -> int:
     out_name = args[args.index("--output-dir") + 1] if "--output-dir" in args else project.get("output-dir", "_site")
     out = root / out_name
     out.mkdir(parents=True, exist_ok=True)
+    css = ((config.get("format") or {}).get("html") or {}).get("css") or []
+    css = [css] if isinstance(css, str) else css
+    for name in css:
+        if not (root / name).is_file():
+            print(f"ERROR: {name} (format.html.css) not found", file=sys.stderr)
+            return 1
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / name, out / name)
     for page in project.get("render") or []:
         if is_intermediate(root, page):
             continue  # silently, as Quarto does
         target = out / html_path(page)
         target.parent.mkdir(parents=True, exist_ok=True)
         head = CDN_TAGS if has_html_output(root, page) else ""
+        head += "".join(f'<link href="{html.escape(posixpath.relpath(name, posixpath.dirname(html_path(page)) or "."))}" '
+                        'rel="stylesheet">\n' for name in css)
         target.write_text(page_html(page, config, head), encoding="utf-8")
     copy_resources(root, out, project.get("resources"))
     favicon = (config.get("website") or {}).get("favicon")

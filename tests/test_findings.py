@@ -74,3 +74,18 @@ def test_numpy_numbers_give_the_same_verdicts():
                             high=np.float64(1.79), p=np.float64(0.14), published_significant=True)
     assert upr.holds is True and upr.significance_holds is False and upr.confirmed is False
     assert "holds only in part" in upr.sentence()
+
+
+def test_every_page_opens_with_its_question_and_answer_and_ends_with_what_this_shows():
+    # The page shape CONTRIBUTING asks for: question and {{< var KEY.answer >}} in the first
+    # cell, a "What this shows" section whose cell calls findings.conclude.
+    from pathlib import Path
+    import jupytext
+    from casework.notebook import notebook_key
+    for path in sorted((Path(__file__).parents[1] / "notebooks").glob("[0-9][0-9]_*.py")):
+        cells = jupytext.read(path).cells
+        first = cells[0].source
+        assert "**Question.**" in first, path.name
+        assert f"{{{{< var {notebook_key(path.stem)}.answer >}}}}" in first, path.name
+        heading = next(i for i, c in enumerate(cells) if "## What this shows" in c.source.splitlines())
+        assert any("findings.conclude(nb, answer" in c.source for c in cells[heading:]), path.name

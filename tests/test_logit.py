@@ -223,6 +223,24 @@ def test_exported_table_files_carry_the_mark(synthetic, tmp_path):
     assert mark not in table.notes                                # the table itself is left as it was
 
 
+def test_table_html_has_no_stray_group_keys(synthetic, tmp_path):
+    # maketables names its row groups 'coef' and 'stats' and hides them only by style:
+    # without the style (the PDF paper's pandoc conversion) they showed as labels.
+    import re
+
+    import pypandoc
+
+    from casework.analysis.logit_table import etable_html
+    *_, results = synthetic
+    table = logit_table(results)
+    assert re.search(r'gt_group_heading[^>]*>\s*coef\s*<', table.make(type="gt").as_raw_html())
+    for html in (etable_html(table), export(table, tmp_path, "t1")["html"].read_text(encoding="utf-8")):
+        assert html.count("gt_group_heading") >= 2               # the rows (rules) stay
+        text = pypandoc.convert_text(re.sub(r"<style.*?</style>", "", html, flags=re.S), "plain", format="html")
+        assert not re.search(r"\b(coef|stats)\b", text), text
+        assert "Observations" in text and "Polity IV score" in text
+
+
 # --- diagnostics -------------------------------------------------------------------------------
 
 def test_auc_roc_and_calibration_on_hand_worked_scores():

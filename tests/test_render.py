@@ -388,7 +388,7 @@ def test_the_projects_own_site_description_builds(tmp_path):
     repo = Path(__file__).resolve().parents[1]
     root = tmp_path / "compendium"
     root.mkdir()
-    for name in ("_quarto.yml", "index.qmd", "favicon.svg", *(f"notebooks/{p.name}" for p in (repo / "notebooks").glob("*.py"))):
+    for name in ("_quarto.yml", "index.qmd", "favicon.svg", "styles.css", *(f"notebooks/{p.name}" for p in (repo / "notebooks").glob("*.py"))):
         (root / name).parent.mkdir(exist_ok=True)
         (root / name).write_text((repo / name).read_text(encoding="utf-8"), encoding="utf-8")
     catalog.refresh(root)  # the analyses' pages, from notebooks/*.py

@@ -113,7 +113,7 @@ def test_metadata_files_must_be_a_list(tmp_path):
 def test_the_projects_pages_follow_from_its_notebook_sources(tmp_path):
     """Every notebooks/NN_name.py of this repository is a page and a menu entry, with no
     list of notebooks kept anywhere else."""
-    for name in ("_quarto.yml", "favicon.svg"):
+    for name in ("_quarto.yml", "favicon.svg", "styles.css"):
         shutil.copy(ROOT / name, tmp_path / name)
     (tmp_path / "notebooks").mkdir()
     sources = sorted(p.name for p in (ROOT / "notebooks").glob("*.py"))
@@ -290,6 +290,34 @@ def test_the_project_asks_quarto_for_no_network_resources():
     assert raw["format"]["html"]["theme"] == ["cosmo", "offline.scss"]
     assert "$web-font-path: false;" in (ROOT / "offline.scss").read_text()
     assert (ROOT / raw["website"]["favicon"]).is_file()
+
+
+def test_both_renderers_use_the_projects_stylesheet(tmp_path, standin):
+    # The phone and print rules live in one file that _quarto.yml names (format.html.css);
+    # Quarto links it after its theme, the built-in renderer appends it to site.css.
+    raw = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    css = raw["format"]["html"]["css"]
+    shared = (ROOT / css).read_text(encoding="utf-8")
+    assert "@media print" in shared and "#quarto-header" in shared and ".cw-navbar" in shared
+    assert raw["format"]["html"]["lightbox"] is True       # figure zoom, Quarto >= 1.4
+    assert "@media print" not in (ROOT / "src/casework/website/builtin/site.css").read_text()
+    root = layout_project(tmp_path / "proj")
+    shutil.copy(ROOT / css, root / css)
+    text = (root / "_quarto.yml").read_text()
+    (root / "_quarto.yml").write_text(text + f"format:\n  html:\n    css: {css}\n")
+    site = render(root, renderer="builtin")
+    assert shared in (site / "site.css").read_text()
+    site = render(root, renderer="quarto", force=True)
+    assert (site / css).read_text() == shared
+    assert f'<link href="../{css}" rel="stylesheet">' in (site / "analyses" / "01_alpha.html").read_text()
+
+
+def test_a_missing_stylesheet_is_named(tmp_path):
+    root = layout_project(tmp_path / "proj")
+    text = (root / "_quarto.yml").read_text()
+    (root / "_quarto.yml").write_text(text + "format:\n  html:\n    css: [print.css]\n")
+    with pytest.raises(RenderError, match=r"format\.html\.css 'print\.css': expected a \.css file in the project"):
+        read_config(root)
 
 
 def test_builtin_links_the_favicon_from_every_page(tmp_path):

@@ -186,3 +186,8 @@ def test_ph_alternatives_stratify_only_the_violators():
     out = survival.ph_alternatives(models, bad, alpha=0.05)
     # Free the 20 itself is never a stratum; a region dummy stratifies by region.
     assert out.approach.iloc[-1] == "stratified on Any legal concerns, region"
+
+
+def test_interval_side():
+    assert [survival.interval_side(*ci) for ci in ((1.2, 3.0), (0.2, 0.9), (0.8, 1.4), (1.0, 2.0))] == \
+        ["above", "below", "across", "across"]

@@ -6,6 +6,7 @@ log-likelihood and the Cox–Snell and Nagelkerke pseudo-R².
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -103,6 +104,20 @@ def table_frame(table: ETable) -> pd.DataFrame:
     return df.map(lambda v: " ".join(str(v).split()) if isinstance(v, str) else v)
 
 
+# maketables keys its row groups 'coef', 'fe' and 'stats' and hides the keys only by
+# styling them 0px high; a copy without the style (the PDF's pandoc conversion, a pasted
+# table, a screen reader) shows them as stray labels. The group row stays (its borders
+# are the table's rules); only the key goes.
+_GROUP_KEY = re.compile(r'(<th class="gt_group_heading"[^>]*>)\s*(?:coef|fe|stats)\s*(</th>)')
+
+
+def etable_html(table: ETable, type: str = "gt") -> str:
+    """The ETable as HTML ('gt': great_tables, 'html': maketables' own), without the
+    internal row-group keys."""
+    raw = table.make(type="gt").as_raw_html() if type == "gt" else table.make(type="html")
+    return _GROUP_KEY.sub(r"\1\2", raw)
+
+
 def export(table: ETable, folder: str | Path, stem: str, mark: str | None = None) -> dict[str, Path]:
     """Write the table as CSV, LaTeX and HTML under folder; return the paths.
 
@@ -122,7 +137,7 @@ def export(table: ETable, folder: str | Path, stem: str, mark: str | None = None
         table.notes = f"{notes} {mark}".strip()
     try:
         paths["tex"].write_text(table.make(type="tex"), encoding="utf-8")
-        paths["html"].write_text(table.make(type="html"), encoding="utf-8")
+        paths["html"].write_text(etable_html(table, "html"), encoding="utf-8")
     finally:
         table.notes = notes
     return paths

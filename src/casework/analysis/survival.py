@@ -204,6 +204,32 @@ def fit_cox_models(frame: pd.DataFrame, confidence: float = 0.95,
     return out
 
 
+def fit_delayed_entry(frame: pd.DataFrame, entry, confidence: float = 0.95,
+                      number: int = 4) -> CoxModel:
+    """Table 1 model `number` with delayed entry: each woman at risk from `entry` months
+    after her arrest (left truncation; Surv(entry, duration, released) in R).
+
+    The featured women were chosen for being held at the launch, so they could not have
+    been released, and still featured, before it; `entry` is the months from arrest to
+    the launch for them and 0 for the others (casework.analysis.recovery.delayed_entry).
+    Same sample as fit_cox_models, less any woman whose follow-up ends before she
+    enters (she is never at risk).
+    """
+    covs = COX_MODELS[number]
+    frame = frame.assign(entry=np.asarray(entry, dtype=float))
+    sample = frame if number == 1 else frame.dropna(subset=list(CONCERNS))
+    sample = sample[sample.duration > sample.entry]
+    data = sample[[*covs, "entry", "duration", "released"]].reset_index(drop=True)
+    fitter = CoxPHFitter(alpha=1 - confidence).fit(data, "duration", "released", entry_col="entry",
+                                                   fit_options=FIT_OPTIONS)
+    return CoxModel(number, tuple(covs), fitter, data)
+
+
+def interval_side(low: float, high: float, null: float = 1.0) -> str:
+    """Where an interval lies relative to `null` (a hazard ratio's 1): 'above', 'below' or 'across'."""
+    return "above" if low > null else "below" if high < null else "across"
+
+
 def tidy_estimates(models: dict[int, CoxModel]) -> pd.DataFrame:
     """One row per model and term: coefficient, SE, interval, hazard ratio and its interval, p."""
     rows = []
@@ -320,38 +346,52 @@ def split_follow_up(data: pd.DataFrame, cut: float, term: str = "freethe20") -> 
         .reset_index(drop=True)
 
 
-def ph_alternatives(models: dict[int, CoxModel], tests: pd.DataFrame, alpha: float,
-                    model: int = 4, confidence: float = 0.95) -> pd.DataFrame:
-    """Hazard ratio of Free the 20 without relying on proportional hazards for the violators.
+def stratified_data(model: CoxModel, strata: list[str]) -> pd.DataFrame:
+    """The model's sample with `strata` as stratum columns ('region': one column from the dummies)."""
+    data = model.data.copy()
+    covs = [c for c in model.covariates if c not in strata and not ("region" in strata and c in REGIONS)]
+    if "region" in strata:
+        data["region"] = np.select([data[c] == 1 for c in REGIONS], list(REGIONS), "other")
+    return data[[*covs, *strata, "duration", "released"]]
 
-    Always: the Free the 20 effect split at the median release time (early vs late
-    follow-up, CoxTimeVaryingFitter). When other covariates of `model` fail the test
-    at `alpha`: the model stratified on them (a region dummy stratifies by region).
+
+def ph_alternative_fits(models: dict[int, CoxModel], tests: pd.DataFrame, alpha: float,
+                        model: int = 4, confidence: float = 0.95) -> list[tuple[str, object, str]]:
+    """(approach, fitted lifelines model, Free the 20 term) for each row of ph_alternatives.
+
+    Always: the model as fitted and the Free the 20 effect split at the median release
+    time (early vs late follow-up, CoxTimeVaryingFitter). When other covariates of
+    `model` fail the test at `alpha`: the model stratified on them (a region dummy
+    stratifies by region).
     """
     m = models[model]
-    rows = [_row(model, "proportional hazards (as fitted)", m.fitter, "freethe20")]
+    fits = [("proportional hazards (as fitted)", m.fitter, "freethe20")]
     cut = float(m.data.duration[m.data.released == 1].median())
     ep = split_follow_up(m.data, cut)
     ctv = CoxTimeVaryingFitter(alpha=1 - confidence).fit(
         ep, id_col="id", event_col="event", start_col="start", stop_col="stop",
         fit_options=FIT_OPTIONS)
-    rows += [_row(model, f"Free the 20 split at {cut:.0f} months: {part} follow-up", ctv,
-                  f"freethe20_{part}") for part in ("early", "late")]
+    fits += [(f"Free the 20 split at {cut:.0f} months: {part} follow-up", ctv, f"freethe20_{part}")
+             for part in ("early", "late")]
     covariates = covariate_ph_tests(tests)
     bad = covariates[(covariates.model == model) & (covariates.p < alpha)
                      & (covariates.term != "freethe20")].term
     strata = sorted({"region" if t in REGIONS else t for t in bad})
     if strata:
-        data = m.data.copy()
-        covs = [c for c in m.covariates if c not in strata and not ("region" in strata and c in REGIONS)]
-        if "region" in strata:
-            data["region"] = np.select([data[c] == 1 for c in REGIONS], list(REGIONS), "other")
-        data = data[[*covs, *strata, "duration", "released"]]
-        fitter = CoxPHFitter(alpha=1 - confidence).fit(data, "duration", "released", strata=strata,
-                                                    fit_options=FIT_OPTIONS)
-        rows.append(_row(model, "stratified on " + ", ".join(LABELS.get(s, s) for s in strata),
-                         fitter, "freethe20"))
-    return pd.DataFrame(rows)
+        fitter = CoxPHFitter(alpha=1 - confidence).fit(
+            stratified_data(m, strata), "duration", "released", strata=strata, fit_options=FIT_OPTIONS)
+        fits.append(("stratified on " + ", ".join(LABELS.get(s, s) for s in strata), fitter, "freethe20"))
+    return fits
+
+
+def ph_alternatives(models: dict[int, CoxModel], tests: pd.DataFrame, alpha: float,
+                    model: int = 4, confidence: float = 0.95) -> pd.DataFrame:
+    """Hazard ratio of Free the 20 without relying on proportional hazards for the violators.
+
+    One row per fit of ph_alternative_fits: hazard ratio, its interval and p.
+    """
+    return pd.DataFrame([_row(model, approach, fitter, term) for approach, fitter, term
+                         in ph_alternative_fits(models, tests, alpha, model, confidence)])
 
 
 def ph_alternatives_display(alternatives: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

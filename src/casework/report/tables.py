@@ -135,7 +135,9 @@ def show_etable(table, nb, slug: str):
     so the frame and the provenance line are put around its HTML.
     """
     from IPython.display import HTML
-    inner = table.make(type="gt").as_raw_html()
+
+    from ..analysis.logit_table import etable_html
+    inner = etable_html(table)
     note = _source_note(nb)
     note_html = note.text if hasattr(note, "text") else note
     return HTML(f'<div id="{slug}-frame" class="cw-table-frame" style="border: 1px solid #c9d1d9; border-radius: 4px; '

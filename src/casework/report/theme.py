@@ -15,12 +15,26 @@ import seaborn as sns
 
 # Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-# Diverging scheme for the ordered outcome (much better ... much worse), ColorBrewer RdBu:
-# blue = better, red = worse, the two steps on each side differ in lightness, so they stay
-# apart under deuteranopia and protanopia (unlike two orange hues); neutral greys between.
+# Diverging scheme for ordered categories, ColorBrewer RdBu: blue = the good end, red =
+# the bad end; the two steps on each side differ in lightness, so they stay apart under
+# deuteranopia and protanopia (unlike two orange hues); neutral greys between. Adjacent
+# categories are at least ORDERED_MIN_DE apart (CIEDE2000) for normal vision and the
+# three dichromacies (casework.report.colour_vision; tests/test_colour_vision.py).
+ORDERED_MIN_DE = 15.0
+CATEGORICAL_MIN_DE = 10.0   # colours shown together in one figure (lines, groups)
 DEVELOPMENT_COLOURS = {
-    "much_better": "#2166AC", "somewhat_better": "#92C5DE", "same": "#B3B3B3",
+    "much_better": "#2166AC", "somewhat_better": "#92C5DE", "same": "#9E9E9E",
     "mixed": "#E6E6E6", "somewhat_worse": "#F4A582", "much_worse": "#B2182B",
+}
+# The survey's answers, definitely ... definitely not, on the same scheme; "don't know"
+# after them in a light grey.
+ANSWER_COLOURS = {
+    "definitely": "#2166AC", "probably": "#92C5DE", "probably_not": "#F4A582",
+    "definitely_not": "#B2182B", "dont_know": "#CCCCCC",
+}
+ORDERED_SCALES = {
+    "development": list(DEVELOPMENT_COLOURS.values()),
+    "survey answers": [ANSWER_COLOURS[k] for k in ("definitely", "probably", "probably_not", "definitely_not")],
 }
 GREY = "#777777"
 

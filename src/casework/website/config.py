@@ -46,6 +46,7 @@ class SiteConfig:
     page_footer: tuple[tuple[str, str], ...] = ()  # (region, markdown)
     resources: tuple[str, ...] = ()  # globs copied into the site as they are
     favicon: str | None = None       # website.favicon: copied into the site, linked from every page
+    css: tuple[str, ...] = ()        # format.html.css: project stylesheets, after the renderer's own
 
     @property
     def path(self) -> Path:
@@ -102,6 +103,7 @@ def read_config(root: Path) -> SiteConfig:
         page_footer=_footer(website.get("page-footer"), path),
         resources=_strings(project.get("resources"), "project.resources", path),
         favicon=_favicon(website.get("favicon"), root, path),
+        css=_css(doc, root, path),
     )
 
 
@@ -167,6 +169,22 @@ def _favicon(value, root: Path, path: Path) -> str | None:
     if not isinstance(value, str) or ":" in value or not (root / _clean(value)).is_file():
         raise RenderError(f"{path}: website.favicon {value!r}: expected an image file in the project")
     return _clean(value)
+
+
+def _css(doc: dict, root: Path, path: Path) -> tuple[str, ...]:
+    """format.html.css (a file or a list), as Quarto takes it: stylesheets of the project
+    included after the theme. Each must be a .css file in the project."""
+    html = (doc.get("format") or {}).get("html") if isinstance(doc.get("format"), dict) else None
+    value = html.get("css") if isinstance(html, dict) else None
+    if value is None:
+        return ()
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not all(isinstance(v, str) for v in names):
+        raise RenderError(f"{path}: format.html.css must be a CSS file path or a list of them")
+    for name in names:
+        if ":" in name or not name.endswith(".css") or not (root / _clean(name)).is_file():
+            raise RenderError(f"{path}: format.html.css {name!r}: expected a .css file in the project")
+    return tuple(_clean(n) for n in names)
 
 
 def _mapping(doc: dict, key: str, path: Path, where: str = "") -> dict:

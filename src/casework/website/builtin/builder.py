@@ -82,7 +82,7 @@ class SiteBuilder:
         for rel in sorted(copies):
             (out / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(self.root / rel, out / rel)
-        (out / STYLESHEET).write_text(stylesheet(), encoding="utf-8")
+        (out / STYLESHEET).write_text(stylesheet(self.root, self.config.css), encoding="utf-8")
         return written
 
     def _resources(self) -> set[str]:

@@ -119,9 +119,12 @@ def _template() -> jinja2.Template:
     return env.get_template("page.html")
 
 
-def stylesheet() -> str:
-    """The site stylesheet: layout and colours, plus Pygments colours for code."""
+def stylesheet(root: Path | None = None, project_css: tuple[str, ...] = ()) -> str:
+    """The site stylesheet: layout and colours, Pygments colours for code, then the
+    project's own stylesheets (format.html.css), which Quarto includes after its theme."""
     from pygments.formatters import HtmlFormatter
     code = HtmlFormatter(style="default").get_style_defs(".highlight")
+    own = "".join(f"\n/* {name} (format.html.css in _quarto.yml) */\n"
+                  + (root / name).read_text(encoding="utf-8") for name in project_css)
     return (Path(__file__).with_name(STYLESHEET).read_text(encoding="utf-8")
-            + "\n/* code highlighting (Pygments 'default') */\n" + code + "\n")
+            + "\n/* code highlighting (Pygments 'default') */\n" + code + "\n" + own)
