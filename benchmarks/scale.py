@@ -86,7 +86,9 @@ def main() -> None:
             checked = measure(project, "validate", str(data))
             ran = measure(project, "run", args.notebook, "--data", str(data), "--force", "--jobs", "1")
             rows.append((k, size, made, checked, ran))
-            print(f"  {k}x done ({size:.1f} MiB of CSV; simulate {made['seconds']:.1f} s)", file=sys.stderr)
+            print(f"  {k}x: {size:.1f} MiB of CSV; simulate {made['seconds']:.1f} s; validate "
+                  f"{checked['seconds']:.1f} s, {checked['mib']:.0f} MiB; run {ran['seconds']:.1f} s, "
+                  f"{ran['mib']:.0f} MiB", file=sys.stderr)  # partial results survive an interruption
 
     _, _, _, base_v, base_r = rows[0]
     print(f"casework validate and casework run {args.notebook} on data K times the default size")
