@@ -39,6 +39,7 @@ bench: $(STAMP) ## run the benchmarks (build, multiverse, power; each prints rat
 	$(BIN)/python benchmarks/build.py
 	$(BIN)/python benchmarks/multiverse.py
 	$(BIN)/python benchmarks/power.py
+	$(BIN)/python benchmarks/scale.py
 
 lock: ## re-resolve requirements/*.txt from pyproject.toml (uv, with hashes) and pin environment.yml
 	$(PYTHON) -m venv .venv-lock

@@ -25,6 +25,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--calibration-seeds", type=int, default=0, metavar="K",
                    help="estimate each calibration target's expected value and sampling SD over "
                         "K further seeds for data/README.md (default 0: this seed only)")
+    s.add_argument("--scale", default="1", metavar="K",
+                   help="K times the default size, for benchmarks: K independent draws of the "
+                        "default design, ids renumbered (default 1: the default data)")
 
     rc = sub.add_parser("recovery", help="simulate N data sets, re-fit every model, report recovery "
                                          "of the generating values")
@@ -131,12 +134,14 @@ def _dispatch(args) -> int:
             conditions = check_conditions(args.condition)
             if args.calibration_seeds < 0:
                 raise ValueError(f"--calibration-seeds {args.calibration_seeds}: expected 0 or more")
+            scale = _scale(args.scale)
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         out = simulate(seed=args.seed, out=args.out, conditions=conditions,
-                       calibration_seeds=args.calibration_seeds)
-        print(f"wrote synthetic data (seed {args.seed}) to {out}")
+                       calibration_seeds=args.calibration_seeds, scale=scale)
+        size = f", {scale}x the default size" if scale > 1 else ""
+        print(f"wrote synthetic data (seed {args.seed}{size}) to {out}")
         return 0
     if args.command == "recovery":
         return _recovery(args)
@@ -199,6 +204,18 @@ def _use_scheduler(address: str) -> None:
     with engine.open_engine(scheduler=address, timeout="10s"):
         pass
     os.environ[engine.ENV] = address
+
+
+def _scale(text: str) -> int:
+    """--scale as a whole number of 1 or more; ValueError naming the option otherwise."""
+    try:
+        scale = int(text)
+    except ValueError:
+        scale = 0
+    if scale < 1:
+        raise ValueError(f"--scale {text!r}: expected a whole number of 1 or more "
+                         "(1: the default size, 10: ten times as many rows)")
+    return scale
 
 
 def _recovery(args) -> int:

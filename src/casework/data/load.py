@@ -176,7 +176,10 @@ def read_table(path: Path, table: Table) -> tuple[pd.DataFrame | None, list[Data
     issues = malformed_rows(text, len(header), f)
     if issues:
         return None, issues
-    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[])
+    # From the bytes: a StringIO of the text would hold another copy at 4 bytes per
+    # character, the largest allocation of a validation (benchmarks/scale.py).
+    df = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=str, keep_default_na=False,
+                     na_values=[])
     if df.empty:
         return None, [DataIssue(f, None, None, None, "header only: the table has no data rows")]
     df = df[table.columns]

@@ -7,6 +7,11 @@ covariates; `conditions` (default none) name the only draws that are conditioned
 an event, see CONDITIONS. Each domain has
 its own module; each draws from its own child random generator so that changing
 one domain's simulation does not change another's tables.
+
+`scale` K > 1 makes the data K times as large for benchmarks: K independent draws of
+the default design (the first is the default data itself, the others come from their
+own streams), stacked with ids renumbered so they stay unique. Every table grows K-fold;
+the published totals then hold per block, not for the whole.
 """
 from __future__ import annotations
 
@@ -39,6 +44,60 @@ CONDITIONS = {
 }
 
 
+# Seed-stream key of the extra blocks of scaled data: (SCALE_STREAM, block) never meets
+# the (domain, ...) keys that simulate_domains spawns from the root seed.
+SCALE_STREAM = 0x5CA1E
+# Id prefixes, the digits of the default data (more when scaled data need them), and
+# the columns that hold each kind of id.
+ID_FAMILIES = {
+    "C": (5, [("communications", "communication_id"), ("cases", "communication_id")]),
+    "K": (6, [("cases", "case_id"), ("sample", "case_id"), ("survey", "case_id")]),
+    "P": (6, [("cases", "individual_id")]),
+    "F": (3, [("freethe20", "prisoner_id")]),
+    "U": (4, [("urgent_actions", "woman_id")]),
+}
+
+
+def check_scale(scale) -> int:
+    """The scale as an int; ValueError unless it is a whole number of 1 or more."""
+    if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 1:
+        raise ValueError(f"simulate: scale {scale!r}: expected a whole number of 1 or more")
+    return int(scale)
+
+
+def block_seed(seed: int, block: int) -> int | np.random.SeedSequence:
+    """Seed of one block of scaled data: block 0 is the default data of `seed`."""
+    return seed if block == 0 else np.random.SeedSequence(seed, spawn_key=(SCALE_STREAM, block))
+
+
+def stack_blocks(blocks: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """Tables of several independent data sets as one, ids renumbered block by block.
+
+    Each block numbers its ids 1..n; block b's numbers are shifted past those of the
+    blocks before it, and every id gets as many digits as the largest needs, so ids
+    stay unique, keys still match and string order is number order.
+    """
+    numbers = {name: [] for name in blocks[0]}
+    for prefix, (_, columns) in ID_FAMILIES.items():
+        offset = 0
+        shifted = []
+        for block in blocks:
+            ids = {(t, c): block[t][c].astype(str).str[1:].astype("int64") for t, c in columns}
+            shifted.append({k: v + offset for k, v in ids.items()})
+            offset += max(int(v.max()) for v in ids.values() if len(v))
+        width = max(ID_FAMILIES[prefix][0], len(str(offset)))
+        for b, block_ids in enumerate(shifted):
+            for (t, c), values in block_ids.items():
+                numbers[t].append((b, c, prefix + values.astype(str).str.zfill(width)))
+    out = {}
+    for name in blocks[0]:
+        frames = [block[name].copy() for block in blocks]
+        for b, column, ids in numbers[name]:
+            frames[b][column] = ids.astype(object).to_numpy()
+        out[name] = pd.concat(frames, ignore_index=True)
+    return out
+
+
 def check_conditions(conditions) -> frozenset[str]:
     """The conditions as a set; ValueError naming an unknown one."""
     conditions = frozenset(conditions or ())
@@ -62,33 +121,40 @@ def simulate_domains(seed: int | np.random.SeedSequence, conditions=(), caseload
             "survey": survey, "freethe20": freethe20, "urgent_actions": urgent_actions}
 
 
-def simulate_tables(seed: int = DEFAULT_SEED, conditions=()) -> dict[str, pd.DataFrame]:
-    """Every table of the codebook as DataFrames, deterministic per seed."""
-    return simulate_domains(seed, conditions)
+def simulate_tables(seed: int = DEFAULT_SEED, conditions=(), scale: int = 1
+                    ) -> dict[str, pd.DataFrame]:
+    """Every table of the codebook as DataFrames, deterministic per seed and scale."""
+    scale = check_scale(scale)
+    if scale == 1:
+        return simulate_domains(seed, conditions)
+    return stack_blocks([simulate_domains(block_seed(seed, b), conditions) for b in range(scale)])
 
 
-def provenance(seed: int, conditions=()) -> dict:
+def provenance(seed: int, conditions=(), scale: int = 1) -> dict:
     """What the data package records about how these data were made."""
     conditions = check_conditions(conditions)
     return {"generator": f"casework {__version__} (casework simulate)", "seed": seed,
+            "scale": check_scale(scale),
             "conditions": {c: CONDITIONS[c] for c in sorted(conditions)},
             "truths": declared_truths()}
 
 
 def simulate(seed: int = DEFAULT_SEED, out: str | Path = "data", conditions=(),
-             calibration_seeds: int = 0) -> Path:
+             calibration_seeds: int = 0, scale: int = 1) -> Path:
     """Simulate and write a complete data folder; replaces only the data files it owns.
 
     calibration_seeds: how many further seeds estimate each calibration target's
     expected value and sampling SD for data/README.md (0: this seed only).
+    scale: K times the default size (K independent blocks; see the module docstring).
     """
     out = Path(out)
     conditions = check_conditions(conditions)
-    frames = simulate_tables(seed, conditions)
+    scale = check_scale(scale)
+    frames = simulate_tables(seed, conditions, scale)
     # Write into a scratch folder first so a failure never leaves half a data set.
     with tempfile.TemporaryDirectory(dir=out.parent if out.parent.exists() else None) as tmp:
         tmp = Path(tmp)
-        write_tables(frames, tmp, synthetic=True, provenance=provenance(seed, conditions))
+        write_tables(frames, tmp, synthetic=True, provenance=provenance(seed, conditions, scale))
         out.mkdir(parents=True, exist_ok=True)
         for name, table in tables().items():
             dest = out / table.path
@@ -97,6 +163,7 @@ def simulate(seed: int = DEFAULT_SEED, out: str | Path = "data", conditions=(),
         shutil.copyfile(tmp / "datapackage.json", out / "datapackage.json")
     table = calibration_table(frames)
     flags = "".join(f" --condition {c}" for c in sorted(conditions))
+    flags += f" --scale {scale}" if scale > 1 else ""
     command = f"casework simulate --seed {seed}{flags} --calibration-seeds {calibration_seeds}"
     if calibration_seeds:
         table = expected_calibration(table, seed, calibration_seeds, conditions)
