@@ -160,6 +160,50 @@ def test_logit_design_uses_published_coefficients_and_fits():
     assert design.fit(pw.LogitArrays(X, y)).method in ("maximum likelihood", "Firth (separated sample)")
 
 
+def test_logit_newton_matches_statsmodels():
+    """The simulations' array fit gives statsmodels' Logit estimates, standard errors and Wald
+    p-values to 1e-8, from the truth or from zero; a separated sample is handed back (None)."""
+    import statsmodels.api as sm
+    coefs = pw.published_logit("all")
+    truth = np.array([coefs[k] for k in pw.COLUMNS])
+    draw = pw.LogitSample("all", coefs, pool=20_000, pool_seed=5)
+    checked = 0
+    for i in range(12):
+        X, y = draw(np.random.default_rng(i), 700)
+        if pw._flag_screen(X[:, pw._FLAG_COLUMNS], y).any():
+            continue
+        ref = sm.Logit(y, X).fit(disp=0, maxiter=100)
+        for start in (truth, None):
+            beta, se = pw.logit_newton(X, y, start)
+            np.testing.assert_allclose(beta, ref.params, rtol=0, atol=1e-8)
+            np.testing.assert_allclose(se, ref.bse, rtol=0, atol=1e-8)
+        k = pw.COLUMNS.index("business_involved")
+        out = pw.LogitTest("business_involved", start=tuple(truth))(pw.LogitArrays(X, y))
+        assert out.method == "maximum likelihood"
+        assert out.p_value == pytest.approx(ref.pvalues[k], abs=1e-8)
+        assert out.estimate == pytest.approx(ref.params[k], abs=1e-8)
+        checked += 1
+    assert checked >= 5
+    X, y = draw(np.random.default_rng(0), 300)
+    y = (X[:, 0] > np.median(X[:, 0])).astype(float)        # completely separated by column 0
+    assert pw.logit_newton(X, y, truth) is None
+
+
+def test_firth_from_the_truth_gives_the_same_estimate():
+    from casework.analysis.firth import firth_logit
+    coefs = pw.published_logit("open")
+    X, y = pw.LogitSample("open", coefs, pool=20_000, pool_seed=5)(np.random.default_rng(3), 150)
+    keep = X.max(axis=0) != X.min(axis=0)
+    keep[-1] = True
+    frame = pd.DataFrame(X[:, keep])
+    start = np.array([coefs[k] for k in pw.COLUMNS])[keep]
+    zero, truth = firth_logit(y, frame, profile=False), firth_logit(y, frame, profile=False, start=start)
+    np.testing.assert_allclose(truth.params, zero.params, atol=1e-5)
+    np.testing.assert_allclose(truth.pvalues, zero.pvalues, atol=1e-5)
+    with pytest.raises(ValueError, match="start has 2 values"):
+        firth_logit(y, frame, start=[0.0, 0.0])
+
+
 def test_pooled_cases_are_distributed_like_fresh_draws():
     """The population the designs draw from has the simulator's covariate means (to within
     sampling error) and each case's improvement probability from the logit."""
