@@ -67,30 +67,20 @@ class FirthResult:
 
 
 def firth_logit(y, X: pd.DataFrame, confidence: float = 0.95, profile: bool | list[str] = True,
-                tol: float = 1e-8, max_iter: int = 200, start=None) -> FirthResult:
+                tol: float = 1e-8, max_iter: int = 200) -> FirthResult:
     """Fit a Firth logit of 0/1 outcome y on X (which carries its own constant column).
 
     profile: True for profile penalized-likelihood intervals and tests of every
     coefficient, False for Wald ones, or a list of column names to profile (the rest
     Wald) — profiling costs a refit per bound, so callers needing a few terms say so.
-    start: where the iteration starts (default zeros); simulations start at the truth.
     """
     Xa = X.to_numpy(float)
     ya = np.asarray(y, dtype=float)
-    if Xa.shape[0] != ya.shape[0]:
-        raise ValueError(f"X has {Xa.shape[0]} rows but y has {ya.shape[0]}")
-    if not np.isin(ya, (0.0, 1.0)).all():
-        raise ValueError("outcome must be coded 0/1 without missing values")
+    beta, se, lpen, iters = _estimate(Xa, ya, tol, max_iter)
     p = Xa.shape[1]
-    free = np.ones(p, dtype=bool)
-    beta0 = np.zeros(p) if start is None else np.asarray(start, float)
-    if beta0.shape != (p,):
-        raise ValueError(f"start has {beta0.size} values for {p} columns of X")
-    beta, lpen, iters = _fit(Xa, ya, beta0, free, tol, max_iter)
-    info_inv = np.linalg.inv(_information(Xa, _prob(Xa @ beta)))
     names = list(X.columns)
     params = pd.Series(beta, index=names)
-    bse = pd.Series(np.sqrt(np.diag(info_inv)), index=names)
+    bse = pd.Series(se, index=names)
 
     crit = stats.chi2.ppf(confidence, 1)
     profiled = set(names) if profile is True else set(profile or [])
@@ -113,6 +103,25 @@ def firth_logit(y, X: pd.DataFrame, confidence: float = 0.95, profile: bool | li
                        confidence=confidence, llf_penalized=lpen,
                        llf=_loglik(Xa, ya, beta), nobs=len(ya), iterations=iters,
                        depvar=getattr(y, "name", None) or "y")
+
+
+def firth_estimate(X: np.ndarray, y: np.ndarray, tol: float = 1e-8,
+                   max_iter: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """Firth estimates and their Wald standard errors on arrays, nothing else (no intervals,
+    no pandas): what a simulation fitting thousands of samples needs. X has its constant."""
+    beta, se, _, _ = _estimate(np.asarray(X, float), np.asarray(y, float), tol, max_iter)
+    return beta, se
+
+
+def _estimate(X: np.ndarray, y: np.ndarray, tol: float, max_iter: int):
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}")
+    if not np.isin(y, (0.0, 1.0)).all():
+        raise ValueError("outcome must be coded 0/1 without missing values")
+    p = X.shape[1]
+    beta, lpen, iters = _fit(X, y, np.zeros(p), np.ones(p, dtype=bool), tol, max_iter)
+    se = np.sqrt(np.diag(np.linalg.inv(_information(X, _prob(X @ beta)))))
+    return beta, se, lpen, iters
 
 
 def _prob(eta: np.ndarray) -> np.ndarray:
