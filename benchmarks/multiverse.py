@@ -3,13 +3,14 @@
 In one run:
 1. the grid fitted in this process (the Sequential engine), recording the frames of
    the Cox fits it makes;
-2. bare fits, one per specification and model, as a naive multiverse would make them:
-   statsmodels `Logit(y, X).fit()` on the design of every logit specification and
-   regime model (Firth's included; design matrices built beforehand, not timed) and
-   lifelines `CoxPHFitter().fit()` on every Cox frame. The ratio bare time /
+2. bare fits: for every specification and model the multiverse estimated, the same
+   estimator called once on prepared inputs, nothing else: statsmodels
+   `Logit(y, X).fit()` with the specification's standard errors, `firth_logit` with
+   its profiled terms, lifelines `CoxPHFitter().fit()` on the Cox frame (design
+   matrices and frames built beforehand, not timed). The ratio bare time /
    multiverse time is the multiverse's speed as a share of the bare fits' (target
-   >= 0.5; above 1 when it shares work between specifications, e.g. one fit per
-   sample for all its standard errors);
+   >= 0.5; it can pass 1 where specifications share work, e.g. one ML fit of a sample
+   starts the fits of its other standard errors);
 3. the grid on a local Dask cluster of --jobs workers (started and closed by the run,
    start-up included), checked identical to the in-process results.
 
@@ -28,7 +29,8 @@ import statsmodels.api as sm
 from lifelines import CoxPHFitter
 
 from casework import engine
-from casework.analysis import logit
+from casework.analysis import firth, logit
+from casework.analysis.survival import FIT_OPTIONS
 from casework.analysis import multiverse as mv
 from casework.data import load
 from casework.data.frames.improvement import model_columns, regression_frame
@@ -56,9 +58,12 @@ def recorded_run(data, grid: str) -> tuple[float, mv.Multiverse, list]:
     return seconds, universe, coxes
 
 
-def logit_designs(data, universe: mv.Multiverse) -> list:
-    """(y, X) of every valid logit specification and regime model of the grid, one per pair."""
-    frames, designs = {}, []
+def logit_fits(data, universe: mv.Multiverse) -> list:
+    """Every estimated (logit specification, regime model) pair, as the bare fit it needs:
+    ('ml', y, X, statsmodels fit options) or ('firth', y, X, profiled terms)."""
+    estimated = universe.results[universe.results["reason"].isna()]
+    models = {(r.spec_id, mv.HEADLINE_BY_KEY[r.headline].model) for r in estimated.itertuples()}
+    frames, fits = {}, []
     for spec in universe.grid[universe.grid["invalid"].isna()].to_dict("records"):
         if not spec["analysis"].startswith("logit"):
             continue
@@ -69,25 +74,36 @@ def logit_designs(data, universe: mv.Multiverse) -> list:
         key = tuple(sorted(options.items()))
         if key not in frames:
             frames[key] = regression_frame(data["sample"], data["cases"], **options)
-        for model in dict.fromkeys(h.model for h in mv.ANALYSIS_BY_KEY[spec["analysis"]].headlines):
+        headlines = mv.ANALYSIS_BY_KEY[spec["analysis"]].headlines
+        for model in dict.fromkeys(h.model for h in headlines):
+            if (spec["spec_id"], model) not in models:
+                continue
             sub = logit.model_frame(frames[key], model)
-            designs.append(logit.design(sub, model_columns(options["control_next_report"])))
-    return designs
+            y, X = logit.design(sub, model_columns(options["control_next_report"]))
+            if spec["estimator"] == "firth":
+                fits.append(("firth", y, X, [h.term for h in headlines if h.model == model]))
+                continue
+            kwargs = {"cov_type": logit.SE_TYPES[spec["se_type"]]}
+            if spec["se_type"] == "cluster":
+                kwargs["cov_kwds"] = {"groups": pd.factorize(sub["country"])[0]}
+            fits.append(("ml", y, X, kwargs))
+    return fits
 
 
 def bare(logits: list, coxes: list) -> float:
+    """Seconds for the bare fits: each estimator called once per specification, nothing else."""
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for y, X in logits:
-            try:
-                sm.Logit(y, X).fit(disp=0, maxiter=200)
-            except Exception:
-                pass
+        for kind, y, X, options in logits:
+            if kind == "firth":
+                firth.firth_logit(y, X, profile=options)
+            else:
+                sm.Logit(y, X).fit(disp=0, maxiter=200, **options)
         for df in coxes:
             try:
-                CoxPHFitter().fit(df, "duration", "released")
-            except Exception:
+                CoxPHFitter().fit(df, "duration", "released", fit_options=FIT_OPTIONS)
+            except Exception:       # a fit the multiverse reports as not converged costs what it costs
                 pass
     return time.perf_counter() - start
 
@@ -106,11 +122,11 @@ def main() -> None:
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} before")
 
     seq_seconds, seq, coxes = recorded_run(data, args.grid)
-    logits = logit_designs(data, seq)
+    logits = logit_fits(data, seq)
     bare_seconds = bare(logits, coxes)
     print(f"  in process    {seq_seconds:7.1f} s   {fitted / seq_seconds:6.1f} specifications/s")
     print(f"  bare fits     {bare_seconds:7.1f} s   {fitted / bare_seconds:6.1f} specifications/s "
-          f"(one bare fit per specification and model: {len(logits) + len(coxes)} fits, nothing else)")
+          f"(the {len(logits) + len(coxes)} estimated specification-models, each fitted bare)")
     print(f"  ratio bare / multiverse: {bare_seconds / seq_seconds:.2f} (target >= 0.5)")
 
     start = time.perf_counter()

@@ -159,6 +159,7 @@ def _fit(X, y, beta, free, tol, max_iter):
     beta = beta.astype(float).copy()
     pi, info, current = _state(X, y, beta)
     every = bool(free.all())
+    block = np.ix_(free, free)
     for it in range(1, max_iter + 1):
         cov = np.linalg.inv(info)
         w = pi * (1 - pi)
@@ -171,7 +172,7 @@ def _fit(X, y, beta, free, tol, max_iter):
             step = cov @ score
         else:
             step = np.zeros_like(beta)
-            step[free] = np.linalg.solve(info[np.ix_(free, free)], score[free])
+            step[free] = np.linalg.solve(info[block], score[free])
         biggest = np.max(np.abs(step))
         if biggest > MAX_STEP:
             step *= MAX_STEP / biggest

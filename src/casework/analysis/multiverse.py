@@ -372,16 +372,21 @@ def _separation_detail(X: pd.DataFrame, y: np.ndarray) -> str:
              | ((zeros > 0) & ((misses == 0) | (misses == zeros))))
     if alone.any():
         # Separated for sure; name every predictor that separates on its own, as
-        # detect_separation does (the others need a small program each, with the constant).
+        # detect_separation does. With the constant beside it, any other predictor does
+        # so exactly when its values among the improved and the others do not overlap.
         flags = dict(zip(X.columns[binary], alone))
-        const = [i for i, c in enumerate(X.columns) if c == CONSTANT]
         causes = [c for j, c in enumerate(X.columns) if c != CONSTANT
-                  and (flags[c] if c in flags else is_separated(A[:, [j, *const]], y))]
+                  and (flags[c] if c in flags else _apart(A[y == 1, j], A[y == 0, j]))]
         return f"separated by {', '.join(causes)}"
     if not is_separated(X.to_numpy(float), y):
         return ""
     report = detect_separation(X, y)
     return f"separated by {', '.join(report.causes or report.variables)}"
+
+
+def _apart(a: np.ndarray, b: np.ndarray) -> bool:
+    """Do two groups of values lie on either side of one threshold (ties allowed)?"""
+    return a.size == 0 or b.size == 0 or a.min() >= b.max() or b.min() >= a.max()
 
 
 def _logit_sample(key: tuple, model: str, frame: pd.DataFrame, predictors: list[str]) -> LogitSample:

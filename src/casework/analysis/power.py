@@ -24,8 +24,12 @@ Per-fit cost is kept near that of the fit itself: the logit designs draw their c
 from a population of simulated cases built once per design and worker (a design
 matrix reused by every study; outcomes drawn as arrays), screen for separation with a
 matrix product (the exact linear program runs only when maximum likelihood reports
-trouble the screen did not explain), and the Cox design fits statsmodels' PHReg on
-prepared arrays.
+trouble the screen did not explain), fit by Newton's method on the arrays from the
+true coefficients (`logit_newton`, statsmodels' iteration without its per-call set-up;
+statsmodels itself, with its warnings, whenever a sample is not plainly well behaved)
+and fall back to Firth on arrays (`firth.firth_estimate`); the Cox design fits on
+prepared arrays (`cox_fit`, lifelines for samples with tied releases). The array fits
+are checked against statsmodels and lifelines in tests/test_power.py.
 
 The three designs of the working papers are built by `regression_design` (Table 1
 logits: the upcoming UPR in open regimes, business involvement in all regimes) and
