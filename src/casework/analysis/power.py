@@ -410,7 +410,12 @@ def logit_newton(X: np.ndarray, y: np.ndarray, start: np.ndarray | None = None,
     ±NEWTON_MAX_COEF, a fitted probability of 0 or 1 to machine precision, or a singular
     information matrix. Checked against statsmodels to 1e-8 in tests/test_power.py.
     """
-    beta = np.zeros(X.shape[1]) if start is None else np.array(start, float)
+    with np.errstate(over="ignore"):     # exp overflow: a probability of 0, handed back below
+        return _newton(X, y, np.zeros(X.shape[1]) if start is None else np.array(start, float),
+                       tol, max_iter)
+
+
+def _newton(X: np.ndarray, y: np.ndarray, beta: np.ndarray, tol: float, max_iter: int):
     Xt = X.T
     for _ in range(max_iter):
         p = _expit(X @ beta)
