@@ -160,6 +160,48 @@ def test_logit_design_uses_published_coefficients_and_fits():
     assert design.fit(pw.LogitArrays(X, y)).method in ("maximum likelihood", "Firth (separated sample)")
 
 
+def test_logit_newton_matches_statsmodels():
+    """The simulations' array fit gives statsmodels' Logit estimates, standard errors and Wald
+    p-values to 1e-8, from the truth or from zero; a separated sample is handed back (None)."""
+    import statsmodels.api as sm
+    coefs = pw.published_logit("all")
+    truth = np.array([coefs[k] for k in pw.COLUMNS])
+    draw = pw.LogitSample("all", coefs, pool=20_000, pool_seed=5)
+    checked = 0
+    for i in range(12):
+        X, y = draw(np.random.default_rng(i), 700)
+        if pw._flag_screen(X[:, pw._FLAG_COLUMNS], y).any():
+            continue
+        ref = sm.Logit(y, X).fit(disp=0, maxiter=100)
+        for start in (truth, None):
+            beta, se = pw.logit_newton(X, y, start)
+            np.testing.assert_allclose(beta, ref.params, rtol=0, atol=1e-8)
+            np.testing.assert_allclose(se, ref.bse, rtol=0, atol=1e-8)
+        k = pw.COLUMNS.index("business_involved")
+        out = pw.LogitTest("business_involved", start=tuple(truth))(pw.LogitArrays(X, y))
+        assert out.method == "maximum likelihood"
+        assert out.p_value == pytest.approx(ref.pvalues[k], abs=1e-8)
+        assert out.estimate == pytest.approx(ref.params[k], abs=1e-8)
+        checked += 1
+    assert checked >= 5
+    X, y = draw(np.random.default_rng(0), 300)
+    y = (X[:, 0] > np.median(X[:, 0])).astype(float)        # completely separated by column 0
+    assert pw.logit_newton(X, y, truth) is None
+
+
+def test_firth_estimate_on_arrays_is_firth_logit_with_wald_errors():
+    from casework.analysis.firth import firth_estimate, firth_logit
+    X, y = pw.LogitSample("open", pw.published_logit("open"), pool=20_000, pool_seed=5)(
+        np.random.default_rng(3), 150)
+    keep = X.max(axis=0) != X.min(axis=0)
+    full = firth_logit(y, pd.DataFrame(X[:, keep]), profile=False)
+    beta, se = firth_estimate(X[:, keep], y)
+    np.testing.assert_array_equal(beta, full.params.to_numpy())
+    np.testing.assert_array_equal(se, full.bse.to_numpy())
+    with pytest.raises(ValueError, match="150 rows but y has 149"):
+        firth_estimate(X, y[:-1])
+
+
 def test_pooled_cases_are_distributed_like_fresh_draws():
     """The population the designs draw from has the simulator's covariate means (to within
     sampling error) and each case's improvement probability from the logit."""
@@ -249,15 +291,17 @@ def test_cox_fit_on_arrays_matches_lifelines():
     frame = pw.CoxSample(cox_pool(20, 80), 0.6, 40.0, 1.2)(np.random.default_rng(5), 150)
     frame.loc[frame.index[:5], ["duration", "released"]] = [frame.duration.iloc[10], 0]
     assert frame.loc[frame.released == 1, "duration"].is_unique
-    ref = CoxPHFitter().fit(frame[["duration", "released", "freethe20"]], "duration", "released")
+    from casework.analysis.survival import FIT_OPTIONS          # lifelines to R's precision
+    ref = CoxPHFitter().fit(frame[["duration", "released", "freethe20"]], "duration", "released",
+                            fit_options=FIT_OPTIONS)
     out = pw.CoxTest()(pw.CoxArrays(frame.duration.to_numpy(), frame.released.to_numpy(),
                                     frame.freethe20.to_numpy(float)))
     row = ref.summary.loc["freethe20"]
-    assert out.estimate == pytest.approx(row["coef"], abs=1e-6)
-    assert out.p_value == pytest.approx(row["p"], abs=1e-6)
+    assert out.estimate == pytest.approx(row["coef"], abs=1e-8)
+    assert out.p_value == pytest.approx(row["p"], abs=1e-8)
     beta, se = pw.cox_fit(frame.duration.to_numpy(), frame.released.to_numpy(),
                           frame[["freethe20"]].to_numpy(float))
-    assert se[0] == pytest.approx(row["se(coef)"], abs=1e-6)
+    assert se[0] == pytest.approx(row["se(coef)"], abs=1e-8)
 
 
 def test_cox_with_tied_releases_uses_lifelines_efron():

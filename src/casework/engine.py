@@ -176,8 +176,10 @@ def open_engine(workers: int | None = None, scheduler: str | None = None,
         return
     n = workers or available_cores()
     # One thread per worker: the fits are numpy/BLAS-bound and hold the GIL between calls.
+    # The scheduler's HTTP server on a free port (None still tries 8787, which another
+    # run on the machine may hold, and warns).
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+                           dashboard_address=":0", silence_logs=logging.ERROR)
     client = Client(cluster)
     try:
         yield DaskEngine(client)

@@ -76,17 +76,11 @@ def firth_logit(y, X: pd.DataFrame, confidence: float = 0.95, profile: bool | li
     """
     Xa = X.to_numpy(float)
     ya = np.asarray(y, dtype=float)
-    if Xa.shape[0] != ya.shape[0]:
-        raise ValueError(f"X has {Xa.shape[0]} rows but y has {ya.shape[0]}")
-    if not np.isin(ya, (0.0, 1.0)).all():
-        raise ValueError("outcome must be coded 0/1 without missing values")
+    beta, se, lpen, iters = _estimate(Xa, ya, tol, max_iter)
     p = Xa.shape[1]
-    free = np.ones(p, dtype=bool)
-    beta, lpen, iters = _fit(Xa, ya, np.zeros(p), free, tol, max_iter)
-    info_inv = np.linalg.inv(_information(Xa, _prob(Xa @ beta)))
     names = list(X.columns)
     params = pd.Series(beta, index=names)
-    bse = pd.Series(np.sqrt(np.diag(info_inv)), index=names)
+    bse = pd.Series(se, index=names)
 
     crit = stats.chi2.ppf(confidence, 1)
     profiled = set(names) if profile is True else set(profile or [])
@@ -111,6 +105,25 @@ def firth_logit(y, X: pd.DataFrame, confidence: float = 0.95, profile: bool | li
                        depvar=getattr(y, "name", None) or "y")
 
 
+def firth_estimate(X: np.ndarray, y: np.ndarray, tol: float = 1e-8,
+                   max_iter: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """Firth estimates and their Wald standard errors on arrays, nothing else (no intervals,
+    no pandas): what a simulation fitting thousands of samples needs. X has its constant."""
+    beta, se, _, _ = _estimate(np.asarray(X, float), np.asarray(y, float), tol, max_iter)
+    return beta, se
+
+
+def _estimate(X: np.ndarray, y: np.ndarray, tol: float, max_iter: int):
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}")
+    if not np.isin(y, (0.0, 1.0)).all():
+        raise ValueError("outcome must be coded 0/1 without missing values")
+    p = X.shape[1]
+    beta, lpen, iters = _fit(X, y, np.zeros(p), np.ones(p, dtype=bool), tol, max_iter)
+    se = np.sqrt(np.diag(np.linalg.inv(_information(X, _prob(X @ beta)))))
+    return beta, se, lpen, iters
+
+
 def _prob(eta: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(eta, -35, 35)))
 
@@ -120,37 +133,52 @@ def _information(X: np.ndarray, pi: np.ndarray) -> np.ndarray:
 
 
 def _loglik(X, y, beta) -> float:
-    pi = np.clip(_prob(X @ beta), 1e-300, 1 - 1e-16)
+    return _loglik_at(y, _prob(X @ beta))
+
+
+def _loglik_at(y, pi) -> float:
+    pi = np.clip(pi, 1e-300, 1 - 1e-16)
     return float(np.sum(y * np.log(pi) + (1 - y) * np.log1p(-pi)))
 
 
+def _state(X, y, beta):
+    """Fitted probabilities, information and penalized log-likelihood at beta (computed
+    once per trial point: the accepted point's are the next iteration's)."""
+    pi = _prob(X @ beta)
+    info = _information(X, pi)
+    sign, logdet = np.linalg.slogdet(info)
+    return pi, info, (_loglik_at(y, pi) + 0.5 * logdet if sign > 0 else -np.inf)
+
+
 def _penalized(X, y, beta) -> float:
-    sign, logdet = np.linalg.slogdet(_information(X, _prob(X @ beta)))
-    return _loglik(X, y, beta) + 0.5 * logdet if sign > 0 else -np.inf
+    return _state(X, y, beta)[2]
 
 
 def _fit(X, y, beta, free, tol, max_iter):
     """Maximise the penalized log-likelihood over the `free` coefficients (others fixed)."""
     beta = beta.astype(float).copy()
-    current = _penalized(X, y, beta)
+    pi, info, current = _state(X, y, beta)
+    every = bool(free.all())
+    block = np.ix_(free, free)
     for it in range(1, max_iter + 1):
-        pi = _prob(X @ beta)
-        info = _information(X, pi)
         cov = np.linalg.inv(info)
         w = pi * (1 - pi)
-        h = np.einsum("ij,jk,ik->i", X, cov, X) * w           # hat-matrix diagonal
+        h = np.sum((X @ cov) * X, axis=1) * w                 # hat-matrix diagonal
         score = X.T @ (y - pi + h * (0.5 - pi))
         gradient = np.max(np.abs(score[free]))
         if gradient < tol:
             return beta, current, it
-        step = np.zeros_like(beta)
-        step[free] = np.linalg.solve(info[np.ix_(free, free)], score[free])
+        if every:
+            step = cov @ score
+        else:
+            step = np.zeros_like(beta)
+            step[free] = np.linalg.solve(info[block], score[free])
         biggest = np.max(np.abs(step))
         if biggest > MAX_STEP:
             step *= MAX_STEP / biggest
         for _ in range(MAX_HALVINGS):
-            value = _penalized(X, y, beta + step)
-            if value >= current:
+            trial = _state(X, y, beta + step)
+            if trial[2] >= current:
                 break
             step /= 2.0
         else:
@@ -158,7 +186,8 @@ def _fit(X, y, beta, free, tol, max_iter):
             if gradient < 1e-5:
                 return beta, current, it
             raise RuntimeError(f"Firth logit: no ascent step from a point with score {gradient:.2e}")
-        beta, current = beta + step, value
+        beta = beta + step
+        pi, info, current = trial
         if np.max(np.abs(step)) < tol:
             return beta, current, it
     raise RuntimeError(f"Firth logit did not converge in {max_iter} iterations "

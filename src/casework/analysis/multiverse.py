@@ -42,18 +42,21 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 from lifelines import CoxPHFitter
 from lifelines.exceptions import ConvergenceError as CoxConvergenceError
 from lifelines.exceptions import ConvergenceWarning as CoxConvergenceWarning
 from scipy import stats
+from statsmodels.tools.sm_exceptions import (ConvergenceWarning, HessianInversionWarning,
+                                             PerfectSeparationWarning)
 
 from .. import engine as engines
-from ..data.frames.improvement import model_columns, regression_frame
+from ..data.frames.improvement import CONSTANT, model_columns, regression_frame
 from ..data.frames.survival import long_list_frame, urgent_action_frame
 from ..published import published
 from . import firth as firth_module
-from .logit import design, fit_logit, model_frame
-from .separation import DesignError, SeparationError, check_design
+from .logit import SE_TYPES, design, model_frame
+from .separation import DesignError, check_design, detect_separation, is_separated
 from .survival import COX_MODELS, FIT_OPTIONS
 
 GRIDS = ("small", "full")
@@ -230,7 +233,7 @@ _STATE: dict = {}
 
 def _start(data: dict[str, pd.DataFrame], confidence: float, min_cases: int) -> None:
     _STATE.clear()
-    _STATE.update(data=data, confidence=confidence, min_cases=min_cases, frames={}, separated={})
+    _STATE.update(data=data, confidence=confidence, min_cases=min_cases, frames={}, samples={})
 
 
 def _frame(key: tuple, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
@@ -265,8 +268,8 @@ def _fit_logit_spec(spec: dict, headlines: tuple[Headline, ...]) -> list[dict]:
     rows = []
     for model in dict.fromkeys(h.model for h in headlines):
         mine = [h for h in headlines if h.model == model]
-        sub = model_frame(frame, model)
-        n, events = len(sub), int(sub["improved"].sum())
+        sample = _logit_sample(key, model, frame, predictors)
+        n, events = sample.n, sample.events
         rarer, needed = min(events, n - events), len(predictors) + 1
         if n < _STATE["min_cases"]:
             rows += [_skip(h, "regime subset too small",
@@ -276,24 +279,23 @@ def _fit_logit_spec(spec: dict, headlines: tuple[Headline, ...]) -> list[dict]:
             rows += [_skip(h, "too few events", f"{model}: {rarer} cases of the rarer outcome "
                            f"for {needed} coefficients", n) for h in mine]
             continue
-        separated = _STATE["separated"].get((key, model))
-        if separated and spec["estimator"] == "logit":
-            # diagnosed under another error type: the sample, hence the separation, is the same
-            rows += [_skip(h, "separation (no finite ML estimate)", separated, n) for h in mine]
+        if sample.design_error:
+            rows += [_skip(h, "predictor without variation", f"{model}: {sample.design_error}", n)
+                     for h in mine]
             continue
         try:
             if spec["estimator"] == "firth":
-                fitted = _firth_terms(sub, predictors, [h.term for h in mine], confidence)
+                fitted = _firth_terms(sample.frame, predictors, [h.term for h in mine], confidence)
             else:
-                res = fit_logit(sub, predictors, se_type=spec["se_type"], on_separation="raise", name=model)
+                separated = sample.separation()
+                if separated:
+                    rows += [_skip(h, "separation (no finite ML estimate)", f"{model}: {separated}", n)
+                             for h in mine]
+                    continue
+                res = sample.ml_fit(spec["se_type"], model)
                 ci = res.conf_int(alpha=1 - confidence)
                 fitted = {h.term: (res.params[h.term], res.bse[h.term], ci.loc[h.term, 0],
                                    ci.loc[h.term, 1], res.pvalues[h.term]) for h in mine}
-        except SeparationError as exc:
-            causes = exc.report.causes or exc.report.variables
-            detail = _STATE["separated"][(key, model)] = f"{model}: separated by {', '.join(causes)}"
-            rows += [_skip(h, "separation (no finite ML estimate)", detail, n) for h in mine]
-            continue
         except DesignError as exc:
             rows += [_skip(h, "predictor without variation", f"{model}: {exc}", n) for h in mine]
             continue
@@ -302,6 +304,96 @@ def _fit_logit_spec(spec: dict, headlines: tuple[Headline, ...]) -> list[dict]:
             continue
         rows += [_estimate(h, *fitted[h.term], n=n, events=events) for h in mine]
     return rows
+
+
+class LogitSample:
+    """One model's sample of one regression frame, prepared once and shared by every
+    specification that fits it (they differ only in standard errors or estimator):
+    outcome and design, the design check, the separation verdict and the ML fit.
+
+    Every value is computed the same way whichever specification asks first, so a
+    result does not depend on the order, the chunking or the worker that ran it.
+    """
+
+    def __init__(self, frame: pd.DataFrame, predictors: list[str], cluster: str = "country"):
+        self.frame = frame
+        self.n, self.events = len(frame), int(frame["improved"].sum())
+        self.y, self.X = design(frame, predictors)
+        self.groups = pd.factorize(frame[cluster])[0]
+        try:
+            check_design(self.X)
+            self.design_error = None
+        except DesignError as exc:
+            self.design_error = str(exc)
+        self._separation = None
+        self._fits: dict = {}
+
+    def separation(self) -> str:
+        """'separated by ...' (the predictors to blame) or '' (the ML estimate exists).
+
+        A 0/1 predictor separates the outcome on its own exactly when the outcome is
+        constant among its 1s or among its 0s: one matrix product screens them all.
+        Only when none does is the exact linear program run (once), and only a sample it
+        finds separated gets the full diagnosis. The names are those `detect_separation`
+        gives (its causes, else its diverging estimates).
+        """
+        if self._separation is None:
+            self._separation = _separation_detail(self.X, self.y.to_numpy(float))
+        return self._separation
+
+    def ml_fit(self, se_type: str, name: str):
+        """statsmodels Logit with `se_type` errors. The classical fit starts where statsmodels
+        starts; robust and clustered ones start at its estimate (same estimate, one step)."""
+        if se_type not in self._fits:
+            start = None if se_type == "classical" else self.ml_fit("classical", name).params.to_numpy()
+            kwargs = {"cov_type": SE_TYPES[se_type]}
+            if se_type == "cluster":
+                kwargs["cov_kwds"] = {"groups": self.groups}
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = sm.Logit(self.y, self.X).fit(disp=0, maxiter=200, start_params=start, **kwargs)
+            trouble = [w for w in caught if issubclass(w.category, ML_TROUBLE)]
+            if trouble:
+                raise RuntimeError(f"{name}: fit did not converge cleanly: {trouble[0].message}")
+            self._fits[se_type] = result
+        return self._fits[se_type]
+
+
+ML_TROUBLE = (ConvergenceWarning, PerfectSeparationWarning, HessianInversionWarning, RuntimeWarning)
+
+
+def _separation_detail(X: pd.DataFrame, y: np.ndarray) -> str:
+    A = X.to_numpy(float)
+    binary = np.all((A == 0) | (A == 1), axis=0) & (X.columns != CONSTANT)
+    B = A[:, binary]
+    ones, hits = B.sum(axis=0), y @ B
+    zeros, misses = len(y) - ones, y.sum() - hits
+    alone = (((ones > 0) & ((hits == 0) | (hits == ones)))
+             | ((zeros > 0) & ((misses == 0) | (misses == zeros))))
+    if alone.any():
+        # Separated for sure; name every predictor that separates on its own, as
+        # detect_separation does. With the constant beside it, any other predictor does
+        # so exactly when its values among the improved and the others do not overlap.
+        flags = dict(zip(X.columns[binary], alone))
+        causes = [c for j, c in enumerate(X.columns) if c != CONSTANT
+                  and (flags[c] if c in flags else _apart(A[y == 1, j], A[y == 0, j]))]
+        return f"separated by {', '.join(causes)}"
+    if not is_separated(X.to_numpy(float), y):
+        return ""
+    report = detect_separation(X, y)
+    return f"separated by {', '.join(report.causes or report.variables)}"
+
+
+def _apart(a: np.ndarray, b: np.ndarray) -> bool:
+    """Do two groups of values lie on either side of one threshold (ties allowed)?"""
+    return a.size == 0 or b.size == 0 or a.min() >= b.max() or b.min() >= a.max()
+
+
+def _logit_sample(key: tuple, model: str, frame: pd.DataFrame, predictors: list[str]) -> LogitSample:
+    samples = _STATE.setdefault("samples", {})
+    if (key, model) not in samples:
+        samples[(key, model)] = LogitSample(model_frame(frame, model), predictors)
+    return samples[(key, model)]
 
 
 def _firth_terms(sub: pd.DataFrame, predictors: list[str], terms: list[str], confidence: float) -> dict:

@@ -24,8 +24,12 @@ Per-fit cost is kept near that of the fit itself: the logit designs draw their c
 from a population of simulated cases built once per design and worker (a design
 matrix reused by every study; outcomes drawn as arrays), screen for separation with a
 matrix product (the exact linear program runs only when maximum likelihood reports
-trouble the screen did not explain), and the Cox design fits statsmodels' PHReg on
-prepared arrays.
+trouble the screen did not explain), fit by Newton's method on the arrays from the
+true coefficients (`logit_newton`, statsmodels' iteration without its per-call set-up;
+statsmodels itself, with its warnings, whenever a sample is not plainly well behaved)
+and fall back to Firth on arrays (`firth.firth_estimate`); the Cox design fits on
+prepared arrays (`cox_fit`, lifelines for samples with tied releases). The array fits
+are checked against statsmodels and lifelines in tests/test_power.py.
 
 The three designs of the working papers are built by `regression_design` (Table 1
 logits: the upcoming UPR in open regimes, business involvement in all regimes) and
@@ -33,6 +37,7 @@ logits: the upcoming UPR in open regimes, business involvement in all regimes) a
 """
 from __future__ import annotations
 
+import math
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -52,7 +57,7 @@ from ..data.frames.survival import DAYS_PER_MONTH, launch_date, urgent_action_fr
 from ..data.simulate.impact import draw_regression_sample
 from .. import engine as engines
 from ..published import published
-from .firth import firth_logit
+from .firth import firth_estimate
 from .logit import design as logit_design
 from .logit import fit_logit, model_frame
 from .separation import is_separated
@@ -382,6 +387,67 @@ def _flag_screen(B: np.ndarray, y: np.ndarray) -> np.ndarray:
             | ((zeros > 0) & ((misses == 0) | (misses == zeros))))
 
 
+def _wald_p(z: float) -> float:
+    """Two-sided normal p-value of a Wald z (erfc: what norm.sf gives, without scipy's call cost)."""
+    return math.erfc(abs(float(z)) / math.sqrt(2.0))
+
+
+NEWTON_TOL = 1e-8       # statsmodels' Newton tolerance on the change of every coefficient
+NEWTON_MAX_ITER = 25    # a sample with a finite estimate converges in well under this
+NEWTON_MAX_COEF = 25.0  # beyond this a coefficient is running off to infinity (separation)
+
+
+def logit_newton(X: np.ndarray, y: np.ndarray, start: np.ndarray | None = None,
+                 tol: float = NEWTON_TOL, max_iter: int = NEWTON_MAX_ITER
+                 ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Maximum-likelihood logit on prepared arrays: (estimates, standard errors), or None.
+
+    The Newton iteration statsmodels' `Logit.fit` runs (same tolerance on the change of
+    the estimates), without its per-call model set-up and per-iteration checks, started
+    from `start` (the simulation's true coefficients: fewer iterations). It returns None,
+    and the caller falls back to statsmodels with its warnings, whenever the sample is
+    not plainly well behaved: no convergence within `max_iter`, a coefficient beyond
+    ±NEWTON_MAX_COEF, a fitted probability of 0 or 1 to machine precision, or a singular
+    information matrix. Checked against statsmodels to 1e-8 in tests/test_power.py.
+    """
+    with np.errstate(over="ignore"):     # exp overflow: a probability of 0, handed back below
+        return _newton(X, y, np.zeros(X.shape[1]) if start is None else np.array(start, float),
+                       tol, max_iter)
+
+
+def _newton(X: np.ndarray, y: np.ndarray, beta: np.ndarray, tol: float, max_iter: int):
+    Xt = X.T
+    for _ in range(max_iter):
+        p = _expit(X @ beta)
+        w = p * (1.0 - p)
+        if not np.all(w > 1e-12):
+            return None
+        info = (Xt * w) @ X
+        try:
+            step = np.linalg.solve(info, Xt @ (y - p))
+        except np.linalg.LinAlgError:
+            return None
+        beta = beta + step
+        if not np.all(np.isfinite(beta)) or np.max(np.abs(beta)) > NEWTON_MAX_COEF:
+            return None
+        if np.max(np.abs(step)) < tol:
+            break
+    else:
+        return None
+    p = _expit(X @ beta)
+    w = p * (1.0 - p)
+    if not np.all(w > 1e-12):
+        return None
+    try:
+        cov = np.linalg.inv((Xt * w) @ X)
+    except np.linalg.LinAlgError:
+        return None
+    var = np.diag(cov)
+    if not np.all(var > 0):
+        return None
+    return beta, np.sqrt(var)
+
+
 _FLAG_COLUMNS = np.array([c in BINARY_FLAGS for c in COLUMNS])
 _TROUBLE = (ConvergenceWarning, RuntimeWarning, PerfectSeparationWarning, HessianInversionWarning)
 
@@ -393,7 +459,7 @@ class LogitTest:
     Maximum likelihood as in the paper. A predictor other than `term` without variation
     in the sample is left out (as `regression.fit_models` does). When maximum likelihood
     has no finite estimate (separation by a rare flag, non-convergence), separated='firth'
-    refits with Firth's penalized likelihood (`firth.firth_logit`, Wald p) and reports the
+    refits with Firth's penalized likelihood (`firth.firth_estimate`, Wald p) and reports the
     method; separated='fail' makes it a failed fit. No variation in `term` always fails.
 
     Separation is found cheaply: a 0/1 flag with a constant outcome in one of its groups
@@ -405,6 +471,7 @@ class LogitTest:
 
     term: str
     separated: str = "firth"
+    start: tuple | None = None     # start values of the fits, in `COLUMNS` order (e.g. the truth)
 
     def __call__(self, sample: pd.DataFrame | LogitArrays) -> FitOutcome:
         if isinstance(sample, pd.DataFrame):
@@ -421,6 +488,11 @@ class LogitTest:
         hit = _flag_screen(X[:, flags], y)
         trouble = f"separation by {', '.join(np.array(names)[flags][hit])}" if hit.any() else ""
         if not trouble:
+            start = None if self.start is None else np.asarray(self.start, float)[varies]
+            fast = logit_newton(X, y, start)
+            if fast is not None:
+                beta, se = fast
+                return FitOutcome(_wald_p(beta[k] / se[k]), float(beta[k]), "maximum likelihood")
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 try:
@@ -435,10 +507,12 @@ class LogitTest:
                            else "maximum likelihood did not converge")
         if self.separated == "fail":
             raise FitFailure(trouble)
-        res = firth_logit(y, pd.DataFrame(X, columns=names), profile=False)
+        # From zero, as firth_logit starts: near separation the penalized likelihood is flat
+        # enough that another start can stop elsewhere within the tolerance.
+        beta, se = firth_estimate(X, y)
         method = ("Firth (separated sample)" if trouble.startswith("separation")
                   else "Firth (no ML convergence)")
-        return FitOutcome(float(res.pvalues.iloc[k]), float(res.params.iloc[k]), method)
+        return FitOutcome(_wald_p(beta[k] / se[k]), float(beta[k]), method)
 
 
 @dataclass(frozen=True)
@@ -504,7 +578,7 @@ def regression_design(key: str, effect_source: str = "published", separated: str
     n = int(published()["regressions"]["models"][model]["n"])
     return Design(key=key, label=label, term=term, effect=coefs[term], ratio="odds ratio",
                   published_n=n, source=effect_source, draw=LogitSample(model, coefs, pool, pool_seed),
-                  fit=LogitTest(term, separated))
+                  fit=LogitTest(term, separated, tuple(coefs[k] for k in COLUMNS)))
 
 
 # --------------------------------------------------------------------- Free the 20 (Cox)
