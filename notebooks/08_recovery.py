@@ -63,9 +63,7 @@ def term_label(term) -> str:
 # The replications run on the compendium's engine (casework.engine): in this process,
 # on a local Dask cluster (jobs > 1) or on the cluster $CASEWORK_SCHEDULER names.
 with engine.open_engine(P["jobs"]) as eng:
-    # No progress lines: ipykernel forwards the process's stderr into the page.
-    runs = recovery.run_recovery(P["reps"], P["seed"], conditions, P["confidence"],
-                                 lambda fn, items: eng.map(fn, items, progress=False))
+    runs = recovery.run_recovery(P["reps"], P["seed"], conditions, P["confidence"], eng.map)
 runs = recovery.attach_truths(runs, declared_truths())
 summary = recovery.summarise(runs, P["alpha"])
 summary["verdict"] = recovery.coverage_verdict(summary, P["confidence"])

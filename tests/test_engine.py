@@ -133,3 +133,23 @@ def test_cli_scheduler_is_handed_to_the_notebooks(cluster, monkeypatch):
     with engines.open_engine() as eng:            # what 06/07 open: the existing cluster
         assert eng.kind == "dask" and eng.address == address
         assert eng.map(replication, range(3)) == [replication(i) for i in range(3)]
+
+
+def test_progress_lines_on_the_terminal_but_not_inside_a_kernel(capfd, monkeypatch):
+    """ipykernel forwards the process's stderr into the notebook, so a page would show them."""
+    items = list(range(engines.PROGRESS_MIN_TASKS))
+    seq = engines.Sequential()
+    seq.map(abs, items, label="study")
+    n = len(items)
+    assert f"study: {n}/{n} tasks (100%)" in capfd.readouterr().err
+    monkeypatch.setattr(engines, "in_kernel", lambda: True)
+    assert seq.map(abs, items, label="study") == items
+    assert capfd.readouterr().err == ""
+    seq.map(abs, items, label="study", progress=True)      # asked for explicitly: shown
+    assert f"study: {n}/{n}" in capfd.readouterr().err
+    seq.map(abs, items[:-1], label="study", progress=True)  # too few tasks to report
+    assert capfd.readouterr().err == ""
+
+
+def test_in_kernel_is_false_outside_jupyter():
+    assert engines.in_kernel() is False

@@ -20,8 +20,10 @@ chunked (each simulation draws from its own SeedSequence stream, keyed by its in
 
 A worker that dies mid-run loses only its tasks; the scheduler reruns them elsewhere
 (up to distributed's `allowed-failures`), with the same result since tasks are pure.
-Progress of runs with many tasks goes to the process's own stderr (the build's
-terminal, not the notebook's output).
+Progress of runs with many tasks goes to the process's own stderr: the terminal of
+`casework recovery` and the benchmarks. Inside a Jupyter kernel it is off by default,
+since ipykernel forwards even the process's own stderr into the notebook, and so into
+the page; there the build's per-cell progress lines stand in for it.
 """
 from __future__ import annotations
 
@@ -56,6 +58,19 @@ def chunks(n: int, parts: int) -> list[range]:
     return [range(start, min(start + step, n)) for start in range(0, n, step)]
 
 
+def in_kernel() -> bool:
+    """True inside a Jupyter kernel (an IPython shell that sends its output to a notebook)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def _reports(progress: bool | None, n: int) -> bool:
+    """Whether a map of n tasks reports progress (None: yes, unless inside a kernel)."""
+    wanted = not in_kernel() if progress is None else progress
+    return wanted and n >= PROGRESS_MIN_TASKS
+
+
 class Progress:
     """'label: done/total tasks (pct), elapsed' lines on stderr, at most every `every` seconds."""
 
@@ -85,10 +100,10 @@ class Sequential:
     workers = 1
 
     def map(self, fn: Callable, items: Iterable, shared: Any = None, label: str = "tasks",
-            progress: bool = True) -> list:
+            progress: bool | None = None) -> list:
         """[fn(item) for item in items], or fn(item, shared) when `shared` is given."""
         items = list(items)
-        report = Progress(label, len(items)) if progress and len(items) >= PROGRESS_MIN_TASKS else None
+        report = Progress(label, len(items)) if _reports(progress, len(items)) else None
         out = []
         for item in items:
             out.append(fn(item) if shared is None else fn(item, shared))
@@ -114,7 +129,7 @@ class DaskEngine:
         return max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def map(self, fn: Callable, items: Iterable, shared: Any = None, label: str = "tasks",
-            progress: bool = True) -> list:
+            progress: bool | None = None) -> list:
         """fn(item) (or fn(item, shared)) for every item on the cluster, results in item order.
 
         `shared` (e.g. the data tables) is sent with one task whose result every task
@@ -131,7 +146,7 @@ class DaskEngine:
             # recompute it (scattered data would be lost with the worker, and the run with it).
             held = self.client.submit(_identity, shared, pure=False)
             futures = self.client.map(fn, items, [held] * len(items), pure=False)
-        if progress and len(items) >= PROGRESS_MIN_TASKS:
+        if _reports(progress, len(items)):
             report = Progress(label, len(items))
             for _ in as_completed(futures):
                 report.step()
