@@ -1,3 +1,10 @@
+# ---
+# jupyter:
+#   casework:
+#     question: What do the six tables hold, and what may each column contain?
+#     reproduces: 'None: the codebook and the data every page reads'
+# ---
+
 # %% [markdown]
 # # The data: six tables and their codebook
 #

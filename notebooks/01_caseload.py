@@ -1,3 +1,11 @@
+# ---
+# jupyter:
+#   casework:
+#     question: How large is the caseload, whom and what does it concern, and do states
+#       reply?
+#     reproduces: Spannagel 2018 (*Chasing Shadows*), Figs. 1-6; Piccone 2011 on replies
+# ---
+
 # %% [markdown]
 # # The caseload: every communication, 2000–2016
 #

@@ -1,3 +1,10 @@
+# ---
+# jupyter:
+#   casework:
+#     question: How did the defenders' situations develop within a year of the communication?
+#     reproduces: Spannagel 2019, Fig. 1; Spannagel 2018, Figs. 7-8
+# ---
+
 # %% [markdown]
 # # How cases developed within a year of the communication
 #

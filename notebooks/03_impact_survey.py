@@ -1,3 +1,10 @@
+# ---
+# jupyter:
+#   casework:
+#     question: Do the submitting organisations think the communication made a difference?
+#     reproduces: Spannagel 2019, Fig. 2; Spannagel 2018, The Impact of Communications
+# ---
+
 # %% [markdown]
 # # What the submitting organisations said about impact
 #

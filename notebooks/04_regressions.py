@@ -1,3 +1,10 @@
+# ---
+# jupyter:
+#   casework:
+#     question: Which features of a case and of its country go with an improvement?
+#     reproduces: Spannagel 2019, Table 1 (three logit models)
+# ---
+
 # %% [markdown]
 # # What predicts an improvement? The working paper's logit models
 #

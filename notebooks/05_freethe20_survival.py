@@ -1,3 +1,10 @@
+# ---
+# jupyter:
+#   casework:
+#     question: 'Were the women the #Freethe20 campaign featured released sooner?'
+#     reproduces: Myrick & Weinstein 2018, Figs. 1 and 3, Table 1
+# ---
+
 # %% [markdown]
 # # #Freethe20: were the featured women released sooner?
 #

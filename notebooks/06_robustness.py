@@ -1,3 +1,12 @@
+# ---
+# jupyter:
+#   casework:
+#     question: Do the headline estimates survive every defensible combination of the
+#       studies' choices?
+#     reproduces: Extension of Spannagel 2019, Table 1 and Myrick & Weinstein 2018,
+#       Table 1
+# ---
+
 # %% [markdown]
 # # The multiverse of the studies' own choices
 #

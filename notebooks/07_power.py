@@ -1,3 +1,11 @@
+# ---
+# jupyter:
+#   casework:
+#     question: How likely were studies of these sizes to detect the effects they report?
+#     reproduces: 'Extension: simulated power of Spannagel 2019, Table 1 and Myrick
+#       & Weinstein 2018, Table 1'
+# ---
+
 # %% [markdown]
 # # How large a sample? Simulated power of the studies' designs
 #

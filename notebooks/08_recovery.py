@@ -1,3 +1,11 @@
+# ---
+# jupyter:
+#   casework:
+#     question: Do the estimators find the values that generated the synthetic data?
+#     reproduces: 'Extension: a recovery study of the models of Spannagel 2019 and Myrick
+#       & Weinstein 2018'
+# ---
+
 # %% [markdown]
 # # Do the estimators find the truth? A recovery study
 #

@@ -50,6 +50,12 @@ website:
 """
 
 
+def about(question: str, reproduces: str) -> str:
+    """A source's YAML header with what the page asks and reproduces (as jupytext writes it)."""
+    return (f"# ---\n# jupyter:\n#   casework:\n#     question: {question}\n"
+            f"#     reproduces: {reproduces}\n# ---\n\n")
+
+
 def layout_project(root: Path) -> Path:
     """The scratch compendium in the real layout: sources in notebooks/, executed
     notebooks in analyses/, the analyses taken in from _analyses.yml."""
@@ -62,8 +68,9 @@ def layout_project(root: Path) -> Path:
         (root / "notebooks" / f"{name}.ipynb").unlink()
         nbformat.write(make(), root / "analyses" / f"{name}.ipynb")
         title = "Alpha analysis" if name == "01_alpha" else "Beta analysis"
-        (root / "notebooks" / f"{name}.py").write_text(f"# %% [markdown]\n# # {title}\n\n# %%\nx = 1\n",
-                                                       encoding="utf-8")
+        (root / "notebooks" / f"{name}.py").write_text(
+            about(f"Does {name[3:]} hold?", f"Study {name[:2]}, Table 1")
+            + f"# %% [markdown]\n# # {title}\n\n# %%\nx = 1\n", encoding="utf-8")
     # Both notebooks finished in one run: render publishes only complete builds.
     (root / "results").mkdir(exist_ok=True)
     (root / "results" / "_build.json").write_text(json.dumps({"notebooks": {
@@ -133,10 +140,14 @@ def test_the_projects_pages_follow_from_its_notebook_sources(tmp_path):
 
 def test_a_new_notebook_is_a_page_and_a_menu_entry(tmp_path):
     root = layout_project(tmp_path / "proj")
-    (root / "notebooks" / "03_gamma.py").write_text("# %% [markdown]\n# # Gamma: a third look\n")
+    (root / "notebooks" / "03_gamma.py").write_text(about("Why gamma?", "'Extension: none published'")
+                                                    + "# %% [markdown]\n# # Gamma: a third look\n")
     items = catalog.write(root)
     assert [(a.name, a.title) for a in items] == [("01_alpha", "Alpha analysis"), ("02_beta", "Beta analysis"),
                                                   ("03_gamma", "Gamma: a third look")]
+    assert (root / "_analyses.md").read_text().splitlines()[-1] == (
+        "| [Gamma: a third look](analyses/03_gamma.ipynb) | Why gamma? | Extension: none published "
+        "| [03_gamma.py](notebooks/03_gamma.py) |")
     config = read_config(root)
     assert "analyses/03_gamma.ipynb" in config.render
     assert [i.text for i in config.navbar_left[1].menu][-1] == "Gamma: a third look"
@@ -158,6 +169,39 @@ def test_two_sources_with_one_number_are_an_error(tmp_path):
     (root / "notebooks" / "01_again.py").write_text("# %% [markdown]\n# # Again\n")
     with pytest.raises(RenderError, match=r"01_alpha\.py: number 01 is already taken by 01_again\.py"):
         render(root, renderer="builtin")
+
+
+@pytest.mark.parametrize("header, key", [
+    ("", "question"),                                                   # no header at all
+    ("# ---\n# jupyter:\n#   casework:\n#     question: Why?\n# ---\n\n", "reproduces"),
+    ("# ---\n# jupyter:\n#   casework:\n#     question: ' '\n#     reproduces: X\n# ---\n\n", "question"),
+])
+def test_a_source_without_what_it_asks_or_reproduces_is_an_error(tmp_path, header, key):
+    root = layout_project(tmp_path / "proj")
+    (root / "notebooks" / "03_gamma.py").write_text(header + "# %% [markdown]\n# # Gamma\n")
+    with pytest.raises(RenderError, match=rf"notebooks/03_gamma\.py: no '{key}' in the notebook's header; "
+                                          r"add it to the YAML header at the top of the file, "
+                                          r"under 'jupyter:' / 'casework:'"):
+        render(root, renderer="builtin")
+
+
+def test_a_header_that_does_not_parse_is_an_error_naming_the_source(tmp_path):
+    root = layout_project(tmp_path / "proj")
+    (root / "notebooks" / "03_gamma.py").write_text(about("Why?", "Extension: none") + "# %% [markdown]\n# # Gamma\n")
+    with pytest.raises(RenderError, match=r"notebooks/03_gamma\.py: the YAML header does not parse \(line 5\): "
+                                          r"mapping values are not allowed here; quote a value"):
+        render(root, renderer="builtin")
+
+
+def test_the_front_page_table_says_what_each_analysis_asks_and_reproduces(tmp_path):
+    root = layout_project(tmp_path / "proj")
+    catalog.write(root)
+    assert (root / "_analyses.md").read_text().splitlines() == [
+        "| Page | What it asks | Reproduces | Source |", "|---|---|---|---|",
+        "| [Alpha analysis](analyses/01_alpha.ipynb) | Does alpha hold? | Study 01, Table 1 "
+        "| [01_alpha.py](notebooks/01_alpha.py) |",
+        "| [Beta analysis](analyses/02_beta.ipynb) | Does beta hold? | Study 02, Table 1 "
+        "| [02_beta.py](notebooks/02_beta.py) |"]
 
 
 def test_a_source_without_a_title_is_an_error(tmp_path):
