@@ -379,3 +379,20 @@ def test_builtin_honours_number_sections_in_front_matter(tmp_path):
     assert re.findall(r'header-section-number">([\d.]+)</span> (\w+)', readme) == [
         ("1", "Where"), ("1.1", "Which"), ("2", "Why")]
     assert "header-section-number" not in (site / "index.html").read_text()
+
+
+def test_casework_run_checks_every_sources_header_before_any_kernel(tmp_path, monkeypatch, capsys):
+    """A source the front page cannot list stops `casework run` before anything executes."""
+    from casework.cli import main
+    root = tmp_path / "proj"
+    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("*.ipynb", ".*"))
+    shutil.copytree(ROOT / "data", root / "data")
+    shutil.copy(ROOT / "_quarto.yml", root / "_quarto.yml")
+    source = sorted((root / "notebooks").glob("*.py"))[-1]
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text[text.index("# %% [markdown]"):], encoding="utf-8")  # header removed
+    monkeypatch.setenv("CASEWORK_ROOT", str(root))
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {source}: no 'question' in the notebook's header" in err
+    assert not (root / "analyses").exists() and not (root / "results").exists()

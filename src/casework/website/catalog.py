@@ -33,7 +33,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import jupytext
 import yaml
 
 from ..paths import EXECUTED, SOURCES, source_path
@@ -94,6 +93,7 @@ def title_of(path: Path) -> str:
 
 def about_of(path: Path) -> dict[str, str]:
     """What the page asks and reproduces, from the source's header (`jupyter: casework:`)."""
+    import jupytext  # ~0.5 s to import: only when a source is read
     try:
         section = jupytext.read(path).metadata.get(METADATA_KEY) or {}
     except yaml.YAMLError as exc:
@@ -161,6 +161,17 @@ def _write_if_changed(path: Path, text: str) -> None:
 def refresh(root: Path) -> None:
     """Rewrite the two files from notebooks/ when `_quarto.yml` takes `_analyses.yml` in
     (a project that lists its notebooks by hand gets neither)."""
-    config = Path(root) / "_quarto.yml"
-    if config.is_file() and METADATA_FILE in config.read_text(encoding="utf-8"):
+    if _follows_notebooks(root):
         write(root)
+
+
+def check(root: Path) -> None:
+    """Raise RenderError for a source the catalog cannot list (no title, question or
+    reproduces), so `casework run` stops before any kernel starts, not after."""
+    if _follows_notebooks(root):
+        analyses(root)
+
+
+def _follows_notebooks(root: Path) -> bool:
+    config = Path(root) / "_quarto.yml"
+    return config.is_file() and METADATA_FILE in config.read_text(encoding="utf-8")
