@@ -3,6 +3,10 @@
 #   casework:
 #     question: What do the six tables hold, and what may each column contain?
 #     reproduces: 'None: the codebook and the data every page reads'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]

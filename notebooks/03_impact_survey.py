@@ -3,6 +3,10 @@
 #   casework:
 #     question: Do the submitting organisations think the communication made a difference?
 #     reproduces: Spannagel 2019, Fig. 2; Spannagel 2018, The Impact of Communications
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]

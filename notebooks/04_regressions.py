@@ -3,6 +3,10 @@
 #   casework:
 #     question: Which features of a case and of its country go with an improvement?
 #     reproduces: Spannagel 2019, Table 1 (three logit models)
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]

@@ -5,6 +5,10 @@
 #       studies' choices?
 #     reproduces: Extension of Spannagel 2019, Table 1 and Myrick & Weinstein 2018,
 #       Table 1
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]

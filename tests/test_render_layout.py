@@ -146,8 +146,7 @@ def test_a_new_notebook_is_a_page_and_a_menu_entry(tmp_path):
     assert [(a.name, a.title) for a in items] == [("01_alpha", "Alpha analysis"), ("02_beta", "Beta analysis"),
                                                   ("03_gamma", "Gamma: a third look")]
     assert (root / "_analyses.md").read_text().splitlines()[-1] == (
-        "| [Gamma: a third look](analyses/03_gamma.ipynb) | Why gamma? | Extension: none published "
-        "| [03_gamma.py](notebooks/03_gamma.py) |")
+        "| [Gamma: a third look](analyses/03_gamma.ipynb)<br>Why gamma? | Extension: none published |")
     config = read_config(root)
     assert "analyses/03_gamma.ipynb" in config.render
     assert [i.text for i in config.navbar_left[1].menu][-1] == "Gamma: a third look"
@@ -197,11 +196,13 @@ def test_the_front_page_table_says_what_each_analysis_asks_and_reproduces(tmp_pa
     root = layout_project(tmp_path / "proj")
     catalog.write(root)
     assert (root / "_analyses.md").read_text().splitlines() == [
-        "| Page | What it asks | Reproduces | Source |", "|---|---|---|---|",
-        "| [Alpha analysis](analyses/01_alpha.ipynb) | Does alpha hold? | Study 01, Table 1 "
-        "| [01_alpha.py](notebooks/01_alpha.py) |",
-        "| [Beta analysis](analyses/02_beta.ipynb) | Does beta hold? | Study 02, Table 1 "
-        "| [02_beta.py](notebooks/02_beta.py) |"]
+        "| Analysis: what it asks | Reproduces |", "|---|---|",
+        "| [Alpha analysis](analyses/01_alpha.ipynb)<br>Does alpha hold? | Study 01, Table 1 |",
+        "| [Beta analysis](analyses/02_beta.ipynb)<br>Does beta hold? | Study 02, Table 1 |"]
+    # and both renderers show it as a table with the question under the linked title
+    site = render(root, renderer="builtin")
+    html = (site / "index.html").read_text()
+    assert '<td><a href="analyses/01_alpha.html">Alpha analysis</a><br>Does alpha hold?</td>' in html
 
 
 def test_a_source_without_a_title_is_an_error(tmp_path):

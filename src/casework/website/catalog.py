@@ -127,12 +127,12 @@ def metadata(items: list[Analysis]) -> dict:
 
 def table(items: list[Analysis]) -> str:
     """The front page's table of analyses, one row per notebook (Markdown): the page,
-    what it asks, what it reproduces, and its source."""
-    rows = ["| Page | " + " | ".join(ABOUT.values()) + " | Source |", "|---|---|---|---|"]
+    what it asks (under the title: two columns read on a phone), what it reproduces.
+    Each page links its own source."""
+    rows = [f"| Analysis: {ABOUT['question'].lower()} | {ABOUT['reproduces']} |", "|---|---|"]
     for a in items:
-        cells = [f"[{a.title}]({a.page})", a.question, a.reproduces]
-        cells = [c.replace("|", r"\|") for c in cells]
-        rows.append("| " + " | ".join(cells) + f" | [{a.name}.py]({a.source}) |")
+        cells = [f"[{a.title}]({a.page})<br>{a.question}", a.reproduces]
+        rows.append("| " + " | ".join(c.replace("|", r"\|") for c in cells) + " |")
     return "\n".join(rows) + "\n"
 
 
