@@ -1,3 +1,14 @@
+# ---
+# jupyter:
+#   casework:
+#     question: What do the six tables hold, and what may each column contain?
+#     reproduces: 'None: the codebook and the data every page reads'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # The data: six tables and their codebook
 #

@@ -1,3 +1,15 @@
+# ---
+# jupyter:
+#   casework:
+#     question: How large is the caseload, whom and what does it concern, and do states
+#       reply?
+#     reproduces: Spannagel 2018 (*Chasing Shadows*), Figs. 1-6; Piccone 2011 on replies
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # The caseload: every communication, 2000–2016
 #

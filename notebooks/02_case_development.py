@@ -1,3 +1,14 @@
+# ---
+# jupyter:
+#   casework:
+#     question: How did the defenders' situations develop within a year of the communication?
+#     reproduces: Spannagel 2019, Fig. 1; Spannagel 2018, Figs. 7-8
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # How cases developed within a year of the communication
 #

@@ -1,3 +1,14 @@
+# ---
+# jupyter:
+#   casework:
+#     question: Do the submitting organisations think the communication made a difference?
+#     reproduces: Spannagel 2019, Fig. 2; Spannagel 2018, The Impact of Communications
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # What the submitting organisations said about impact
 #
@@ -106,7 +117,7 @@ plt.show()
 #| label: tbl-impact
 #| tbl-cap: "Answers to the two impact questions, with Wilson intervals for each share (recoding as set by recode_negative_attention)."
 wide = dist.assign(text=[f"{k} · {s:.0%} ({lo:.0%}–{hi:.0%})" for k, s, lo, hi in
-                         zip(dist["count"], dist["share"], dist["low"], dist["high"])])
+                         zip(dist["count"], dist["share"], dist["ci_low"], dist["ci_high"])])
 wide = wide.pivot(index="answer", columns="question", values="text").reindex(list(survey.SCALE))
 wide.index = [survey.SCALE_LABELS[a] for a in wide.index]
 wide.columns = [survey.QUESTIONS[q] for q in wide.columns]
@@ -151,7 +162,7 @@ for k, (question, colour) in enumerate(zip(survey.QUESTIONS, (theme.OKABE_ITO[0]
     part = by_band.loc[question].reindex(bands)
     y = np.arange(len(bands)) + (k - 0.5) * 0.3
     ax.errorbar(part["share"] * 100, y,
-                xerr=[(part["share"] - part["low"]) * 100, (part["high"] - part["share"]) * 100],
+                xerr=[(part["share"] - part["ci_low"]) * 100, (part["ci_high"] - part["share"]) * 100],
                 fmt="o", color=colour, capsize=3, markersize=6, label=survey.QUESTIONS[question])
 counts = by_band.loc["attention"].reindex(bands)["n"]
 ax.set_yticks(range(len(bands)), [f"{band_names[b]}\n(n = {counts[b]})" for b in bands])
@@ -174,8 +185,8 @@ for question in survey.QUESTIONS:
     part = by_band.loc[question].reindex(bands)
     row = {"Question": survey.QUESTIONS[question]}
     row.update({f"{band_names[b]} (n = {part.loc[b, 'n']})":
-                f"{part.loc[b, 'successes']} · {part.loc[b, 'share']:.0%} "
-                f"({part.loc[b, 'low']:.0%}–{part.loc[b, 'high']:.0%})" for b in bands})
+                f"{part.loc[b, 'count']} · {part.loc[b, 'share']:.0%} "
+                f"({part.loc[b, 'ci_low']:.0%}–{part.loc[b, 'ci_high']:.0%})" for b in bands})
     t = tests[question]
     row["Improved minus not improved"] = f"{t.difference * 100:+.0f} pp"
     row["p"] = intervals.format_p(t.p)

@@ -1,3 +1,14 @@
+# ---
+# jupyter:
+#   casework:
+#     question: Which features of a case and of its country go with an improvement?
+#     reproduces: Spannagel 2019, Table 1 (three logit models)
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # What predicts an improvement? The working paper's logit models
 #

@@ -1,3 +1,14 @@
+# ---
+# jupyter:
+#   casework:
+#     question: 'Were the women the #Freethe20 campaign featured released sooner?'
+#     reproduces: Myrick & Weinstein 2018, Figs. 1 and 3, Table 1
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # #Freethe20: were the featured women released sooner?
 #

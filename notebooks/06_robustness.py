@@ -1,3 +1,16 @@
+# ---
+# jupyter:
+#   casework:
+#     question: Do the headline estimates survive every defensible combination of the
+#       studies' choices?
+#     reproduces: Extension of Spannagel 2019, Table 1 and Myrick & Weinstein 2018,
+#       Table 1
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # The multiverse of the studies' own choices
 #

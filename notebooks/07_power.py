@@ -1,3 +1,15 @@
+# ---
+# jupyter:
+#   casework:
+#     question: How likely were studies of these sizes to detect the effects they report?
+#     reproduces: 'Extension: simulated power of Spannagel 2019, Table 1 and Myrick
+#       & Weinstein 2018, Table 1'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # How large a sample? Simulated power of the studies' designs
 #

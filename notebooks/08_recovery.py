@@ -1,3 +1,15 @@
+# ---
+# jupyter:
+#   casework:
+#     question: Do the estimators find the values that generated the synthetic data?
+#     reproduces: 'Extension: a recovery study of the models of Spannagel 2019 and Myrick
+#       & Weinstein 2018'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # Do the estimators find the truth? A recovery study
 #

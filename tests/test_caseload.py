@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from caseload_frames import cases, communications
 
-from casework.analysis import caseload
+from casework.analysis import caseload, intervals
 
 HOLDERS = [{"name": "Jilani", "from": "2000-08", "to": "2008-05"},
            {"name": "Sekaggya", "from": "2008-05", "to": "2014-06"},
@@ -60,14 +60,14 @@ def test_with_communication_adds_date_and_type():
 
 def test_wilson_interval_worked_by_hand():
     # 2 of 4 at 95%: centre 0.5, half-width z*sqrt(pq/n + z²/4n²)/(1 + z²/n) = 0.34997
-    p = caseload.proportions(2, 4, 0.95).iloc[0]
+    p = intervals.proportions(2, 4, 0.95).iloc[0]
     assert p["share"] == 0.5
     assert p["ci_low"] == pytest.approx(0.15003, abs=1e-4)
     assert p["ci_high"] == pytest.approx(0.84997, abs=1e-4)
 
 
 def test_proportions_with_zero_n_is_missing_not_an_error():
-    p = caseload.proportions([1, 0], [2, 0], 0.9)
+    p = intervals.proportions([1, 0], [2, 0], 0.9)
     assert p["share"].iloc[0] == 0.5 and math.isnan(p["share"].iloc[1])
     assert math.isnan(p["ci_low"].iloc[1])
 

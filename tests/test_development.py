@@ -166,13 +166,13 @@ def test_improvement_by_country(frame):
     assert table["n"].tolist() == [5, 4, 1]
     assert table["share"].tolist() == pytest.approx([0.2, 0.5, 0.0])
     assert table["small_n"].tolist() == [False, False, True]
-    assert (table.loc["IND", "low"], table.loc["IND", "high"]) == pytest.approx(intervals.wilson(2, 4))
+    assert (table.loc["IND", "ci_low"], table.loc["IND", "ci_high"]) == pytest.approx(intervals.wilson(2, 4))
 
 
 def test_improvement_by_flag_by_hand(frame):
     table, test = development.improvement_by_flag(frame, "viol_detention")
     assert table.index.tolist() == [True, False]
-    assert table["n"].tolist() == [4, 6] and table["successes"].tolist() == [2, 1]
+    assert table["n"].tolist() == [4, 6] and table["count"].tolist() == [2, 1]
     assert test.difference == pytest.approx(0.5 - 1 / 6)
     # Fisher by hand: 3 improved among 10, 4 detained; P(X=k) = C(4,k)C(6,3-k)/C(10,3):
     # 20, 60, 36, 4 (/120). Observed k=2 (36); as or less likely: k=0, 2, 3 -> 60/120.

@@ -16,7 +16,7 @@ from matplotlib.colors import to_hex
 from matplotlib.container import BarContainer
 from matplotlib.ticker import PercentFormatter
 
-from casework.analysis import caseload, joint, profiles, replies, violations
+from casework.analysis import caseload, intervals, joint, profiles, replies, violations
 from casework.report.figures import caseload as figs
 from casework.report.figures import common
 
@@ -31,8 +31,8 @@ def notebook(synthetic=True, **params):
 
 
 def shares(rows: dict[str, tuple[int, int]], **columns) -> pd.DataFrame:
-    """A frame like caseload.proportions, indexed by the row names: {row: (count, n)}."""
-    out = caseload.proportions([c for c, _ in rows.values()], [n for _, n in rows.values()], 0.95)
+    """A frame like intervals.proportions, indexed by the row names: {row: (count, n)}."""
+    out = intervals.proportions([c for c, _ in rows.values()], [n for _, n in rows.values()], 0.95)
     out.index = list(rows)
     return out.assign(**columns)
 
@@ -128,7 +128,7 @@ def test_issue_areas_greys_the_cases_without_an_area():
 
 
 def yearly(shares_by_year: dict[int, float], n: int = 100) -> pd.DataFrame:
-    out = caseload.proportions([round(s * n) for s in shares_by_year.values()], [n] * len(shares_by_year), 0.95)
+    out = intervals.proportions([round(s * n) for s in shares_by_year.values()], [n] * len(shares_by_year), 0.95)
     out.index = pd.Index(list(shares_by_year), name="year")
     return out
 
@@ -222,7 +222,7 @@ def test_women_marks_published_shares_only_for_rows_shown():
 
 
 def contrast(trait, k, n):
-    table = caseload.proportions(k, n, 0.95)
+    table = intervals.proportions(k, n, 0.95)
     table.index = ["in group", "not in group"]
     return profiles.Contrast(trait, "group", table, k[0] / n[0] - k[1] / n[1], 0.05, 0.15)
 

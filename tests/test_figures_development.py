@@ -65,8 +65,8 @@ def test_by_year_ticks_show_n_and_legend_reads_top_down():
 
 def test_country_improvement_shows_top_n_and_counts_the_hidden():
     countries = pd.DataFrame({
-        "n": [12, 8, 6, 3], "successes": [3, 2, 0, 1], "share": [0.25, 0.25, 0.0, 1 / 3],
-        "low": [0.09, 0.07, 0.0, 0.06], "high": [0.53, 0.59, 0.39, 0.79],
+        "n": [12, 8, 6, 3], "count": [3, 2, 0, 1], "share": [0.25, 0.25, 0.0, 1 / 3],
+        "ci_low": [0.09, 0.07, 0.0, 0.06], "ci_high": [0.53, 0.59, 0.39, 0.79],
         "small_n": [False, False, False, True]}, index=pd.Index(["IND", "BRA", "COL", "MEX"], name="country"))
     fig = figures.country_improvement(countries, NB, overall=0.2, top_n=3, min_n=5, n_cases=29,
                                       confidence=0.9)

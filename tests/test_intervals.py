@@ -48,11 +48,30 @@ def test_proportion_table_by_group():
     table = intervals.proportion_table(frame, "ok", by="group")
     assert list(table.index) == ["a", "b"]
     assert table["n"].tolist() == [3, 4]
-    assert table["successes"].tolist() == [2, 1]
+    assert table["count"].tolist() == [2, 1]
     assert table["share"].tolist() == pytest.approx([2 / 3, 1 / 4])
-    assert (table.loc["b", "low"], table.loc["b", "high"]) == pytest.approx(intervals.wilson(1, 4))
+    assert (table.loc["b", "ci_low"], table.loc["b", "ci_high"]) == pytest.approx(intervals.wilson(1, 4))
     overall = intervals.proportion_table(frame, "ok")
     assert overall.loc["all", "n"] == 7 and overall.loc["all", "share"] == pytest.approx(3 / 7)
+
+
+def test_proportions_vectorised_equals_scalar_wilson():
+    # the one helper: a row of `proportions` is `wilson` for that count, whatever the batch
+    table = intervals.proportions([0, 3, 7, 0], [7, 3, 12, 0], 0.9)
+    assert table.columns.tolist() == ["count", "n", "share", "ci_low", "ci_high"]
+    for (k, n), row in zip([(0, 7), (3, 3), (7, 12)], table.itertuples()):
+        assert (row.ci_low, row.ci_high) == intervals.wilson(k, n, 0.9)
+        assert row.ci_low <= row.share <= row.ci_high
+    # 0 of 7: statsmodels' lower bound is 2.8e-17, above the share; clipped to 0 exactly
+    assert table["ci_low"].iloc[0] == 0.0 and table["ci_high"].iloc[1] == 1.0
+    assert table.iloc[3][["share", "ci_low", "ci_high"]].isna().all()
+
+
+def test_proportions_rejects_impossible_counts():
+    with pytest.raises(ValueError, match=r"counts \(entry 1\): need 0 <= successes <= n, got successes=5, n=4"):
+        intervals.proportions([1, 5], [4, 4], 0.95)
+    with pytest.raises(ValueError, match="successes=-1, n=3"):
+        intervals.proportions(-1, 3, 0.95)
 
 
 def test_proportion_table_rejects_missing_outcome():

@@ -50,6 +50,12 @@ website:
 """
 
 
+def about(question: str, reproduces: str) -> str:
+    """A source's YAML header with what the page asks and reproduces (as jupytext writes it)."""
+    return (f"# ---\n# jupyter:\n#   casework:\n#     question: {question}\n"
+            f"#     reproduces: {reproduces}\n# ---\n\n")
+
+
 def layout_project(root: Path) -> Path:
     """The scratch compendium in the real layout: sources in notebooks/, executed
     notebooks in analyses/, the analyses taken in from _analyses.yml."""
@@ -62,8 +68,9 @@ def layout_project(root: Path) -> Path:
         (root / "notebooks" / f"{name}.ipynb").unlink()
         nbformat.write(make(), root / "analyses" / f"{name}.ipynb")
         title = "Alpha analysis" if name == "01_alpha" else "Beta analysis"
-        (root / "notebooks" / f"{name}.py").write_text(f"# %% [markdown]\n# # {title}\n\n# %%\nx = 1\n",
-                                                       encoding="utf-8")
+        (root / "notebooks" / f"{name}.py").write_text(
+            about(f"Does {name[3:]} hold?", f"Study {name[:2]}, Table 1")
+            + f"# %% [markdown]\n# # {title}\n\n# %%\nx = 1\n", encoding="utf-8")
     # Both notebooks finished in one run: render publishes only complete builds.
     (root / "results").mkdir(exist_ok=True)
     (root / "results" / "_build.json").write_text(json.dumps({"notebooks": {
@@ -133,10 +140,13 @@ def test_the_projects_pages_follow_from_its_notebook_sources(tmp_path):
 
 def test_a_new_notebook_is_a_page_and_a_menu_entry(tmp_path):
     root = layout_project(tmp_path / "proj")
-    (root / "notebooks" / "03_gamma.py").write_text("# %% [markdown]\n# # Gamma: a third look\n")
+    (root / "notebooks" / "03_gamma.py").write_text(about("Why gamma?", "'Extension: none published'")
+                                                    + "# %% [markdown]\n# # Gamma: a third look\n")
     items = catalog.write(root)
     assert [(a.name, a.title) for a in items] == [("01_alpha", "Alpha analysis"), ("02_beta", "Beta analysis"),
                                                   ("03_gamma", "Gamma: a third look")]
+    assert (root / "_analyses.md").read_text().splitlines()[-1] == (
+        "| [Gamma: a third look](analyses/03_gamma.ipynb)<br>Why gamma? | Extension: none published |")
     config = read_config(root)
     assert "analyses/03_gamma.ipynb" in config.render
     assert [i.text for i in config.navbar_left[1].menu][-1] == "Gamma: a third look"
@@ -158,6 +168,41 @@ def test_two_sources_with_one_number_are_an_error(tmp_path):
     (root / "notebooks" / "01_again.py").write_text("# %% [markdown]\n# # Again\n")
     with pytest.raises(RenderError, match=r"01_alpha\.py: number 01 is already taken by 01_again\.py"):
         render(root, renderer="builtin")
+
+
+@pytest.mark.parametrize("header, key", [
+    ("", "question"),                                                   # no header at all
+    ("# ---\n# jupyter:\n#   casework:\n#     question: Why?\n# ---\n\n", "reproduces"),
+    ("# ---\n# jupyter:\n#   casework:\n#     question: ' '\n#     reproduces: X\n# ---\n\n", "question"),
+])
+def test_a_source_without_what_it_asks_or_reproduces_is_an_error(tmp_path, header, key):
+    root = layout_project(tmp_path / "proj")
+    (root / "notebooks" / "03_gamma.py").write_text(header + "# %% [markdown]\n# # Gamma\n")
+    with pytest.raises(RenderError, match=rf"notebooks/03_gamma\.py: no '{key}' in the notebook's header; "
+                                          r"add it to the YAML header at the top of the file, "
+                                          r"under 'jupyter:' / 'casework:'"):
+        render(root, renderer="builtin")
+
+
+def test_a_header_that_does_not_parse_is_an_error_naming_the_source(tmp_path):
+    root = layout_project(tmp_path / "proj")
+    (root / "notebooks" / "03_gamma.py").write_text(about("Why?", "Extension: none") + "# %% [markdown]\n# # Gamma\n")
+    with pytest.raises(RenderError, match=r"notebooks/03_gamma\.py: the YAML header does not parse \(line 5\): "
+                                          r"mapping values are not allowed here; quote a value"):
+        render(root, renderer="builtin")
+
+
+def test_the_front_page_table_says_what_each_analysis_asks_and_reproduces(tmp_path):
+    root = layout_project(tmp_path / "proj")
+    catalog.write(root)
+    assert (root / "_analyses.md").read_text().splitlines() == [
+        "| Analysis: what it asks | Reproduces |", "|---|---|",
+        "| [Alpha analysis](analyses/01_alpha.ipynb)<br>Does alpha hold? | Study 01, Table 1 |",
+        "| [Beta analysis](analyses/02_beta.ipynb)<br>Does beta hold? | Study 02, Table 1 |"]
+    # and both renderers show it as a table with the question under the linked title
+    site = render(root, renderer="builtin")
+    html = (site / "index.html").read_text()
+    assert '<td><a href="analyses/01_alpha.html">Alpha analysis</a><br>Does alpha hold?</td>' in html
 
 
 def test_a_source_without_a_title_is_an_error(tmp_path):
@@ -363,3 +408,20 @@ def test_builtin_honours_number_sections_in_front_matter(tmp_path):
     assert re.findall(r'header-section-number">([\d.]+)</span> (\w+)', readme) == [
         ("1", "Where"), ("1.1", "Which"), ("2", "Why")]
     assert "header-section-number" not in (site / "index.html").read_text()
+
+
+def test_casework_run_checks_every_sources_header_before_any_kernel(tmp_path, monkeypatch, capsys):
+    """A source the front page cannot list stops `casework run` before anything executes."""
+    from casework.cli import main
+    root = tmp_path / "proj"
+    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("*.ipynb", ".*"))
+    shutil.copytree(ROOT / "data", root / "data")
+    shutil.copy(ROOT / "_quarto.yml", root / "_quarto.yml")
+    source = sorted((root / "notebooks").glob("*.py"))[-1]
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text[text.index("# %% [markdown]"):], encoding="utf-8")  # header removed
+    monkeypatch.setenv("CASEWORK_ROOT", str(root))
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {source}: no 'question' in the notebook's header" in err
+    assert not (root / "analyses").exists() and not (root / "results").exists()

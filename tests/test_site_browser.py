@@ -157,6 +157,21 @@ def test_no_page_overflows_a_phone_screen(browser, base_url, site):
     assert not problems, "\n".join(problems)
 
 
+def test_front_page_table_of_analyses_fits_a_phone_without_sideways_scrolling(browser, base_url):
+    """The table from notebooks/ (casework.website.catalog): every analysis, what it asks,
+    what it reproduces; at 390 px it fits its frame (no scrolling inside the table)."""
+    page = browser.new_page(viewport={"width": PHONE, "height": 844})
+    page.goto(base_url, wait_until="load")
+    table = page.locator("table", has=page.locator("th", has_text="Reproduces"))
+    assert table.count() == 1
+    sizes = table.evaluate("t => [t.scrollWidth, t.clientWidth, t.querySelectorAll('tbody tr').length]")
+    links = table.locator("tbody a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+    page.close()
+    assert sizes[0] <= sizes[1] + 1, f"the table is {sizes[0]} px wide in a {sizes[1]} px frame"
+    sources = sorted(p.stem for p in (ROOT / "notebooks").glob("*.py"))
+    assert links == [f"analyses/{name}.html" for name in sources] and sizes[2] == len(sources)
+
+
 def test_figure_text_is_legible_at_page_width(browser, base_url, site):
     from casework.report import theme
     problems = []

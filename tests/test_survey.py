@@ -73,7 +73,7 @@ def test_distribution_shares_and_intervals():
     table = survey.distribution(survey.ratings(make_survey(), recode_negative=True))
     row = table.set_index(["question", "answer"]).loc[("sr", "probably_not")]
     assert (row["n"], row["count"], row["share"]) == (10, 4, pytest.approx(0.4))
-    assert (row["low"], row["high"]) == pytest.approx(intervals.wilson(4, 10))
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(intervals.wilson(4, 10))
     assert table.groupby("question")["count"].sum().tolist() == [10, 10]
 
 
@@ -138,10 +138,10 @@ def test_with_development_rejects_unknown_case():
 def test_impact_by_band(recode, attention, sr):
     frame = survey.with_development(make_survey(), make_sample(), recode_negative=recode)
     table = survey.impact_by_band(frame)
-    assert table.loc["attention", "successes"].tolist() == attention
-    assert table.loc["sr", "successes"].tolist() == sr
+    assert table.loc["attention", "count"].tolist() == attention
+    assert table.loc["sr", "count"].tolist() == sr
     assert table["n"].tolist() == [3] * 6
-    assert (table.loc[("sr", "same_mixed"), "low"], table.loc[("sr", "same_mixed"), "high"]) == \
+    assert (table.loc[("sr", "same_mixed"), "ci_low"], table.loc[("sr", "same_mixed"), "ci_high"]) == \
         pytest.approx(intervals.wilson(sr[1], 3))
 
 

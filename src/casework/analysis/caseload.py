@@ -13,11 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
-
 from ..data import tables
+from .intervals import proportions  # the one Wilson helper (flag_shares)
 
-INTERVAL_METHOD = "wilson"  # good coverage for shares near 0 or 1 and small n
 STUDY_YEARS = (2000, 2016)  # the study's data: Sep 2000 - Nov 2016
 
 
@@ -79,19 +77,6 @@ def overview(communications: pd.DataFrame, cases: pd.DataFrame) -> dict[str, flo
 
 
 # --- shares with intervals -------------------------------------------------------------
-
-def proportions(count, n, confidence: float) -> pd.DataFrame:
-    """Share = count / n with a Wilson interval at `confidence`, for arrays or scalars."""
-    count = np.atleast_1d(np.asarray(count, dtype=float))
-    n = np.atleast_1d(np.asarray(n, dtype=float))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(n > 0, count / n, np.nan)
-    low, high = proportion_confint(count, np.where(n > 0, n, 1), alpha=1 - confidence,
-                                   method=INTERVAL_METHOD)
-    low, high = np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
-    return pd.DataFrame({"count": count.astype(int), "n": n.astype(int), "share": share,
-                         "ci_low": low, "ci_high": high})
-
 
 def interval(row) -> tuple[float, float]:
     """(ci_low, ci_high) of one row of `proportions` (or any row with those columns)."""

@@ -239,15 +239,15 @@ def improvement_by_country(frame: pd.DataFrame, min_n: int, confidence: float = 
 def countries_display(countries: pd.DataFrame) -> pd.DataFrame:
     """improvement_by_country for reading: the countries with enough cases, best first."""
     big = countries[~countries["small_n"]].sort_values("share", ascending=False)
-    return big[["n", "successes", "share", "low", "high"]].rename_axis("Country").rename(
-        columns={"n": "Cases", "successes": "Improved", "share": "Share improved",
-                 "low": "Lower bound", "high": "Upper bound"})
+    return big[["n", "count", "share", "ci_low", "ci_high"]].rename_axis("Country").rename(
+        columns={"n": "Cases", "count": "Improved", "share": "Share improved",
+                 "ci_low": "Lower bound", "ci_high": "Upper bound"})
 
 
 def improvement_by_flag(frame: pd.DataFrame, column: str, confidence: float = 0.95):
     """Share improved with and without a boolean characteristic, and the test of the difference.
 
-    Returns (table indexed True/False with n, successes, share, low, high; TwoProportionTest
+    Returns (table indexed True/False with count, n, share, ci_low, ci_high; TwoProportionTest
     of with-minus-without). Raises if a group is empty.
     """
     if frame[column].isna().any():
@@ -259,9 +259,9 @@ def improvement_by_flag(frame: pd.DataFrame, column: str, confidence: float = 0.
     if table["n"].isna().any():
         raise ValueError(f"assessed cases, column {column}: every case has the same value; "
                          "nothing to compare")
-    table = table.astype({"n": int, "successes": int})
-    test = intervals.two_proportion_test(int(table.loc[True, "successes"]), int(table.loc[True, "n"]),
-                                         int(table.loc[False, "successes"]), int(table.loc[False, "n"]),
+    table = table.astype({"n": int, "count": int})
+    test = intervals.two_proportion_test(int(table.loc[True, "count"]), int(table.loc[True, "n"]),
+                                         int(table.loc[False, "count"]), int(table.loc[False, "n"]),
                                          confidence=confidence)
     return table, test
 
@@ -279,9 +279,9 @@ def improvement_comparisons(frame: pd.DataFrame, columns: dict[str, str],
         table, test = improvement_by_flag(frame, column, confidence)
         rows.append({"characteristic": name, "column": column,
                      "n_with": table.loc[True, "n"], "share_with": table.loc[True, "share"],
-                     "low_with": table.loc[True, "low"], "high_with": table.loc[True, "high"],
+                     "low_with": table.loc[True, "ci_low"], "high_with": table.loc[True, "ci_high"],
                      "n_without": table.loc[False, "n"], "share_without": table.loc[False, "share"],
-                     "low_without": table.loc[False, "low"], "high_without": table.loc[False, "high"],
+                     "low_without": table.loc[False, "ci_low"], "high_without": table.loc[False, "ci_high"],
                      "difference": test.difference,
                      "test": "Fisher's exact" if test.method == "fisher" else "z test",
                      "p": test.p})
@@ -354,7 +354,7 @@ def headline(frame: pd.DataFrame, confidence: float = 0.95) -> dict:
         table, test = improvement_by_flag(frame, column, confidence)
         for name, flag in ((yes, True), (no, False)):
             out[name] = float(table.loc[flag, "share"])
-            out[f"{name}_low"], out[f"{name}_high"] = table.loc[flag, ["low", "high"]].astype(float)
+            out[f"{name}_low"], out[f"{name}_high"] = table.loc[flag, ["ci_low", "ci_high"]].astype(float)
         stem = column.removeprefix("viol_")
         out[f"{stem}_difference"] = test.difference
         out[f"{stem}_p"] = test.p

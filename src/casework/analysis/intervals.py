@@ -24,30 +24,41 @@ MONTE_CARLO_RESAMPLES = 9_999
 MONTE_CARLO_SEED = 20190101  # fixed so a notebook re-run reproduces its p-values
 
 
+def proportions(count, n, confidence: float = 0.95) -> pd.DataFrame:
+    """Share = count / n with a Wilson interval at `confidence`, for arrays or scalars.
+
+    The one Wilson helper of the package: columns count, n, share, ci_low, ci_high (the
+    package's interval names); share and bounds are nan where n is 0. statsmodels does
+    the arithmetic; the bounds are clipped to [0, share] and [share, 1] because rounding
+    can leave one a hair outside (e.g. 2.8e-17 for 0 of 7, above the share 0).
+    """
+    count = np.atleast_1d(np.asarray(count, dtype=float))
+    n = np.atleast_1d(np.asarray(n, dtype=float))
+    _check_counts(count, n)
+    has_n = n > 0
+    safe_n = np.where(has_n, n, 1.0)
+    share = np.where(has_n, count / safe_n, np.nan)
+    low, high = proportion_confint(count, safe_n, alpha=1 - confidence, method="wilson")
+    low = np.where(has_n, np.clip(low, 0.0, share), np.nan)
+    high = np.where(has_n, np.clip(high, share, 1.0), np.nan)
+    return pd.DataFrame({"count": count.astype(int), "n": n.astype(int), "share": share,
+                         "ci_low": low, "ci_high": high})
+
+
 def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for successes out of n; (nan, nan) when n is 0."""
-    _check_counts(successes, n)
-    if n == 0:
-        return (float("nan"), float("nan"))
-    low, high = proportion_confint(successes, n, alpha=1 - confidence, method="wilson")
-    # rounding can leave a bound a hair outside [0, 1] (e.g. -1e-17 for 0 successes)
-    return (min(max(float(low), 0.0), successes / n), max(min(float(high), 1.0), successes / n))
-
-
-def share_with_interval(successes: int, n: int, confidence: float = 0.95) -> pd.Series:
-    """n, successes, share, low, high for one count (share nan when n is 0)."""
-    low, high = wilson(successes, n, confidence)
-    return pd.Series({"n": int(n), "successes": int(successes),
-                      "share": successes / n if n else float("nan"), "low": low, "high": high})
+    """(ci_low, ci_high) of `proportions` for one count; (nan, nan) when n is 0."""
+    row = proportions(successes, n, confidence).iloc[0]
+    return (float(row["ci_low"]), float(row["ci_high"]))
 
 
 def proportion_table(frame: pd.DataFrame, outcome: str, by: str | list[str] | None = None,
                      confidence: float = 0.95) -> pd.DataFrame:
     """Share of rows where boolean column `outcome` is true, per group of `by`, with Wilson bounds.
 
-    Columns: n, successes, share, low, high (index: the groups; one row 'all' without `by`).
-    Rows with a missing outcome are an error, not silently dropped; rows with a missing
-    group value are left out (pandas' groupby), so n counts only rows with a group.
+    Columns as `proportions` (count, n, share, ci_low, ci_high); index: the groups, or
+    one row 'all' without `by`. Rows with a missing outcome are an error, not silently
+    dropped; rows with a missing group value are left out (pandas' groupby), so n counts
+    only rows with a group.
     """
     if outcome not in frame.columns:
         raise KeyError(f"proportion_table: no column {outcome!r}; columns are {list(frame.columns)}")
@@ -57,20 +68,11 @@ def proportion_table(frame: pd.DataFrame, outcome: str, by: str | list[str] | No
                          "missing values; decide what they mean before computing shares")
     flags = values.astype(bool)
     if by is None:
-        rows = {"all": share_with_interval(int(flags.sum()), len(flags), confidence)}
-        return pd.DataFrame(rows).T.pipe(_typed)
+        return proportions(int(flags.sum()), len(flags), confidence).set_axis(["all"])
     grouped = flags.groupby([frame[c] for c in ([by] if isinstance(by, str) else by)],
                             observed=True)
     counts = grouped.agg(["size", "sum"])
-    rows = {key: share_with_interval(int(s), int(n), confidence)
-            for key, (n, s) in zip(counts.index, counts.to_numpy())}
-    out = pd.DataFrame(rows).T
-    out.index = counts.index
-    return _typed(out)
-
-
-def _typed(table: pd.DataFrame) -> pd.DataFrame:
-    return table.astype({"n": int, "successes": int, "share": float, "low": float, "high": float})
+    return proportions(counts["sum"], counts["size"], confidence).set_axis(counts.index)
 
 
 @dataclass(frozen=True)
@@ -195,5 +197,10 @@ def _expected(table: np.ndarray) -> np.ndarray:
 
 
 def _check_counts(successes, n) -> None:
-    if n < 0 or successes < 0 or successes > n:
-        raise ValueError(f"counts: need 0 <= successes <= n, got successes={successes}, n={n}")
+    successes, n = np.asarray(successes), np.asarray(n)
+    bad = (n < 0) | (successes < 0) | (successes > n)
+    if bad.any():
+        i = int(np.flatnonzero(np.atleast_1d(bad))[0])
+        k, m = np.broadcast_to(successes, bad.shape).flat[i], np.broadcast_to(n, bad.shape).flat[i]
+        where = f" (entry {i})" if bad.size > 1 else ""
+        raise ValueError(f"counts{where}: need 0 <= successes <= n, got successes={k:g}, n={m:g}")

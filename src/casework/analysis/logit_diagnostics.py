@@ -7,6 +7,7 @@ from scipy import stats
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
 from ..data.frames.improvement import CONSTANT, LABELS
+from .intervals import proportions
 from .logit import MODEL_LABELS, design, model_frame
 
 
@@ -49,22 +50,18 @@ def roc_curve(y, p) -> pd.DataFrame:
 def calibration_table(y, p, bins: int = 10, confidence: float = 0.95) -> pd.DataFrame:
     """Observed share improved against mean predicted probability, in quantile bins of p.
 
-    Intervals for the observed share are Wilson score intervals.
+    Intervals for the observed share are Wilson score intervals (intervals.proportions).
     """
     y, p = np.asarray(y, float), np.asarray(p, float)
-    groups = pd.qcut(pd.Series(p).rank(method="first"), q=min(bins, len(p)), labels=False)
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    rows = []
-    for g in sorted(groups.unique()):
-        m = (groups == g).to_numpy()
-        n, k = int(m.sum()), float(y[m].sum())
-        share = k / n
-        centre = (share + z**2 / (2 * n)) / (1 + z**2 / n)
-        half = z * np.sqrt(share * (1 - share) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-        # the Wilson interval contains the share; min/max only absorb rounding at 0 and 1
-        rows.append({"bin": int(g) + 1, "n": n, "predicted": float(p[m].mean()), "observed": share,
-                     "low": min(centre - half, share), "high": max(centre + half, share)})
-    return pd.DataFrame(rows)
+    groups = pd.qcut(pd.Series(p).rank(method="first"), q=min(bins, len(p)), labels=False).to_numpy()
+    bins_found = np.unique(groups)
+    n = np.array([(groups == g).sum() for g in bins_found])
+    k = np.array([y[groups == g].sum() for g in bins_found])
+    shares = proportions(k, n, confidence)
+    return pd.DataFrame({"bin": bins_found.astype(int) + 1, "n": n.astype(int),
+                         "predicted": [float(p[groups == g].mean()) for g in bins_found],
+                         "observed": shares["share"].to_numpy(), "low": shares["ci_low"].to_numpy(),
+                         "high": shares["ci_high"].to_numpy()})
 
 
 def hosmer_lemeshow(y, p, bins: int = 10) -> dict:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from .caseload import Check, Record, interval, proportions
+from .caseload import Check, Record, interval
+from .intervals import proportions
 from .violations import VIOLATIONS, label
 
 ALL_CASES = "All cases"

@@ -14,7 +14,8 @@ import pandas as pd
 from statsmodels.stats.weightstats import DescrStatsW
 
 from ..data.frames.survival import DAYS_PER_MONTH  # one definition (mean Gregorian month)
-from .caseload import Check, Record, holder_of, interval, proportions
+from .caseload import Check, Record, holder_of, interval
+from .intervals import proportions
 
 # Countries the study names, as ISO 3166-1 alpha-3 codes (the data's country codes).
 NAMED_COUNTRIES = {"Saudi Arabia": "SAU", "India": "IND", "United States": "USA", "Oman": "OMN",

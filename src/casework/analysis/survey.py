@@ -9,6 +9,7 @@ five-point scale so they can be compared.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from statsmodels.stats.contingency_tables import mcnemar
 
@@ -69,16 +70,16 @@ def ratings(survey: pd.DataFrame, recode_negative: bool) -> pd.DataFrame:
 def distribution(rated: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Count and share of each answer per question, with Wilson bounds.
 
-    Long format: question, answer, n (respondents), count, share, low, high.
+    Long format: question, answer, then the columns of `intervals.proportions`
+    (count, n respondents, share, ci_low, ci_high).
     """
-    rows = []
+    parts = []
     for question in QUESTIONS:
         counts = rated[question].value_counts().reindex(SCALE, fill_value=0)
-        for answer, k in counts.items():
-            s = intervals.share_with_interval(int(k), len(rated), confidence)
-            rows.append({"question": question, "answer": answer, "n": len(rated), "count": int(k),
-                         "share": s["share"], "low": s["low"], "high": s["high"]})
-    return pd.DataFrame(rows)
+        shares = intervals.proportions(counts.to_numpy(), np.full(len(counts), len(rated)), confidence)
+        parts.append(shares.assign(question=question, answer=list(counts.index)))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["question", "answer", "count", "n", "share", "ci_low", "ci_high"]]
 
 
 def headline(survey: pd.DataFrame, confidence: float = 0.95) -> dict:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..data import tables
-from .caseload import Check, Published, flag_shares, in_period, interval, parse_published, proportions
+from .caseload import Check, Published, flag_shares, in_period, interval, parse_published
+from .intervals import proportions
 
 # Fig. 1 order. A nested category is a subset of the row it follows: conviction of
 # trial (enforced by the loader), killing of torture / physical attack (as the

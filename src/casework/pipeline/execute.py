@@ -110,7 +110,7 @@ def clean(nb, params: dict):
     nb.metadata.get("language_info", {}).pop("version", None)
     nb.metadata.get("jupytext", {}).get("text_representation", {}).pop("jupytext_version", None)
     nb.metadata.pop("widgets", None)
-    # Named explicitly: the .py source carries no kernelspec, and Quarto wants one.
+    # Named explicitly, whatever the source says: the kernel the run used (Quarto wants one).
     nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3 (ipykernel)",
                                  "language": "python"}
     for i, cell in enumerate(nb.cells):

@@ -17,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from ..paths import EXECUTED, SOURCES, executed_path, notebook_key, project_root
+from ..website.errors import RenderError
 from . import fingerprint
 from .build_record import output_digests, update_record
 from .cache import Cache, output_files
@@ -43,7 +44,9 @@ def run(notebooks: list[str], params_file: Path | None, overrides: list[str],
             raise ParameterError(f"--cache-entries {cache_entries}: expected a whole number of 1 or more")
         tasks = make_plan(root, notebooks, params_file, overrides, data_dir)
         pset = parameter_set(root, params_file, overrides, data_dir)
-    except (ParameterError, SelectionError) as exc:
+        from ..website import catalog
+        catalog.check(root)  # every source's title and header, before any kernel starts
+    except (ParameterError, SelectionError, RenderError) as exc:
         print(f"error: {exc}", file=stream)
         return 2
     for warning in unselected_keys([t.name for t in tasks], pset["layers"]):
@@ -99,7 +102,7 @@ def _build(root: Path, tasks: list[Task], force: bool, jobs: int, progress: Prog
         write_variables(root)
         from ..website import catalog
         catalog.refresh(root)  # so a bare `quarto render` after this run sees every analysis
-    except ValueError as exc:
+    except (ValueError, RenderError) as exc:
         progress.message(f"error: {exc}")
         return 1
     failed = sum(1 for o in outcomes.values() if o.started and not o.ok)

@@ -9,7 +9,19 @@ sources in notebooks/,
   into the project configuration, appending its lists to those of `_quarto.yml`
   (quarto-cli: src/config/metadata.ts, mergeProjectMetadata/mergeArrayCustomizer),
   and casework.website.config merges it the same way for the built-in renderer.
-- `_analyses.md`: the front page's table of analyses (`{{< include _analyses.md >}}`).
+- `_analyses.md`: the front page's table of analyses (`{{< include _analyses.md >}}`):
+  each page's title, what it asks and which published study or table it reproduces.
+
+A page's title is the first markdown cell's level-1 heading; what it asks and what it
+reproduces are in the source's own YAML header (jupytext notebook metadata, kept by
+notebooks/jupytext.toml's filter):
+
+    # ---
+    # jupyter:
+    #   casework:
+    #     question: How large is the caseload ...?
+    #     reproduces: Spannagel 2018, Figs. 1-6
+    # ---
 
 Both are build products (git ignores them). Quarto neither renders nor lists files
 whose names start with '_'.
@@ -31,16 +43,20 @@ METADATA_FILE = "_analyses.yml"
 TABLE_FILE = "_analyses.md"
 MENU_TEXT = "Analyses"
 HEADING = re.compile(r"^# # (?P<title>\S.*?)\s*$")
+METADATA_KEY = "casework"  # the notebook metadata section (the source's YAML header)
+ABOUT = {"question": "What it asks", "reproduces": "Reproduces"}  # key -> table column
 HEADER = ("# Written by casework from notebooks/NN_name.py (casework.website.catalog); do not edit.\n"
           "# _quarto.yml takes it in under metadata-files; its lists are appended to _quarto.yml's.\n")
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """One notebook's page: its name (NN_name), title and where it lives."""
+    """One notebook's page: its name (NN_name), title, what it asks, what it reproduces."""
 
     name: str
     title: str
+    question: str
+    reproduces: str
 
     @property
     def page(self) -> str:
@@ -58,7 +74,11 @@ def analyses(root: Path) -> list[Analysis]:
         names = discover(Path(root) / SOURCES)
     except SelectionError as exc:
         raise RenderError(str(exc)) from None
-    return [Analysis(name, title_of(source_path(root, name))) for name in names]
+    items = []
+    for name in names:
+        path = source_path(root, name)
+        items.append(Analysis(name, title_of(path), **about_of(path)))
+    return items
 
 
 def title_of(path: Path) -> str:
@@ -69,6 +89,30 @@ def title_of(path: Path) -> str:
             return found.group("title")
     raise RenderError(f"{path}: no page title; start the first markdown cell with a level-1 "
                       "heading ('# # Title of the page')")
+
+
+def about_of(path: Path) -> dict[str, str]:
+    """What the page asks and reproduces, from the source's header (`jupyter: casework:`)."""
+    import jupytext  # ~0.5 s to import: only when a source is read
+    try:
+        section = jupytext.read(path).metadata.get(METADATA_KEY) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        lines = path.read_text(encoding="utf-8").splitlines()
+        start = lines.index("# ---") if "# ---" in lines else None  # the header's first line
+        where = f" (line {start + 2 + mark.line})" if mark and start is not None else ""
+        raise RenderError(f"{path}: the YAML header does not parse{where}: "
+                          f"{getattr(exc, 'problem', None) or exc}; quote a value that holds ': '")
+    about = {}
+    for key in ABOUT:
+        value = section.get(key) if isinstance(section, dict) else None
+        if not isinstance(value, str) or not value.strip():
+            raise RenderError(
+                f"{path}: no '{key}' in the notebook's header; add it to the YAML header at the "
+                f"top of the file, under 'jupyter:' / '{METADATA_KEY}:' (question: what the page "
+                "asks; reproduces: the published study and table, or 'Extension: ...')")
+        about[key] = " ".join(value.split())
+    return about
 
 
 def metadata(items: list[Analysis]) -> dict:
@@ -82,12 +126,13 @@ def metadata(items: list[Analysis]) -> dict:
 
 
 def table(items: list[Analysis]) -> str:
-    """The front page's table of analyses, one row per notebook (Markdown)."""
-    rows = ["| | Page | Notebook source |", "|---|---|---|"]
+    """The front page's table of analyses, one row per notebook (Markdown): the page,
+    what it asks (under the title: two columns read on a phone), what it reproduces.
+    Each page links its own source."""
+    rows = [f"| Analysis: {ABOUT['question'].lower()} | {ABOUT['reproduces']} |", "|---|---|"]
     for a in items:
-        number = a.name.split("_", 1)[0]
-        title = a.title.replace("|", r"\|")
-        rows.append(f"| {number} | [{title}]({a.page}) | [`{a.source}`]({a.source}) |")
+        cells = [f"[{a.title}]({a.page})<br>{a.question}", a.reproduces]
+        rows.append("| " + " | ".join(c.replace("|", r"\|") for c in cells) + " |")
     return "\n".join(rows) + "\n"
 
 
@@ -116,6 +161,17 @@ def _write_if_changed(path: Path, text: str) -> None:
 def refresh(root: Path) -> None:
     """Rewrite the two files from notebooks/ when `_quarto.yml` takes `_analyses.yml` in
     (a project that lists its notebooks by hand gets neither)."""
-    config = Path(root) / "_quarto.yml"
-    if config.is_file() and METADATA_FILE in config.read_text(encoding="utf-8"):
+    if _follows_notebooks(root):
         write(root)
+
+
+def check(root: Path) -> None:
+    """Raise RenderError for a source the catalog cannot list (no title, question or
+    reproduces), so `casework run` stops before any kernel starts, not after."""
+    if _follows_notebooks(root):
+        analyses(root)
+
+
+def _follows_notebooks(root: Path) -> bool:
+    config = Path(root) / "_quarto.yml"
+    return config.is_file() and METADATA_FILE in config.read_text(encoding="utf-8")

@@ -14,6 +14,8 @@ import pandas as pd
 
 from ...published import published
 from ..codebook import tables
+# the study reports reply times in months: the one month length (mean Gregorian month)
+from ..frames.survival import DAYS_PER_MONTH as MONTH_DAYS
 from . import AtLeast, Target
 
 DOMAIN = "caseload"
@@ -22,7 +24,6 @@ SOURCE = "CS2018"
 DATA, CASELOAD = "Data and Structure", "Caseload Over the Years"
 PROFILES, JOINT = "Profiles of the Defenders", "Joint Communications"
 RESPONSES = "States' Responses"
-MONTH_DAYS = 365.25 / 12          # the study reports reply times in months
 COUNTRY_CODES = {"Saudi Arabia": "SAU", "India": "IND", "United States": "USA",
                  "Oman": "OMN", "Mauritania": "MRT", "Angola": "AGO", "Argentina": "ARG"}
 ISSUES = [f.name for f in tables()["cases"].fields if f.name.startswith("issue_")]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ...published import published
-from ..frames.survival import TARGET_COUNTRIES, launch_date, region_of, urgent_action_frame
+from ..frames.survival import DAYS_PER_MONTH, TARGET_COUNTRIES, launch_date, region_of, urgent_action_frame
 from . import Target
 
 DOMAIN = "freethe20"
@@ -23,7 +23,7 @@ def targets(frames: dict[str, pd.DataFrame]) -> list[Target]:
     pub = published()["freethe20"]
     ft, ua = frames["freethe20"], frames["urgent_actions"]
     featured = ft.featured.astype(bool)
-    horizon = launch_date() + pd.Timedelta(days=36 * 365.25 / 12)
+    horizon = launch_date() + pd.Timedelta(days=36 * DAYS_PER_MONTH)
     in_window = ft.release_date.ge(launch_date()) & ft.release_date.le(horizon)
     eligible = urgent_action_frame(ua)
     models = fit_cox_models(eligible)

@@ -2,7 +2,7 @@
 synthetic-data mark, percent and integer axes, bars and points with interval whiskers,
 a legend above the plot, and markers for published values.
 
-Frames with intervals have the columns of `casework.analysis.caseload.proportions`
+Frames with intervals have the columns of `casework.analysis.intervals.proportions`
 (`share`, `ci_low`, `ci_high`) or another centre column with `ci_low` and `ci_high`.
 """
 from __future__ import annotations

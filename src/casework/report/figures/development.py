@@ -100,7 +100,7 @@ def country_improvement(countries: pd.DataFrame, nb, *, overall: float, top_n: i
                         (True, {"color": theme.GREY, "markerfacecolor": "white"})):
         sel = top[small == flag]
         ax.errorbar(sel["share"] * 100, np.flatnonzero(small == flag),
-                    xerr=[(sel["share"] - sel["low"]) * 100, (sel["high"] - sel["share"]) * 100],
+                    xerr=[(sel["share"] - sel["ci_low"]) * 100, (sel["ci_high"] - sel["share"]) * 100],
                     fmt="o", markersize=5, capsize=2, elinewidth=1, **style)
     ax.axvline(overall * 100, color=theme.OKABE_ITO[3], linestyle="--", linewidth=1)
     ax.set_yticks(range(len(top)), [f"{name(c)} (n = {k})" for c, k in top["n"].items()], fontsize=8)
