@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 from test_parameters import project, write_notebook  # noqa: F401 (fixture)
+from conftest import tiny_frames
 
 from casework.data import load
 from casework.pipeline import parameters
@@ -224,9 +225,13 @@ def test_data_overview_notebook(project, monkeypatch, capsys):
     shutil.copy2(Path(__file__).parents[1] / "notebooks" / "00_data_overview.py", project / "notebooks")
     assert build() == 0, capsys.readouterr().err
     values = variables(project)["data_overview"]
+    frames = tiny_frames()      # the data the project fixture wrote
     assert {k: v for k, v in values.items() if k.startswith("n_")} == {
         "n_communications": "2", "n_cases": "3", "n_sample": "2", "n_survey": "1",
-        "n_freethe20": "2", "n_urgent_actions": "2"}
+        "n_freethe20": "2", "n_urgent_actions": "2",
+        "n_rows": str(sum(len(df) for df in frames.values())),
+        "n_columns": str(sum(df.shape[1] for df in frames.values())),
+        "n_columns_missing": str(sum(int(df[c].isna().any()) for df in frames.values() for c in df))}
     assert values["synthetic"] == "yes" and values["data_checksum"] == load(project / "data").checksum
     nb = json.loads((project / "analyses" / "00_data_overview.ipynb").read_text())
     html = "".join("".join(o.get("data", {}).get("text/html", "")) for c in nb["cells"]
