@@ -55,6 +55,16 @@ class Running:
         for proc in list(self.procs):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGINT)
+                # A signal can land on a thread other than the worker's main one and wait
+                # there while the kernel runs on; a closed stdin is seen at once.
+                _close_quietly(proc.stdin)
+
+
+def _close_quietly(stream) -> None:
+    try:
+        stream.close()
+    except (OSError, ValueError):   # already closed, or the worker has gone
+        pass
 
 
 def run_job(job: Job, on_cell, running: Running) -> Outcome:
@@ -74,8 +84,11 @@ def run_job(job: Job, on_cell, running: Running) -> Outcome:
             proc.send_signal(signal.SIGINT)
         try:
             # stdin stays open while the build lives: the worker stops when it closes.
-            proc.stdin.write(payload + "\n")
-            proc.stdin.flush()
+            try:
+                proc.stdin.write(payload + "\n")
+                proc.stdin.flush()
+            except (OSError, ValueError):   # closed by an interrupt, or the worker is gone
+                pass
             final = None
             for line in proc.stdout:
                 event = json.loads(line)
@@ -86,7 +99,7 @@ def run_job(job: Job, on_cell, running: Running) -> Outcome:
             proc.wait()
         finally:
             running.procs.discard(proc)
-            proc.stdin.close()
+            _close_quietly(proc.stdin)
         if final is None:
             stderr.seek(0)
             tail = stderr.read().decode(errors="replace").strip().splitlines()[-8:]
@@ -104,7 +117,12 @@ def main() -> None:
     def emit(**event) -> None:
         events.write(json.dumps(event) + "\n")
 
-    job = json.loads(sys.stdin.readline())
+    line = sys.stdin.readline()
+    if not line:                        # the build stopped before sending the job
+        emit(ok=False, error="interrupted")
+        return
+    job = json.loads(line)
+    signal.signal(signal.SIGINT, _on_sigint)
     threading.Thread(target=_stop_when_orphaned, daemon=True).start()
     from .execute import NotebookFailure, execute  # heavy imports only in the worker
     start = time.monotonic()
@@ -116,15 +134,39 @@ def main() -> None:
     except KeyboardInterrupt:
         emit(ok=False, error="interrupted")
     except Exception as exc:  # kernel died, timed out, failed to start: report, do not hide
-        emit(ok=False, error=f"{type(exc).__name__}: {exc}")
+        emit(ok=False, error="interrupted" if STOPPING.is_set() else f"{type(exc).__name__}: {exc}")
     else:
-        emit(ok=True, seconds=round(time.monotonic() - start, 2))
+        if STOPPING.is_set():   # finished as the stop came: nobody will check or cache it
+            emit(ok=False, error="interrupted")
+        else:
+            emit(ok=True, seconds=round(time.monotonic() - start, 2))
+
+
+STOPPING = threading.Event()
+
+
+def _stop() -> None:
+    """Stop the notebook now: end its kernel, so the execution fails at once (nbclient
+    notices a dead kernel within a second) instead of waiting for the running cell."""
+    import psutil   # ipykernel's own dependency
+    STOPPING.set()
+    for child in psutil.Process().children(recursive=True):
+        try:
+            child.kill()
+        except psutil.Error:    # already gone
+            pass
+
+
+def _on_sigint(signum, frame) -> None:
+    _stop()
+    raise KeyboardInterrupt
 
 
 def _stop_when_orphaned() -> None:
-    """The build closes our stdin only when it is gone (killed, crashed): stop then, as
-    on Ctrl-C, rather than run on and write outputs nobody will check or cache."""
+    """The build closes our stdin when it stops (interrupted, killed, crashed): stop then,
+    rather than run on and write outputs nobody will check or cache."""
     sys.stdin.read()
+    _stop()
     os.kill(os.getpid(), signal.SIGINT)
 
 
