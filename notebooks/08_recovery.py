@@ -48,9 +48,6 @@ from IPython.display import Markdown, display
 import casework.notebook
 from casework import engine
 from casework.analysis import recovery
-from casework.analysis.logit import MODEL_LABELS
-from casework.analysis.survival import LABELS as COX_LABELS
-from casework.data.frames.improvement import LABELS as LOGIT_LABELS
 from casework.data.truths import declared_truths
 from casework.report import findings, tables, theme
 
@@ -59,17 +56,8 @@ theme.apply()
 P = nb.params
 conditions = () if P["condition"] == "none" else (P["condition"],)
 level = f"{P['confidence']:.0%}"
-# The row labels the analysis pages use: logit terms as in Table 1 of the working paper
-# (page 04), Cox terms as in Table 1 of Myrick & Weinstein (page 05).
-TERM_LABELS = {**LOGIT_LABELS, **COX_LABELS}
-
-
-def model_label(model) -> str:
-    return MODEL_LABELS.get(model, f"Cox model {model}" if str(model).isdigit() else str(model))
-
-
-def term_label(term) -> str:
-    return TERM_LABELS.get(term, term)
+# Rows carry the labels the analysis pages use (pages 04 and 05).
+model_label, term_label = recovery.model_label, recovery.term_label
 
 # %%
 # The replications run on the compendium's engine (casework.engine): in this process,

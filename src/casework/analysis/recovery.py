@@ -249,3 +249,16 @@ def coverage_verdict(summary: pd.DataFrame, confidence: float, level: float = 0.
         out.append("recovered" if p >= level
                    else ("under-covers" if r.coverage < confidence else "over-covers"))
     return pd.Series(out, index=summary.index, name="verdict")
+
+
+def model_label(model) -> str:
+    """A model's name as the analysis pages show it (Table 1 logits, Cox models 1-4)."""
+    from .logit import MODEL_LABELS
+    return MODEL_LABELS.get(model, f"Cox model {model}" if str(model).isdigit() else str(model))
+
+
+def term_label(term) -> str:
+    """A term's row label as pages 04 (logit terms) and 05 (Cox terms) show it."""
+    from ..data.frames.improvement import LABELS as LOGIT_LABELS
+    from .survival import LABELS as COX_LABELS
+    return {**LOGIT_LABELS, **COX_LABELS}.get(term, term)
