@@ -63,10 +63,16 @@ class Notebook:
         return (f"{kind} · notebooks/{self.name}.py · params {self.params_hash} · "
                 f"data {self.data.checksum}")
 
-    def record(self, name: str, value, fmt: str | Callable | None = None, note: str | None = None):
+    def record(self, name: str, value, fmt: str | Callable | None = None, note: str | None = None,
+               *, kind: str | None = None, mcse: float | None = None):
         """Record a value the paper may cite as {{< var KEY.NAME >}}.
 
         Returns None, so a cell ending in a record shows no stray echo of the value.
+
+        kind says how `casework verify` compares the value with the reference build when
+        its type alone does not tell (e.g. "count", "decision", "sign", "estimate", "p");
+        mcse marks a Monte Carlo quantity and gives its Monte Carlo standard error, the
+        unit of its verification tolerance.
 
         fmt is a format string such as '{:.2f}', '{:,}' or '{:.1%}', or a function of the
         value returning text (e.g. casework.analysis.intervals.format_p). The value is written
@@ -77,7 +83,9 @@ class Notebook:
             raise ValueError(f"record name {name!r}: use letters, digits and underscores")
         plain = _plain(value)
         display = _display(plain, fmt)
-        self.values[name] = {"value": plain, "display": display, **({"note": note} if note else {})}
+        self.values[name] = {"value": plain, "display": display, **({"note": note} if note else {}),
+                             **({"kind": kind} if kind else {}),
+                             **({"mcse": _plain(mcse)} if mcse is not None else {})}
         self._write()
 
     def record_comparison(self, frame) -> None:
