@@ -159,6 +159,14 @@ def _dispatch(args) -> int:
         return 0
     if args.command in ("run", "build"):
         from .pipeline.run import run
+        if args.command == "build":
+            from .website.destination import OutputError
+            from .website.render import check_out
+            try:
+                check_out(args.out)  # before any notebook runs
+            except OutputError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
         if args.scheduler:
             _use_scheduler(args.scheduler)
         code = run(notebooks=args.notebooks, params_file=args.params, overrides=args.overrides,
@@ -179,8 +187,13 @@ def _dispatch(args) -> int:
         print(f"wrote {out}")
         return 0
     if args.command in ("render", "build"):
+        from .website.destination import OutputError
         from .website.render import build_site
-        done = build_site(renderer=args.renderer, force=args.force, out=args.out)
+        try:
+            done = build_site(renderer=args.renderer, force=args.force, out=args.out)
+        except OutputError as exc:  # a destination that would lose work, or cannot be written
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         state = "unchanged, nothing to rebuild" if done.skipped else "built"
         print(f"site ready: {done.site}/index.html (renderer: {done.renderer}; {state})")
         return 0

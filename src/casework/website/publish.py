@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import stat
 import shutil
@@ -69,15 +70,26 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def leftovers(site: Path) -> list[Path]:
-    """Staging (`_site.*.tmp`) and swapped-out (`_site.*.old`) folders beside the site."""
-    return sorted(p for p in site.parent.glob(f"{site.name}.*")
-                  if p.is_dir() and p.suffix in (".tmp", ".old"))
+    """Staging (`_site.*.tmp`) and swapped-out (`_site.*.old`) folders a render left beside
+    the site: only names of the form it makes (a random token between the dots), and an
+    `.old` folder only while it holds nothing but the parked site, so a folder of the
+    user's that merely looks alike is never removed."""
+    pattern = re.compile(re.escape(site.name) + r"\.[A-Za-z0-9_]+\.(tmp|old)")
+    found = []
+    for p in site.parent.glob(f"{site.name}.*"):
+        if not pattern.fullmatch(p.name) or p.is_symlink() or not p.is_dir():
+            continue
+        if p.suffix == ".old" and any(child.name != site.name for child in p.iterdir()):
+            continue
+        found.append(p)
+    return sorted(found)
 
 
 def tidy(site: Path) -> None:
     """Remove leftovers of killed renders; if the site itself went missing between the
-    swap's two renames, put the previous one back first. Call only under the lock."""
-    if not site.exists():
+    two renames of a swap (where the system cannot exchange two names in one step), put
+    the previous one back first. Call only under the lock."""
+    if not site.exists() and not site.is_symlink():
         for old in (p for p in leftovers(site) if p.suffix == ".old"):
             if (old / site.name).is_dir():
                 os.rename(old / site.name, site)

@@ -32,7 +32,9 @@ from .provenance import BuildStamp, build_stamp
 from . import catalog
 from ..pipeline.compare import write_snapshot
 from .config import check_pages, output_path, read_config, resource_files
-from .publish import check_complete, publishing
+from .destination import check_destination, mark, write_error
+from .exchange import exchange
+from .publish import check_complete, publishing, remove_tree
 from .builtin.shortcodes import Variables, read_variables
 
 VARIABLES = "_variables.yml"
@@ -75,14 +77,33 @@ def build_site(root: Path | None = None, renderer: str | None = "auto", force: b
     root = Path(root).resolve() if root is not None else project_root()
     catalog.refresh(root)
     config = read_config(root)
-    site = Path(out).resolve() if out is not None else config.site_dir
-    if out is not None:
+    site, option = destination(config, out)
+    try:
         site.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(exc, site, option) from None
     with publishing(root, site):  # the build lock; leftovers tidied on every exit
-        return _render(root, config, quarto, used, force, site)
+        check_destination(site, option)  # again, now that no other render can write it
+        return _render(root, config, quarto, used, force, site, option)
 
 
-def _render(root: Path, config, quarto: str | None, used: str, force: bool, site: Path) -> Rendered:
+def destination(config, out: Path | None = None) -> tuple[Path, str]:
+    """The site folder to write (out, else _quarto.yml's output-dir) and how the user named
+    it, after checking it may be written (casework.website.destination)."""
+    site = Path(out).resolve() if out is not None else config.site_dir
+    option = "--out" if out is not None else f"output-dir of {config.path.name}"
+    check_destination(site, option)  # never over a folder or file casework did not write
+    return site, option
+
+
+def check_out(out: Path | None = None, root: Path | None = None) -> None:
+    """Refuse an unusable site destination before anything runs (`casework build`)."""
+    root = Path(root).resolve() if root is not None else project_root()
+    destination(read_config(root), out)
+
+
+def _render(root: Path, config, quarto: str | None, used: str, force: bool, site: Path,
+            option: str = "--out") -> Rendered:
     check_pages(config)
     check_complete(root, config.render)  # only complete, single-parameter-set builds
     variables = root / VARIABLES
@@ -95,6 +116,16 @@ def _render(root: Path, config, quarto: str | None, used: str, force: bool, site
         return Rendered(site, used, skipped=True)
     record_build(variables, stamp, used)
     _place_citation_style(root)
+    try:
+        _stage(root, config, quarto, used, site, key, variables)
+    except OSError as exc:  # disk full, read-only or unwritable destination: one line
+        raise write_error(exc, site, option) from None
+    return Rendered(site, used)
+
+
+def _stage(root: Path, config, quarto: str | None, used: str, site: Path, key: str,
+           variables: Path) -> None:
+    """Build the site in a staging folder beside `site` and swap it in when complete."""
     with staging(site) as folder:
         if quarto:
             run_quarto(quarto, root, folder)
@@ -108,7 +139,7 @@ def _render(root: Path, config, quarto: str | None, used: str, force: bool, site
         check_site(config, folder, used)
         write_snapshot(root, folder)  # the values, for `casework compare`
         (folder / SITE_KEY).write_text(key + "\n", encoding="utf-8")
-    return Rendered(site, used)
+        mark(folder)  # again: `quarto render` empties its output folder first
 
 
 def check_site(config, folder: Path, renderer: str) -> None:
@@ -194,8 +225,9 @@ def staging(site: Path) -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix=f"{site.name}.", suffix=".tmp", dir=site.parent))
     umask = os.umask(0)
     os.umask(umask)
-    folder.chmod(0o777 & ~umask)  # mkdtemp makes it private; a web server must read the site
     try:
+        folder.chmod(0o777 & ~umask)  # mkdtemp makes it private; a web server must read the site
+        mark(folder)
         yield folder
         swap(folder, site)
     except BaseException:
@@ -204,20 +236,29 @@ def staging(site: Path) -> Iterator[Path]:
 
 
 def swap(new: Path, site: Path) -> None:
-    """Replace `site` by `new` with two renames, so readers never see a half-built site."""
-    old = None
-    if site.exists():
-        old = Path(tempfile.mkdtemp(prefix=f"{site.name}.", suffix=".old", dir=site.parent))
-        os.rename(site, old / site.name)
+    """Put `new` at `site` so that the path holds the old or the new site at every instant.
+
+    Where the system can (Linux), both names are exchanged atomically and the previous
+    site, now at `new`'s name, is removed (a kill before that leaves it as a staging
+    leftover, tidied at the next start). Elsewhere, two renames: a kill between them
+    leaves the previous site parked in `<site>.<random>.old/`, put back at the next start
+    (casework.website.publish.tidy).
+    """
+    if not site.exists() and not site.is_symlink():
+        os.rename(new, site)  # nothing to replace: one rename
+        return
+    if exchange(new, site):
+        remove_tree(new)  # the previous site
+        return
+    old = Path(tempfile.mkdtemp(prefix=f"{site.name}.", suffix=".old", dir=site.parent))
+    os.rename(site, old / site.name)
     try:
         os.rename(new, site)
     except OSError:
-        if old is not None:
-            os.rename(old / site.name, site)  # put the previous site back
-            shutil.rmtree(old, ignore_errors=True)
+        os.rename(old / site.name, site)  # put the previous site back
+        remove_tree(old)
         raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    remove_tree(old)
 
 
 def _place_citation_style(root: Path) -> None:
