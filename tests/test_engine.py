@@ -117,7 +117,7 @@ def test_a_worker_killed_mid_run_is_replaced_without_changing_results(cluster, t
 def test_cli_scheduler_that_does_not_answer_stops_the_run_with_one_line(capsys, monkeypatch):
     from casework import cli
     monkeypatch.delenv(engines.ENV, raising=False)
-    assert cli.main(["run", "07_power", "--scheduler", "tcp://127.0.0.1:9"]) == 1
+    assert cli.main(["run", "07_power", "--scheduler", "tcp://127.0.0.1:9"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("error: no Dask scheduler answers at tcp://127.0.0.1:9")
     assert engines.ENV not in os.environ          # nothing handed to the notebooks

@@ -168,7 +168,11 @@ def _dispatch(args) -> int:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2
         if args.scheduler:
-            _use_scheduler(args.scheduler)
+            try:
+                _use_scheduler(args.scheduler)
+            except SchedulerError as exc:  # a bad or dead address: before any notebook starts
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
         code = run(notebooks=args.notebooks, params_file=args.params, overrides=args.overrides,
                    data_dir=args.data, force=args.force, jobs=args.jobs, dry_run=args.dry_run,
                    cache_entries=args.cache_entries)
@@ -243,6 +247,13 @@ def _recovery(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     from . import engine
+    if engine.scheduler_address(args.scheduler):
+        try:  # a bad or dead address fails at once, in one line
+            engine.check_address(engine.scheduler_address(args.scheduler),
+                                 "--scheduler" if args.scheduler else f"${engine.ENV}")
+        except SchedulerError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     with engine.open_engine(args.jobs, scheduler=args.scheduler) as eng:
         runs = recovery.run_recovery(args.reps, args.seed, conditions, mapper=engine.engine_map(eng))
     summary = recovery.summarise(recovery.attach_truths(runs, declared_truths()))

@@ -174,6 +174,8 @@ def open_engine(workers: int | None = None, scheduler: str | None = None,
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise ValueError(f"workers={workers!r}: expected a whole number of 1 or more")
     address = scheduler_address(scheduler)
+    if address is not None:
+        check_address(address, "--scheduler" if scheduler else f"${ENV}")
     if address is None and workers == 1:
         yield Sequential()
         return
@@ -201,6 +203,45 @@ def open_engine(workers: int | None = None, scheduler: str | None = None,
     finally:
         client.close()
         cluster.close()
+
+
+SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")  # distributed's network transports
+PROBE_SECONDS = 5.0  # a host that drops packets: give up on it after this long
+
+
+def check_address(address: str, origin: str = "--scheduler") -> None:
+    """Refuse, at once and in one line, an address that is none, or where nothing listens.
+
+    distributed's Client retries a refused connection until its timeout (10-20 s); a
+    plain TCP connection says "refused" immediately, so a dead scheduler fails fast.
+    origin: where the address came from (--scheduler or $CASEWORK_SCHEDULER).
+    """
+    import socket
+
+    from distributed.comm.addressing import get_address_host_port, parse_address
+    shown = address if len(address) <= 80 else address[:77] + "..."
+    expected = "expected tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786"
+    try:
+        scheme, _ = parse_address(address)
+        host, port = get_address_host_port(address)
+    except (ValueError, TypeError):
+        scheme, host, port = "", "", 0
+    if scheme not in SCHEMES or not host or not 0 < port < 65536:
+        raise SchedulerError(f"{origin} {shown!r}: not a Dask scheduler address; {expected}")
+    try:
+        with socket.create_connection((host, port), timeout=PROBE_SECONDS):
+            pass
+    except ConnectionRefusedError:
+        raise SchedulerError(f"no Dask scheduler answers at {shown} (from {origin}): the connection "
+                             f"was refused (nothing listens on port {port}); start one (`dask "
+                             f"scheduler`) or leave out {origin}") from None
+    except socket.gaierror:
+        raise SchedulerError(f"no Dask scheduler answers at {shown} (from {origin}): host {host!r} "
+                             f"not found; {expected}") from None
+    except OSError as err:
+        raise SchedulerError(f"no Dask scheduler answers at {shown} (from {origin}): "
+                             f"{err.strerror or 'no answer within ' + str(PROBE_SECONDS) + ' s'}; "
+                             f"{expected}") from None
 
 
 def engine_map(engine: Engine | None) -> Callable[[Callable, Sequence], list]:

@@ -6,6 +6,13 @@ here, one after the other, through the cache). The page lists every recorded val
 that moved, by how much, and the conclusions that flipped: a p-value crossing its
 notebook's level (1 - confidence), an estimate changing sign, a scorecard row
 changing status (published value inside the interval, sign agreement).
+
+Values are paired by their full identity, never by a label alone: a recorded value by
+(notebook, name), a scorecard row by (notebook, study, section, estimate), where the
+section names the model (e.g. "Table 1, closed cases"), and, should two rows still
+share all four, by their order among those rows. Comparing parameter files builds
+both sets in the project and then puts its build back as it was
+(casework.pipeline.preserve): the published site and `results/` never change.
 """
 from __future__ import annotations
 
@@ -13,12 +20,14 @@ import csv
 import html
 import json
 import math
+import os
 import re
 from pathlib import Path
 
 from .build_record import parameter_set_name
 
 SNAPSHOT = Path("_casework") / "values.json"
+GENERATOR = "<meta name='generator' content='casework compare'>"  # marks pages compare may replace
 P_VALUE = re.compile(r"(^p$|^p_|_p$|_p_|p_value)")
 
 
@@ -103,9 +112,9 @@ def differences(a: dict, b: dict) -> dict:
                 flipped.append({"notebook": nb, "what": name, "kind": "sign",
                                 "change": f"{'positive' if nx > 0 else 'negative'} -> "
                                           f"{'positive' if ny > 0 else 'negative'}"})
-    rows_a = {(r.get("notebook"), r.get("estimate")): r for r in a.get("scorecard", [])}
-    for r in b.get("scorecard", []):
-        before = rows_a.get((r.get("notebook"), r.get("estimate")))
+    rows_a = scorecard_rows(a)
+    for identity, r in scorecard_rows(b).items():
+        before = rows_a.get(identity)
         if not before:
             continue
         for col, label in (("within", "published value inside the interval"),
@@ -114,6 +123,21 @@ def differences(a: dict, b: dict) -> dict:
                 flipped.append({"notebook": r.get("notebook"), "what": r.get("estimate"), "kind": "scorecard",
                                 "change": f"{label}: {before.get(col) or 'n/a'} -> {r.get(col) or 'n/a'}"})
     return {"moved": moved, "flipped": flipped}
+
+
+IDENTITY = ("notebook", "study", "section", "estimate")  # a scorecard row's identity
+
+
+def scorecard_rows(snap: dict) -> dict[tuple, dict]:
+    """The snapshot's scorecard rows by identity: (notebook, study, section, estimate,
+    n-th row with these four), so rows with one label under different models (sections)
+    are never paired with each other."""
+    rows, seen = {}, {}
+    for r in snap.get("scorecard", []):
+        four = tuple(r.get(k) or "" for k in IDENTITY)
+        seen[four] = seen.get(four, -1) + 1
+        rows[(*four, seen[four])] = r
+    return rows
 
 
 def set_name(snap: dict) -> str:
@@ -133,7 +157,7 @@ def page(a: dict, b: dict, name_a: str, name_b: str) -> str:
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
     return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Comparison of two builds</title>"
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>{GENERATOR}<title>Comparison of two builds</title>"
         "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left}</style></head><body>"
         f"<h1>Comparison of two builds</h1><p><b>A</b>: {esc(name_a)} ({esc(set_name(a))})<br>"
@@ -147,22 +171,79 @@ def page(a: dict, b: dict, name_a: str, name_b: str) -> str:
 
 
 def compare(root: Path, first: Path, second: Path, out: Path, stream) -> int:
-    """Write the comparison page of two build folders or parameter files to `out`."""
-    snaps = []
-    for arg in (first, second):
-        if arg.is_dir():
-            snaps.append(read_snapshot(arg))
-        elif arg.suffix in (".yml", ".yaml") and arg.is_file():
-            from .run import run
-            code = run([], arg, [], None, force=False, jobs=2, stream=stream)
-            if code:
-                return code
-            snaps.append(snapshot(root))
-        else:
-            raise ValueError(f"{arg}: expected a build folder (e.g. _site) or a parameter file (.yml)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page(snaps[0], snaps[1], str(first), str(second)), encoding="utf-8")
+    """Write the comparison page of two build folders or parameter files to `out`.
+    Parameter files are built in the project, whose build is then put back as it was."""
+    kinds = [_kind(arg) for arg in (first, second)]
+    check_page(out)  # before anything is built
+    snaps: list[dict] = []
+    if "params" in kinds:
+        from .preserve import preserved
+        with preserved(root):
+            code = _snapshots(root, (first, second), kinds, snaps, stream)
+        if code:
+            return code
+    else:
+        _snapshots(root, (first, second), kinds, snaps, stream)
+    write_page(out, page(snaps[0], snaps[1], str(first), str(second)))
     diff = differences(*snaps)
     print(f"{len(diff['moved'])} values moved, {len(diff['flipped'])} conclusions flipped; see {out}",
           file=stream)
     return 0
+
+
+def _kind(arg: Path) -> str:
+    if arg.is_dir():
+        return "site"
+    if arg.suffix in (".yml", ".yaml") and arg.is_file():
+        return "params"
+    raise ValueError(f"{arg}: expected a build folder (e.g. _site) or a parameter file (.yml)")
+
+
+def _snapshots(root: Path, args, kinds, snaps: list, stream) -> int:
+    for arg, kind in zip(args, kinds):
+        if kind == "site":
+            snaps.append(read_snapshot(arg))
+            continue
+        from .run import run
+        code = run([], arg, [], None, force=False, jobs=2, stream=stream)
+        if code:
+            return code
+        snaps.append(snapshot(root))
+    return 0
+
+
+def check_page(out: Path) -> None:
+    """Refuse to write the page over anything but a page `casework compare` wrote."""
+    from ..website.destination import ALLOWED
+    if out.is_symlink() or (out.exists() and not out.is_file()):
+        raise ValueError(f"--out {out}: is a folder or link, not a page; expected an HTML file path "
+                         "(e.g. _comparison/index.html)")
+    if out.is_file():
+        with out.open("rb") as f:
+            head = f.read(4096).decode("utf-8", "replace")
+        if GENERATOR not in head:
+            raise ValueError(f"--out {out}: is a file casework compare did not write; expected a new "
+                             "path or a page an earlier comparison wrote; nothing was changed")
+    for folder in (out.parent, *out.parent.parents):
+        if folder.exists() or folder.is_symlink():
+            if not folder.is_dir():
+                raise ValueError(f"--out {out}: {folder} is not a folder; expected {ALLOWED}")
+            break
+
+
+def write_page(out: Path, text: str) -> None:
+    """Write the page in one step (a temporary file renamed over it); a folder made for it
+    carries casework's marker (casework.website.destination)."""
+    from ..website.destination import mark
+    folder = out.parent
+    try:
+        new = not folder.exists()
+        folder.mkdir(parents=True, exist_ok=True)
+        if new:
+            mark(folder)
+        tmp = folder / f".{out.name}.tmp"
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise ValueError(f"--out {out}: cannot write the page ({exc.strerror}); expected a path "
+                         "in a writable folder on a disk with free space") from None

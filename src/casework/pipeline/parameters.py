@@ -45,7 +45,7 @@ class Spec:
     def coerce(self, value, where: str):
         """Check (and for text from -p, convert) one value; raise ParameterError if bad."""
         def bad(reason: str = ""):
-            raise ParameterError(f"parameter '{where}': value {value!r} is not allowed"
+            raise ParameterError(f"parameter '{where}': value {_shown(value)} is not allowed"
                                  f"{': ' + reason if reason else ''}; expected {self.allowed()}")
         v = value
         if isinstance(v, str) and self.type in ("int", "float", "bool"):
@@ -60,7 +60,10 @@ class Spec:
         elif self.type == "float":
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 bad()
-            v = float(v)
+            try:
+                v = float(v)
+            except OverflowError:  # an integer of hundreds of digits
+                bad("not a finite number")
             if not math.isfinite(v):
                 bad("not a finite number")
         elif self.type in ("str", "path"):
@@ -79,6 +82,17 @@ class Spec:
         return v
 
 
+SHOWN_CHARS = 40  # longest value quoted in a message (a 5,000-digit number is not echoed)
+
+
+def _shown(value) -> str:
+    """A value as a message quotes it, shortened: repr, cut to SHOWN_CHARS characters."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value).bit_length() > 128:
+        return f"(an integer of about {int(abs(value).bit_length() * 0.30103) + 1} digits)"
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS - 3]}...' ({len(text)} characters)"
+
+
 def _parse_text(text: str):
     """Text from the command line → bool/int/float where it looks like one."""
     if not text.isascii():
@@ -90,7 +104,7 @@ def _parse_text(text: str):
         return False
     try:
         return int(text)
-    except ValueError:
+    except ValueError:  # also a number longer than Python converts (sys.int_info)
         pass
     try:
         return float(text)
@@ -189,18 +203,31 @@ def read_param_file(path: Path) -> dict:
     if path.is_dir():
         raise ParameterError(f"parameter file {path} is a folder; expected a YAML file such as "
                              "params/sensitivity.yml")
+    if path.exists() and not path.is_file():
+        raise ParameterError(f"parameter file {path} is not a regular file (a device, pipe or "
+                             "socket); expected a YAML file such as params/sensitivity.yml")
     if not path.is_file():
         raise ParameterError(f"parameter file {path} does not exist")
     data = load_yaml(path) or {}
     if not isinstance(data, dict):
         raise ParameterError(f"parameter file {path}: expected a mapping of key: value")
+    notebooks = schema()
     flat = {}
     for k, v in data.items():
         if isinstance(v, dict):
             flat.update({f"{k}.{kk}": vv for kk, vv in v.items()})
-        else:
+        elif k in notebooks and v is not None:  # `01_caseload: 5`: a section without its keys
+            raise ParameterError(f"parameter file {path}: section '{k}' is {_kind(v)}, not a mapping; "
+                                 f"expected '{k}:' followed by indented 'key: value' lines "
+                                 f"(parameters of {k}: {', '.join(notebooks[k])})")
+        elif k not in notebooks:  # an empty section (`01_caseload:`) sets nothing
             flat[k] = v
     return flat
+
+
+def _kind(value) -> str:
+    return {bool: "true/false", int: "a number", float: "a number", str: "a text",
+            list: "a list"}.get(type(value), "a value")
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -231,11 +258,27 @@ def load_yaml(path: Path):
         return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
     except ParameterError as exc:
         raise ParameterError(f"parameter file {path}, {exc}") from None
+    except ValueError:  # PyYAML's int() of a number longer than Python converts
+        raise ParameterError(f"parameter file {path}{_long_number_line(text)}: a number too long to "
+                             f"read (more than {_digit_limit()} digits); expected a value in the "
+                             "parameter's range (see src/casework/pipeline/parameters.yml)") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ParameterError(f"parameter file {path}{where}: not valid YAML ({problem})") from None
+
+
+def _digit_limit() -> int:
+    import sys
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    return limit if limit > 0 else 4300
+
+
+def _long_number_line(text: str) -> str:
+    import re
+    found = re.search(r"[0-9_]{%d,}" % _digit_limit(), text)
+    return f", line {text.count(chr(10), 0, found.start()) + 1}" if found else ""
 
 
 def resolve(notebooks: list[str], layers: list[tuple[str, dict]]) -> dict[str, dict]:
@@ -245,7 +288,9 @@ def resolve(notebooks: list[str], layers: list[tuple[str, dict]]) -> dict[str, d
     if unknown_nb:
         raise ParameterError(f"notebook(s) {', '.join(unknown_nb)} have no section in the parameter "
                              f"schema {SCHEMA_PATH.name}; known: {', '.join(specs)}")
-    resolved = {nb: {k: s.default for k, s in specs[nb].items()} for nb in notebooks}
+    # Every notebook's parameters are resolved and checked, so a value for a notebook not
+    # selected (`run 01 -p 04_x.key=bad`) is refused too; the selected ones are returned.
+    resolved = {nb: {k: s.default for k, s in specs[nb].items()} for nb in specs}
     for origin, values in layers:
         for key, value in values.items():
             nb, dot, name = key.rpartition(".")
@@ -257,10 +302,9 @@ def resolve(notebooks: list[str], layers: list[tuple[str, dict]]) -> dict[str, d
                 raise ParameterError(f"{origin}: unknown parameter '{key}'; known: "
                                      f"{', '.join(sorted({k for s in specs.values() for k in s}))}")
             for t in targets:
-                if t in resolved:
-                    resolved[t][name] = specs[t][name].coerce(value, f"{key}" + (f" ({origin})" if origin else ""))
+                resolved[t][name] = specs[t][name].coerce(value, f"{key}" + (f" ({origin})" if origin else ""))
     check_rules(resolved, layers)
-    return resolved
+    return {nb: resolved[nb] for nb in notebooks}
 
 
 def params_hash(params: dict) -> str:

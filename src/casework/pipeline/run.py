@@ -83,8 +83,10 @@ def _build(root: Path, tasks: list[Task], force: bool, jobs: int, progress: Prog
             entries[t.name] = _entry(root, t, "cached", (meta or {}).get("seconds"))
     record = root / "results" / "_build.json"
     if todo:  # a build killed from here on leaves a record the renderer refuses
-        update_record(record, {t.name: _entry(root, t, "running", None) for t in todo},
-                      discover(root / SOURCES))
+        # ... naming this run's parameter set, the notebooks taken from the cache, and as
+        # "running" only those still to execute (each is settled in the record as it ends).
+        update_record(record, {**entries, **{t.name: _entry(root, t, "running", None) for t in todo}},
+                      discover(root / SOURCES), pset)
     outcomes, interrupted = _execute(root, todo, jobs, cache, progress)
     for t in todo:
         outcome = outcomes[t.name]
@@ -191,6 +193,10 @@ def _settle(root: Path, task: Task, outcome: Outcome, cache: Cache, progress: Pr
             if path.parent.name == "results":
                 path.unlink()  # values of a failed run must not reach the paper
         progress.finished(task.name, "FAILED", _explain(task, outcome))
+    if outcome.started:  # a kill after this leaves a record that knows this notebook ended
+        update_record(root / "results" / "_build.json", {task.name: _entry(
+            root, task, "executed" if outcome.ok else "failed", outcome.seconds,
+            error=None if outcome.ok else _explain(task, outcome))}, discover(root / SOURCES))
 
 
 def _explain(task: Task, outcome: Outcome) -> str:

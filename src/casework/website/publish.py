@@ -145,7 +145,8 @@ def problems(root: Path, pages) -> list[str]:
             continue
         status = entry.get("status")
         if status == "running":
-            found.append(f"{name}: its last run did not finish (the build was killed, or is still going)")
+            found.append(f"{name}: its last run did not finish (the build was killed, or is still "
+                         f"going), with {_ran_with(doc, name, entry)}")
         elif status == "interrupted":
             found.append(f"{name}: the last build was interrupted before it started")
         elif status == "failed":
@@ -173,6 +174,19 @@ def check_complete(root: Path, pages) -> None:
                           "unchanged:\n  " + "\n  ".join(found)
                           + "\nRun `casework run` (with the parameter set you want) for all notebooks, "
                             "then render.")
+
+
+def _ran_with(doc: dict, name: str, entry: dict) -> str:
+    """The parameters a notebook's unfinished run had: the record's parameter set and the
+    notebook's values that differ from the schema defaults."""
+    pset = doc.get("parameter_set")
+    set_name = parameter_set_name(pset) if isinstance(pset, dict) else "an unrecorded parameter set"
+    from ..pipeline.parameters import schema
+    specs = schema().get(name, {})
+    params = entry.get("params") if isinstance(entry.get("params"), dict) else {}
+    changed = [f"{k}={v!r}" for k, v in sorted(params.items())
+               if k != "data_dir" and k in specs and v != specs[k].default]
+    return f"parameter set {set_name} ({', '.join(changed) or 'all defaults'})"
 
 
 def _changed_outputs(root: Path, outputs) -> list[str]:

@@ -117,14 +117,14 @@ def _render(root: Path, config, quarto: str | None, used: str, force: bool, site
     record_build(variables, stamp, used)
     _place_citation_style(root)
     try:
-        _stage(root, config, quarto, used, site, key, variables)
+        _stage(root, config, quarto, used, site, key, stamp, variables)
     except OSError as exc:  # disk full, read-only or unwritable destination: one line
         raise write_error(exc, site, option) from None
     return Rendered(site, used)
 
 
 def _stage(root: Path, config, quarto: str | None, used: str, site: Path, key: str,
-           variables: Path) -> None:
+           stamp: BuildStamp, variables: Path) -> None:
     """Build the site in a staging folder beside `site` and swap it in when complete."""
     with staging(site) as folder:
         if quarto:
