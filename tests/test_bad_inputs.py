@@ -26,13 +26,20 @@ PARAMETER_CASES = yaml.safe_load((HERE / "bad_inputs" / "parameters.yml").read_t
 
 def _arguments(case: dict, tmp_path: Path) -> tuple[Path | None, list[str]]:
     params_file = None
+    digits = "9" * case.get("digits", 0)  # DIGITS in a case stands for that many nines
     if "file" in case:
         params_file = tmp_path / "bad.yml"
         content = case["file"]
-        params_file.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        params_file.write_bytes(content if isinstance(content, bytes)
+                                else content.replace("DIGITS", digits).encode("utf-8"))
     if case.get("params_dir"):
         params_file = tmp_path
-    return params_file, [str(o) for o in case.get("overrides", [])]
+    if case.get("params_path"):  # a path as given, e.g. /dev/null
+        params_file = Path(case["params_path"])
+    if case.get("params_fifo"):
+        params_file = tmp_path / "pipe.yml"
+        os.mkfifo(params_file)
+    return params_file, [str(o).replace("DIGITS", digits) for o in case.get("overrides", [])]
 
 
 @pytest.mark.parametrize("case", [c for c in PARAMETER_CASES if "error" in c], ids=lambda c: c["id"])

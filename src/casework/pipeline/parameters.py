@@ -88,7 +88,11 @@ SHOWN_CHARS = 40  # longest value quoted in a message (a 5,000-digit number is n
 def _shown(value) -> str:
     """A value as a message quotes it, shortened: repr, cut to SHOWN_CHARS characters."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value).bit_length() > 128:
-        return f"(an integer of about {int(abs(value).bit_length() * 0.30103) + 1} digits)"
+        try:
+            digits = str(len(str(abs(value))))
+        except ValueError:  # longer than Python converts to text
+            digits = f"more than {_digit_limit()}"
+        return f"(an integer of {digits} digits)"
     text = repr(value)
     return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS - 3]}...' ({len(text)} characters)"
 
