@@ -59,3 +59,103 @@ def test_compare_two_built_sites(project, tmp_path):
 def test_compare_refuses_a_folder_that_is_no_build(project, tmp_path):
     from casework.cli import main
     assert main(["compare", str(tmp_path), str(tmp_path)]) == 2
+
+
+# Issue 22: values are paired by their full identity, never by a label alone.
+def card_row(section, estimate, within, sign_agrees="True", notebook="04_regressions"):
+    return {"notebook": notebook, "study": "Spannagel 2019 (Working Paper 7)", "section": section,
+            "estimate": estimate, "within": within, "sign_agrees": sign_agrees}
+
+
+# One label under three models (all / closed / open), as in 04_regressions' Table 1.
+MODELS = ("Table 1, all cases", "Table 1, closed cases", "Table 1, open cases")
+CARD_A = [card_row(m, label, w) for label in ("Reply received", "Issue: minority")
+          for m, w in zip(MODELS, ("True", "False", "True"))]
+
+
+def test_rows_with_one_label_under_different_models_are_never_paired():
+    a = snap(0.95, {"logrank_p": 0.03}, CARD_A)
+    assert differences(a, a) == {"moved": [], "flipped": []}
+    # Only the open-regime row of one estimate changes: exactly that one flip, named by model.
+    card_b = [dict(r) for r in CARD_A]
+    card_b[2]["within"] = "False"
+    card_b[3]["sign_agrees"] = "False"
+    diff = differences(a, snap(0.95, {"logrank_p": 0.03}, card_b))
+    assert [(f["what"], f["change"]) for f in diff["flipped"]] == [
+        ("Table 1, open cases: Reply received", "published value inside the interval: True -> False"),
+        ("Table 1, all cases: Issue: minority", "sign agrees with the published one: True -> False")]
+
+
+def hand_made_site(folder, confidence, values, card):
+    """A site folder as `casework render` leaves it, for compare: marker and values."""
+    (folder / SNAPSHOT).parent.mkdir(parents=True)
+    (folder / ".casework-site").write_text("written by casework\n")
+    (folder / SNAPSHOT).write_text(json.dumps(snap(confidence, values, card)))
+    return folder
+
+
+def test_hand_made_sites_known_moves_and_flips(tmp_path, monkeypatch, capsys):
+    from casework.cli import main
+    monkeypatch.chdir(tmp_path)
+    a = hand_made_site(tmp_path / "a", 0.95, {"logrank_p": 0.03, "coef_featured": 0.4, "n": 40}, CARD_A)
+    card_b = [dict(r) for r in CARD_A]
+    card_b[1]["within"] = "True"  # closed cases, Reply received: now inside
+    b = hand_made_site(tmp_path / "b", 0.95, {"logrank_p": 0.07, "coef_featured": 0.4, "n": 41}, card_b)
+    page = tmp_path / "cmp" / "index.html"
+    monkeypatch.setenv("CASEWORK_ROOT", str(tmp_path))
+    (tmp_path / "_quarto.yml").write_text("project: {type: website}\n")
+    for first, second, expected in ((a, a, "0 values moved, 0 conclusions flipped"),
+                                    (b, b, "0 values moved, 0 conclusions flipped"),
+                                    (a, b, "2 values moved, 2 conclusions flipped")):
+        assert main(["compare", str(first), str(second), "--out", str(page)]) == 0
+        assert capsys.readouterr().err == f"{expected}; see {page}\n"
+    text = page.read_text()
+    assert "Table 1, closed cases: Reply received" in text and "significant at 0.05 -&gt; not significant" in text
+    assert (page.parent / ".casework-site").is_file()  # a comparison folder casework wrote
+
+
+def test_compare_never_writes_over_a_file_it_did_not_write(tmp_path, monkeypatch, capsys):
+    from casework.cli import main
+    monkeypatch.setenv("CASEWORK_ROOT", str(tmp_path))
+    (tmp_path / "_quarto.yml").write_text("project: {type: website}\n")
+    a = hand_made_site(tmp_path / "a", 0.95, {"n": 1}, [])
+    mine = tmp_path / "notes.html"
+    mine.write_text("<p>my notes</p>")
+    assert main(["compare", str(a), str(a), "--out", str(mine)]) == 2
+    assert capsys.readouterr().err == (f"error: --out {mine}: is a file casework compare did not write; "
+                                       "expected a new path or a page an earlier comparison wrote; "
+                                       "nothing was changed\n")
+    assert mine.read_text() == "<p>my notes</p>"
+    assert main(["compare", str(a), str(a), "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith(f"error: --out {tmp_path}: is a folder or link, not a page")
+
+
+def test_comparing_parameter_files_leaves_the_site_and_results_alone(project, tmp_path, capsys):
+    write_notebook(project, "01_alpha", RECORD, 'record("01_alpha", n=n, level=confidence)')
+    write_notebook(project, "02_beta", RECORD, 'record("02_beta", label=label)')
+    (project / "_quarto.yml").write_text(QUARTO)
+    (project / "index.qmd").write_text("---\ntitle: Home\n---\n\nn is {{< var alpha.n >}}.\n")
+    assert build() == 0
+    render(project, renderer="builtin")
+
+    def state():
+        files = [*(project / "results").rglob("*"), *(project / "analyses").rglob("*"),
+                 project / "_variables.yml", *(project / "_site").rglob("*")]
+        return {p.relative_to(project).as_posix(): p.read_bytes() for p in files if p.is_file()}
+
+    before = state()
+    (project / "params").mkdir(exist_ok=True)
+    (project / "params" / "a.yml").write_text("n: 4\n")
+    (project / "params" / "b.yml").write_text("n: 6\nconfidence: 0.9\n")
+    stream = io.StringIO()
+    page = tmp_path / "cmp.html"
+    assert compare(project, project / "params" / "a.yml", project / "params" / "b.yml", page, stream) == 0
+    assert stream.getvalue().endswith(f"2 values moved, 0 conclusions flipped; see {page}\n")
+    assert "<td>01_alpha</td><td>n</td><td>4</td><td>6</td>" in page.read_text()
+    assert state() == before  # results/, analyses/, _variables.yml and _site/ as they were
+    assert not list((project / ".casework").glob("compare-*"))
+    from casework.website.render import build_site
+    assert build_site(project, renderer="builtin").skipped  # a plain render: the same site
+    capsys.readouterr()
+    assert build() == 0  # the cache still knows the restored outputs: nothing re-executes
+    assert "0 executed, 2 cached, 0 failed" in capsys.readouterr().err

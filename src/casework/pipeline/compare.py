@@ -120,7 +120,8 @@ def differences(a: dict, b: dict) -> dict:
         for col, label in (("within", "published value inside the interval"),
                            ("sign_agrees", "sign agrees with the published one")):
             if (before.get(col) or "") != (r.get(col) or ""):
-                flipped.append({"notebook": r.get("notebook"), "what": r.get("estimate"), "kind": "scorecard",
+                what = f"{r.get('section')}: {r.get('estimate')}" if r.get("section") else r.get("estimate")
+                flipped.append({"notebook": r.get("notebook"), "what": what, "kind": "scorecard",
                                 "change": f"{label}: {before.get(col) or 'n/a'} -> {r.get(col) or 'n/a'}"})
     return {"moved": moved, "flipped": flipped}
 

@@ -90,10 +90,10 @@ def build_site(root: Path | None = None, renderer: str | None = "auto", force: b
 def destination(config, out: Path | None = None) -> tuple[Path, str]:
     """The site folder to write (out, else _quarto.yml's output-dir) and how the user named
     it, after checking it may be written (casework.website.destination)."""
-    site = Path(out).resolve() if out is not None else config.site_dir
+    site = Path(out).absolute() if out is not None else config.site_dir
     option = "--out" if out is not None else f"output-dir of {config.path.name}"
     check_destination(site, option)  # never over a folder or file casework did not write
-    return site, option
+    return site.resolve(), option
 
 
 def check_out(out: Path | None = None, root: Path | None = None) -> None:
