@@ -153,3 +153,53 @@ def test_progress_lines_on_the_terminal_but_not_inside_a_kernel(capfd, monkeypat
 
 def test_in_kernel_is_false_outside_jupyter():
     assert engines.in_kernel() is False
+
+
+def closed_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def no_client(monkeypatch):
+    """distributed's Client retries a refused connection for its whole timeout: it must
+    not even be reached when the address is bad or refuses."""
+    import distributed
+
+    def reached(*args, **kwargs):
+        raise AssertionError("distributed.Client was reached")
+    monkeypatch.setattr(distributed, "Client", reached)
+    monkeypatch.delenv(engines.ENV, raising=False)
+
+
+@pytest.mark.parametrize("command", [["run", "07_power"], ["recovery", "--reps", "1"]])
+def test_a_refused_port_fails_at_once_with_one_line(no_client, capsys, command):
+    from casework import cli
+    port = closed_port()
+    assert cli.main([*command, "--scheduler", f"tcp://127.0.0.1:{port}"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: no Dask scheduler answers at tcp://127.0.0.1:{port} (from --scheduler): the connection "
+        f"was refused (nothing listens on port {port}); start one (`dask scheduler`) or leave out "
+        "--scheduler\n")
+    assert engines.ENV not in os.environ
+
+
+@pytest.mark.parametrize("address", ["notanaddress", "tcp://host-without-port", "inproc://x",
+                                     "tcp://127.0.0.1:99999", "x" * 500])
+@pytest.mark.parametrize("command", [["run", "07_power"], ["recovery", "--reps", "1"]])
+def test_a_malformed_scheduler_address_is_one_line_naming_the_option(no_client, capsys, command, address):
+    from casework import cli
+    assert cli.main([*command, "--scheduler", address]) == 2
+    shown = address if len(address) <= 80 else address[:77] + "..."
+    assert capsys.readouterr().err == (f"error: --scheduler {shown!r}: not a Dask scheduler address; "
+                                       "expected tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786\n")
+
+
+def test_a_bad_address_in_the_environment_names_the_variable(no_client, monkeypatch):
+    monkeypatch.setenv(engines.ENV, "notanaddress")
+    with pytest.raises(engines.SchedulerError, match=r"^\$CASEWORK_SCHEDULER 'notanaddress': not a Dask"):
+        with engines.open_engine(workers=1):
+            pass

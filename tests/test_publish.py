@@ -174,3 +174,26 @@ def test_every_page_names_the_parameter_set_and_its_non_default_values(site_proj
             "confidence=0.9; label=other") in home(site_project)
     for page in (site_project / "_site" / "analyses").glob("*.html"):
         assert "not default: confidence=0.9; label=other" in page.read_text()
+
+
+def test_the_refusal_after_a_kill_names_only_the_unfinished_notebook_and_its_parameters(site_project):
+    """01_alpha re-executes and finishes, 02_beta is killed mid-run: only 02_beta is listed,
+    with the parameter set that was running (issue 22)."""
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(site_project), "build", "-p", "label=slow",
+                             "-p", "n=7", "--jobs", "2"],
+                            cwd=site_project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 180
+    while status(site_project, "01_alpha") != "executed" or status(site_project, "02_beta") != "running":
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the build never reached the slow notebook"
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=300)
+    with pytest.raises(RenderError) as err:
+        render(site_project, renderer="builtin")
+    lines = str(err.value).splitlines()
+    assert [line.strip().split(":")[0] for line in lines[1:-1]] == ["02_beta"]
+    assert lines[1].strip().startswith("02_beta: its last run did not finish (the build was killed, or is "
+                                       "still going), with parameter set ")
+    assert lines[1].endswith("-p label=slow -p n=7 (label='slow')")
+    assert "The label is hello." in home(site_project) and no_leftovers(site_project)
