@@ -186,3 +186,26 @@ def test_where_names_cannot_be_exchanged_the_next_start_puts_the_site_back(site_
 def _env() -> dict:
     import os
     return dict(os.environ)
+
+
+def test_package_never_replaces_a_file_that_is_not_an_earlier_package(tmp_path):
+    import zipfile
+
+    from casework.replication.archive import check_out
+    check_out(tmp_path / "new.zip")  # a new path
+    earlier = tmp_path / "earlier.zip"
+    with zipfile.ZipFile(earlier, "w") as z:
+        z.writestr("REPLICATION.md", "# x")
+        z.writestr("ro-crate-metadata.json", "{}")
+    check_out(earlier)
+    other = tmp_path / "thesis.zip"
+    with zipfile.ZipFile(other, "w") as z:
+        z.writestr("thesis.tex", "x")
+    (tmp_path / "notes.txt").write_text("mine")
+    for path in (other, tmp_path / "notes.txt"):
+        with pytest.raises(destination.OutputError) as err:
+            check_out(path)
+        assert str(err.value) == (f"--out {path}: is a file casework package did not write; expected a "
+                                  "new path or an earlier replication-package zip; nothing was changed")
+    with pytest.raises(destination.OutputError, match=r"is not a regular file \(a folder, link or device\)"):
+        check_out(tmp_path)

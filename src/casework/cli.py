@@ -183,8 +183,12 @@ def _dispatch(args) -> int:
         from .replication.archive import PackageError, package
         from .replication.exhibits import ExhibitError
         from .replication.lockfile import LockError
+        from .website.destination import OutputError
         try:
             out = package(project_root(), args.out)
+        except OutputError as exc:  # a file that is not an earlier package: never replaced
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         except (PackageError, ExhibitError, LockError, ValueError, FileNotFoundError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1

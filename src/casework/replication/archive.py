@@ -114,6 +114,25 @@ def stage(root: Path, folder: Path) -> Staged:
     return Staged(folder, sources, outputs, exhibits, pdfs)
 
 
+def check_out(out: Path) -> None:
+    """Refuse a destination that is not a new path or a replication package casework wrote
+    (a zip holding REPLICATION.md and ro-crate-metadata.json): nothing else is replaced."""
+    from ..website.destination import OutputError
+    if not out.exists() and not out.is_symlink():
+        return
+    expected = "expected a new path or an earlier replication-package zip"
+    if out.is_symlink() or not out.is_file():
+        raise OutputError(f"--out {out}: is not a regular file (a folder, link or device); {expected}")
+    try:
+        with zipfile.ZipFile(out) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        names = set()
+    if not {"REPLICATION.md", "ro-crate-metadata.json"} <= names:
+        raise OutputError(f"--out {out}: is a file casework package did not write; {expected}; "
+                          "nothing was changed")
+
+
 def package(root: Path, out: Path | None = None) -> Path:
     """Write the deposit zip of root's last build; returns its path."""
     from .crate import check_crate, write_crate
@@ -123,6 +142,7 @@ def package(root: Path, out: Path | None = None) -> Path:
     record = check_build(root)
     commit = record_commit(root)
     out = Path(out) if out else root / f"replication-package-{commit.replace('+', '-')}.zip"
+    check_out(out)  # never over a file that is not an earlier package
     with tempfile.TemporaryDirectory(prefix="casework-package-") as tmp:
         folder = Path(tmp) / "package"
         staged = stage(root, folder)
