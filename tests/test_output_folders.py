@@ -209,3 +209,10 @@ def test_package_never_replaces_a_file_that_is_not_an_earlier_package(tmp_path):
                                   "new path or an earlier replication-package zip; nothing was changed")
     with pytest.raises(destination.OutputError, match=r"is not a regular file \(a folder, link or device\)"):
         check_out(tmp_path)
+
+
+def test_an_unwritable_destination_is_one_line(site_project, capsys):
+    out = Path("/proc/casework-test/site")  # no one may create folders in /proc, root included
+    assert main(["render", "--out", str(out), "--renderer", "builtin"]) == 2
+    assert one_line_error(capsys).startswith(f"error: --out {out}: ")
+    assert "The label is hello." in home(site_project)

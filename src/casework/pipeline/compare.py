@@ -28,6 +28,7 @@ from .build_record import parameter_set_name
 
 SNAPSHOT = Path("_casework") / "values.json"
 GENERATOR = "<meta name='generator' content='casework compare'>"  # marks pages compare may replace
+LEGACY_TITLE = "<title>Comparison of two builds</title>"  # pages written before GENERATOR
 P_VALUE = re.compile(r"(^p$|^p_|_p$|_p_|p_value)")
 
 
@@ -222,7 +223,7 @@ def check_page(out: Path) -> None:
     if out.is_file():
         with out.open("rb") as f:
             head = f.read(4096).decode("utf-8", "replace")
-        if GENERATOR not in head:
+        if GENERATOR not in head and LEGACY_TITLE not in head:
             raise ValueError(f"--out {out}: is a file casework compare did not write; expected a new "
                              "path or a page an earlier comparison wrote; nothing was changed")
     for folder in (out.parent, *out.parent.parents):
