@@ -238,6 +238,7 @@ def test_quarto_dropping_a_page_fails_the_build_and_keeps_the_previous_site(tmp_
     root = scratch_project(tmp_path / "proj")
     (root / "_site").mkdir()
     (root / "_site" / "index.html").write_text("previous")
+    (root / "_site" / ".casework-site").write_text("a site casework wrote\n")
     with pytest.raises(RenderError, match=r"the quarto renderer did not write 1 of the 4 pages of "
                                           r"project\.render; the previous site is unchanged:\n  "
                                           r"notebooks/01_alpha\.ipynb -> notebooks/01_alpha\.html$"):

@@ -58,6 +58,7 @@ def test_quarto_failure_keeps_the_previous_site(tmp_path, quarto, monkeypatch):
     root = scratch_project(tmp_path / "proj")
     (root / "_site").mkdir()
     (root / "_site" / "index.html").write_text("previous")
+    (root / "_site" / ".casework-site").write_text("a site casework wrote\n")
     monkeypatch.setenv("FAKE_QUARTO_EXIT", "1")
     with pytest.raises(RenderError, match=r"quarto render failed \(exit 1\); the previous site is unchanged"):
         render(root)
