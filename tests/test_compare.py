@@ -159,3 +159,36 @@ def test_comparing_parameter_files_leaves_the_site_and_results_alone(project, tm
     capsys.readouterr()
     assert build() == 0  # the cache still knows the restored outputs: nothing re-executes
     assert "0 executed, 2 cached, 0 failed" in capsys.readouterr().err
+
+
+def test_a_comparison_killed_outright_is_undone_at_the_next_start(project, tmp_path):
+    """SIGKILL between the comparison's builds and its restore: the next render puts the
+    project's own build back before it publishes anything."""
+    import subprocess
+    import sys
+
+    from test_publish import CHILD
+    write_notebook(project, "01_alpha", RECORD, 'record("01_alpha", n=n, level=confidence)')
+    write_notebook(project, "02_beta", RECORD, 'record("02_beta", label=label)')
+    (project / "_quarto.yml").write_text(QUARTO)
+    (project / "index.qmd").write_text("---\ntitle: Home\n---\n\nn is {{< var alpha.n >}}.\n")
+    assert build() == 0
+    render(project, renderer="builtin")
+    before = (project / "results" / "01_alpha.json").read_bytes()
+    (project / "params").mkdir(exist_ok=True)
+    (project / "params" / "b.yml").write_text("n: 6\n")
+    # The child dies the moment the comparison would put the build back.
+    killed = CHILD.replace("from casework.cli import main", (
+        "import os, signal\nfrom casework.pipeline import preserve\n"
+        "preserve._restore = lambda *a: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "from casework.cli import main"))
+    done = subprocess.run([sys.executable, "-c", killed, str(project), "compare", str(project / "_site"),
+                           "params/b.yml", "--out", str(tmp_path / "c.html")],
+                          cwd=project, capture_output=True, text=True, timeout=600)
+    assert done.returncode == -9, done.stderr
+    assert (project / "results" / "01_alpha.json").read_bytes() != before  # left on the other set
+    assert len(list((project / ".casework").glob("compare-*"))) == 1
+    render(project, renderer="builtin", force=True)
+    assert (project / "results" / "01_alpha.json").read_bytes() == before
+    assert "n is 3." in (project / "_site" / "index.html").read_text()
+    assert not list((project / ".casework").glob("compare-*"))

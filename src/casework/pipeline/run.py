@@ -59,6 +59,8 @@ def run(notebooks: list[str], params_file: Path | None, overrides: list[str],
         return 0
     try:
         with build_lock(root / ".casework" / "lock"):
+            from .preserve import recover
+            recover(root)  # a comparison killed outright: the build it set aside comes back first
             return _build(root, tasks, force, jobs, Progress(stream), pset, cache)
     except LockError as exc:
         print(f"error: {exc}", file=stream)

@@ -43,6 +43,8 @@ def publishing(root: Path, site: Path, wait: float | None = None) -> Iterator[No
         raise RenderError(f"{exc} The site was not rendered; the published one is unchanged.") from None
     try:
         with _sigterm_as_interrupt():
+            from ..pipeline.preserve import recover
+            recover(root)  # a comparison killed outright: its project's build back first
             tidy(site)
             try:
                 yield
