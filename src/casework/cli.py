@@ -147,7 +147,11 @@ def _dispatch(args) -> int:
         return _recovery(args)
     if args.command == "validate":
         from .data import load
-        ds = load(args.folder)
+        try:
+            ds = load(args.folder)
+        except DataValidationError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2  # bad input, as for bad parameters
         rows = ", ".join(f"{k} {len(v):,}" for k, v in ds.tables.items())
         print(f"{args.folder}: valid ({'synthetic' if ds.synthetic else 'real'} data; rows: {rows})")
         return 0
