@@ -16,7 +16,7 @@ def test_validate_reports_every_problem_and_exits_2(tiny_data, capsys):
     path.write_text(path.read_text().replace("female", "woman", 1))
     assert main(["validate", str(tiny_data)]) == 2
     err = capsys.readouterr().err
-    assert "1 problem(s) in data folder" in err
+    assert err.startswith(f"error: data folder {tiny_data}: cases.csv") and err.count("\n") == 1
     assert "cases.csv, line 2, column 'gender': unknown category" in err and "woman" not in err
 
 

@@ -185,7 +185,7 @@ def test_non_utf8_bytes(tiny_data):
 def test_missing_file(tiny_data):
     (tiny_data / tables()["survey"].path).unlink()
     msgs = problems(tiny_data)
-    assert len(msgs) == 1 and msgs[0].startswith("survey.csv: file missing: expected")
+    assert len(msgs) == 1 and msgs[0].startswith("survey.csv: file missing: table survey expected at")
 
 
 def test_all_problems_reported_together(tiny_data):

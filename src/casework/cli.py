@@ -129,17 +129,23 @@ def _sigterm_as_ctrl_c():
 
 def _dispatch(args) -> int:
     if args.command == "simulate":
-        from .data.simulate import check_conditions, simulate
+        from .data.simulate import check_conditions, check_seed, simulate
         try:
             conditions = check_conditions(args.condition)
+            check_seed(args.seed)
             if args.calibration_seeds < 0:
                 raise ValueError(f"--calibration-seeds {args.calibration_seeds}: expected 0 or more")
             scale = _scale(args.scale)
+            out = simulate(seed=args.seed, out=args.out, conditions=conditions,
+                           calibration_seeds=args.calibration_seeds, scale=scale)
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        out = simulate(seed=args.seed, out=args.out, conditions=conditions,
-                       calibration_seeds=args.calibration_seeds, scale=scale)
+        except OSError as exc:  # unwritable, not a folder, disk full: the scratch is removed
+            print(f"error: simulate --out {args.out}: cannot write "
+                  f"({exc.strerror or type(exc).__name__}); expected a writable folder with room "
+                  "for the tables; nothing was written there", file=sys.stderr)
+            return 2
         size = f", {scale}x the default size" if scale > 1 else ""
         print(f"wrote synthetic data (seed {args.seed}{size}) to {out}")
         return 0
@@ -211,25 +217,49 @@ def _use_scheduler(address: str) -> None:
 
 
 def _scale(text: str) -> int:
-    """--scale as a whole number of 1 or more; ValueError naming the option otherwise."""
+    """--scale as a whole number from 1 to the maximum; ValueError naming the option otherwise."""
+    from .data.simulate import MAX_SCALE
     try:
-        scale = int(text)
+        scale = int(text) if len(text) < 20 else 0
     except ValueError:
         scale = 0
     if scale < 1:
         raise ValueError(f"--scale {text!r}: expected a whole number of 1 or more "
                          "(1: the default size, 10: ten times as many rows)")
+    if scale > MAX_SCALE:
+        raise ValueError(f"--scale {scale}: at most {MAX_SCALE} (about {MAX_SCALE * 2.9:,.0f} MB "
+                         "of tables; validation reads tables up to 512 MiB)")
     return scale
+
+
+def _writable_file(path: Path, option: str) -> None:
+    """ValueError unless `path` can be written as a file (checked before hours of work)."""
+    import os
+    if path.is_dir():
+        raise ValueError(f"{option} {path}: is a folder; expected the path of a CSV file")
+    parent = path.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"{option} {path}: its folder cannot be made ({exc.strerror}); "
+                         "expected a path in a writable folder") from None
+    if not os.access(parent, os.W_OK):
+        raise ValueError(f"{option} {path}: folder {parent} is not writable; expected a path "
+                         "in a writable folder")
 
 
 def _recovery(args) -> int:
     from .analysis import recovery
     from .data.simulate import check_conditions
     from .data.truths import declared_truths
+    from .data.simulate import check_seed
     try:
         conditions = check_conditions(args.condition)
+        check_seed(args.seed)
         if args.reps < 1 or args.jobs < 1:
             raise ValueError(f"--reps {args.reps}, --jobs {args.jobs}: both must be at least 1")
+        if args.out is not None:
+            _writable_file(args.out, "recovery --out")
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -239,8 +269,15 @@ def _recovery(args) -> int:
     summary = recovery.summarise(recovery.attach_truths(runs, declared_truths()))
     summary["verdict"] = recovery.coverage_verdict(summary, 0.95)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        summary.to_csv(args.out, index=False)
+        try:  # beside, then renamed: a full disk leaves no half-written file
+            tmp = args.out.with_name(f".{args.out.name}.tmp")
+            summary.to_csv(tmp, index=False)
+            tmp.replace(args.out)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            print(f"error: recovery --out {args.out}: cannot write ({exc.strerror}); "
+                  "nothing was written there", file=sys.stderr)
+            return 2
     shown = summary[summary.truth.notna()]
     cols = ["model", "term", "estimator", "truth", "mean_estimate", "bias_se", "sd_se",
             "coverage", "coverage_mc", "separated", "verdict"]

@@ -112,6 +112,10 @@ def read_package(folder: Path) -> dict:
     return pkg
 
 
+def _key_issue(where: str, key: str, rule: str) -> DataIssue:
+    return DataIssue(where, None, None, None, f"key {key}: {rule}")
+
+
 def _json_kind(value) -> str:
     """What a JSON value is, in words (never the value: it may be anything)."""
     if value is None:
@@ -135,7 +139,11 @@ def load(folder: str | Path, only: list[str] | None = None) -> Dataset:
     for name in needed:
         table = tables()[name]
         path = folder / paths[name]
-        frame, table_issues = read_table(path, table)
+        try:
+            frame, table_issues = read_table(path, table)
+        except OSError as exc:  # unreadable (permissions, a folder's path, I/O error)
+            frame, table_issues = None, [DataIssue(path.name, None, None, None,
+                                                   f"table {name} cannot be read ({exc.strerror})")]
         issues += [private(i, table) for i in table_issues]
         if frame is not None:
             frames[name] = frame
@@ -158,8 +166,7 @@ def table_paths(folder: Path, pkg: dict) -> tuple[dict[str, str], list[DataIssue
     where = str(folder / "datapackage.json")
     resources = pkg.get("resources", [])
     if not isinstance(resources, list):
-        return paths, [DataIssue(where, None, "resources", None,
-                                 f"expected a list of {{\"name\", \"path\"}} objects, found "
+        return paths, [_key_issue(where, "resources", f"expected a list of {{\"name\", \"path\"}} objects, found "
                                  f"{_json_kind(resources)}")]
     issues = []
     seen: dict[str, int] = {}
@@ -167,32 +174,28 @@ def table_paths(folder: Path, pkg: dict) -> tuple[dict[str, str], list[DataIssue
     for i, res in enumerate(resources):
         key = f"resources[{i}]"
         if not isinstance(res, dict):
-            issues.append(DataIssue(where, None, key, None, f"expected an object with \"name\" and "
+            issues.append(_key_issue(where, key, f"expected an object with \"name\" and "
                                     f"\"path\", found {_json_kind(res)}"))
             continue
         name, rel = res.get("name"), res.get("path")
         if not isinstance(name, str) or name not in paths:
             near = difflib.get_close_matches(name, list(paths), n=1) if isinstance(name, str) else []
             hint = f" (did you mean {near[0]!r}?)" if near else ""
-            issues.append(DataIssue(where, None, f"{key}.name", None,
-                                    f"not a table of the codebook{hint}; expected one of "
+            issues.append(_key_issue(where, f"{key}.name", f"not a table of the codebook{hint}; expected one of "
                                     f"{', '.join(paths)}"))
             continue
         if name in seen:
-            issues.append(DataIssue(where, None, f"{key}.name", None,
-                                    f"table {name} is already listed as resources[{seen[name]}]; list it once"))
+            issues.append(_key_issue(where, f"{key}.name", f"table {name} is already listed as resources[{seen[name]}]; list it once"))
             continue
         seen[name] = i
         if not isinstance(rel, str) or not rel.strip():
-            issues.append(DataIssue(where, None, f"{key}.path", None,
-                                    f"expected the file of table {name} as a path relative to the "
+            issues.append(_key_issue(where, f"{key}.path", f"expected the file of table {name} as a path relative to the "
                                     f"data folder, e.g. {tables()[name].path}"))
             continue
         posix = Path(rel.replace("\\", "/"))
         target = (folder / posix).resolve()
         if posix.is_absolute() or ".." in posix.parts or not target.is_relative_to(root):
-            issues.append(DataIssue(where, None, f"{key}.path", None,
-                                    f"table {name}: the path must stay inside the data folder (relative, "
+            issues.append(_key_issue(where, f"{key}.path", f"table {name}: the path must stay inside the data folder (relative, "
                                     f"no '..', no link out of it), e.g. {tables()[name].path}"))
             continue
         paths[name] = posix.as_posix()
@@ -231,7 +234,7 @@ def read_table(path: Path, table: Table) -> tuple[pd.DataFrame | None, list[Data
     """Read one CSV as text, check its shape, convert types, run the pandera schema."""
     f = path.name
     if not path.is_file():
-        return None, [DataIssue(f, None, None, None, f"file missing: expected {path}")]
+        return None, [DataIssue(f, None, None, None, f"file missing: table {table.name} expected at {path}")]
     problem = scan(path, f)  # refuses what is not CSV text, in blocks of bounded size
     if problem:
         return None, [problem]

@@ -33,7 +33,7 @@ from .worker import Job, Outcome, Running, run_job
 def run(notebooks: list[str], params_file: Path | None, overrides: list[str],
         data_dir: Path | None, force: bool, jobs: int, stream=None, dry_run: bool = False,
         cache_entries: int | None = None) -> int:
-    """Build the notebooks; 0 when all succeeded, 1 on failures, 2 on bad arguments.
+    """Build the notebooks; 0 when all succeeded, 1 on failures, 2 on bad arguments or data.
     dry_run: only say what would run and why. cache_entries: entries kept per notebook."""
     stream = stream or sys.stderr
     root = project_root()
@@ -73,7 +73,7 @@ def _build(root: Path, tasks: list[Task], force: bool, jobs: int, progress: Prog
                   if not force and t.name not in current and cache.entry(t.name, t.key)}
     todo = [t for t in tasks if t.name not in current | restorable]
     if todo and not _data_valid(todo, progress):
-        return 1
+        return 2  # bad input, like a bad parameter: nothing started
 
     entries = {}
     for t in tasks:
@@ -132,7 +132,7 @@ def _data_valid(todo: list[Task], progress: Progress) -> bool:
             progress.message(f"error: {exc}")
             return False
         for t in (t for t in todo if t.data_dir == folder):  # enough data for each analysis
-            unmet += requirements.check(t.name, dataset.tables, t.params["data_dir"])
+            unmet += requirements.check(t.name, dataset.tables, t.params["data_dir"], t.params)
     for message in unmet:
         progress.message(message)
     return not unmet
