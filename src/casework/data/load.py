@@ -433,6 +433,17 @@ def check_rules(frames: dict[str, pd.DataFrame], folder: Path) -> list[DataIssue
                  "last_known_detained must be on or after arrest_date")
             flag(name, df.release_date.isna() & df.last_known_detained.isna(), "last_known_detained",
                  "required when release_date is empty (the censoring date)")
+            flag(name, df.last_known_detained > df.release_date, "last_known_detained",
+                 "last known detention after the release: must be on or before release_date")
+    if "freethe20" in frames:  # the survival frames rely on these (checked there again)
+        df = frames["freethe20"]
+        from ..published import published
+        launch = pd.Timestamp(str(published()["freethe20"]["launch"]))
+        before = df.released_before_launch.astype("boolean")
+        flag("freethe20", before & ~(df.release_date < launch), "released_before_launch",
+             f"true but the release is not before the launch ({launch.date()})")
+        flag("freethe20", before & df.featured.astype("boolean"), "featured",
+             "a woman released before the launch cannot be featured")
     if "cases" in frames:
         df = frames["cases"]
         flag("cases", df.reply_content.notna() & df.reply_status.ne("substantive"), "reply_content",
