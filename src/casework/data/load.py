@@ -140,7 +140,7 @@ def load(folder: str | Path, only: list[str] | None = None) -> Dataset:
         table = tables()[name]
         path = folder / paths[name]
         try:
-            frame, table_issues = read_table(path, table)
+            frame, table_issues = read_table(path, table, source=paths.keys_of.get(name))
         except OSError as exc:  # unreadable (permissions, a folder's path, I/O error)
             frame, table_issues = None, [DataIssue(path.name, None, None, None,
                                                    f"table {name} cannot be read ({exc.strerror})")]
@@ -156,13 +156,20 @@ def load(folder: str | Path, only: list[str] | None = None) -> Dataset:
                    provenance=pkg.get("provenance", {}), checksums=checksums)
 
 
-def table_paths(folder: Path, pkg: dict) -> tuple[dict[str, str], list[DataIssue]]:
+class TablePaths(dict):
+    """table -> file inside the data folder, with the datapackage.json key that gave it."""
+
+    keys_of: dict[str, str]
+
+
+def table_paths(folder: Path, pkg: dict) -> tuple[TablePaths, list[DataIssue]]:
     """table -> file inside the folder: the codebook's paths, unless the folder's own
-    datapackage.json lists a resource of that name with another path (a researcher's
-    export named differently), which is then used as written. A resource that is not an
-    object with a known `name` and a relative `path` inside the folder is refused,
-    naming its key (resources[i].name / .path)."""
-    paths = {name: t.path for name, t in tables().items()}
+    datapackage.json lists a resource of that name (found by name, not position) with
+    another path (a researcher's export named differently), which is then used as
+    written. A resource that is not an object with a known `name` and a relative `path`
+    inside the folder is refused, naming its key (resources[i].name / .path)."""
+    paths = TablePaths({name: t.path for name, t in tables().items()})
+    paths.keys_of = {}
     where = str(folder / "datapackage.json")
     resources = pkg.get("resources", [])
     if not isinstance(resources, list):
@@ -199,6 +206,7 @@ def table_paths(folder: Path, pkg: dict) -> tuple[dict[str, str], list[DataIssue
                                     f"no '..', no link out of it), e.g. {tables()[name].path}"))
             continue
         paths[name] = posix.as_posix()
+        paths.keys_of[name] = f"{key}.path"
     return paths, issues
 
 
@@ -223,18 +231,23 @@ def private(issue: DataIssue, table: Table) -> DataIssue:
     value = issue.value
     if (fld is not None and fld.enum and fld.name not in identifier_columns()
             and len(value) <= MAX_SHOWN and value.isprintable()):
-        near = difflib.get_close_matches(value, [str(v) for v in fld.enum], n=1, cutoff=0.6)
+        # 0.8: a typo ('femal', 'Female') passes, a short first name ('Marie' ~ 'male') does not
+        near = difflib.get_close_matches(value, [str(v) for v in fld.enum], n=1, cutoff=0.8)
         if near:
             rule = issue.rule.replace("unknown category;", f"unknown category (did you mean {near[0]!r}?);", 1)
             return DataIssue(issue.file, issue.line, issue.column, value, rule)
     return DataIssue(issue.file, issue.line, issue.column, None, issue.rule)
 
 
-def read_table(path: Path, table: Table) -> tuple[pd.DataFrame | None, list[DataIssue]]:
-    """Read one CSV as text, check its shape, convert types, run the pandera schema."""
+def read_table(path: Path, table: Table, source: str | None = None
+               ) -> tuple[pd.DataFrame | None, list[DataIssue]]:
+    """Read one CSV as text, check its shape, convert types, run the pandera schema.
+    `source`: the datapackage.json key that named the file, if any (named when it is missing)."""
     f = path.name
     if not path.is_file():
-        return None, [DataIssue(f, None, None, None, f"file missing: table {table.name} expected at {path}")]
+        given = f" (as datapackage.json key {source} says)" if source else ""
+        what = "not a file (a folder?)" if path.exists() else "file missing"
+        return None, [DataIssue(f, None, None, None, f"{what}: table {table.name} expected at {path}{given}")]
     problem = scan(path, f)  # refuses what is not CSV text, in blocks of bounded size
     if problem:
         return None, [problem]
