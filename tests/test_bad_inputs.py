@@ -143,3 +143,56 @@ def test_bad_data_folder_is_one_line_naming_the_input(case, tmp_path, capsys):
     assert case["error"] in message, message
     for secret in case.get("absent", []):
         assert secret not in message
+
+
+COMMAND_CASES = yaml.safe_load((HERE / "bad_inputs" / "commands.yml").read_text(encoding="utf-8"))
+
+
+class _Reached(Exception):
+    pass
+
+
+def _reached(*args, **kwargs):
+    raise _Reached
+
+
+@pytest.mark.parametrize("case", COMMAND_CASES, ids=lambda c: c["id"])
+def test_bad_command_argument_is_one_line_before_any_work(case, tmp_path, monkeypatch, capsys):
+    from casework import cli, engine
+    from casework.data import simulate as simulate_module
+    monkeypatch.setattr(simulate_module, "simulate_tables", _reached)  # after the --out checks
+    monkeypatch.setattr(engine, "open_engine", _reached)
+    (tmp_path / "file.txt").write_text("my thesis")
+    argv = [_expand(a).replace("OUT", str(tmp_path)) for a in case["argv"]]
+    try:
+        code = cli.main(argv)
+    except _Reached:
+        pytest.fail(f"{case['id']}: the work started")
+    message = capsys.readouterr().err.replace(str(tmp_path), "OUT")
+    assert code == 2
+    assert message.startswith("error: ") and message.count("\n") == 1, message
+    assert case["error"] in message, message
+    assert (tmp_path / "file.txt").read_text() == "my thesis"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]  # nothing half-written
+
+
+def test_simulate_on_a_full_disk_leaves_nothing_half_written(tmp_path, monkeypatch, capsys):
+    from casework import cli
+    from casework.data import simulate as simulate_module
+    out = tmp_path / "data"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+
+    def full(frames, folder, **kwargs):
+        (Path(folder) / "raw").mkdir(parents=True)
+        (Path(folder) / "raw" / "cases.csv").write_text("case_id\n")  # half a data set
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(simulate_module, "simulate_tables", lambda *a, **k: {})
+    monkeypatch.setattr(simulate_module, "write_tables", full)
+    assert cli.main(["simulate", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (f"error: simulate --out {out}: cannot write (No space left on "
+                                       "device); expected a writable folder with room for the tables; "
+                                       "nothing was written there\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # the scratch beside is gone
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]

@@ -12,12 +12,21 @@ from .pipeline.parameters import ParameterError
 from .website.errors import RenderError
 
 
+def _seed(text: str) -> int | str:
+    """--seed as an int when it reads as one; otherwise the text, which check_seed refuses
+    in one line (argparse would print usage and echo a 5,000-digit value)."""
+    try:
+        return int(text) if len(text.strip()) <= 40 else text
+    except ValueError:
+        return text
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="casework", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("simulate", help="write synthetic data (all tables + data package) into a folder")
-    s.add_argument("--seed", type=int, default=20190101, help="random seed (default: the committed data's)")
+    s.add_argument("--seed", type=_seed, default=20190101, help="random seed (default: the committed data's)")
     s.add_argument("--out", type=Path, default=Path("data"), help="data folder to write (default: data)")
     s.add_argument("--condition", action="append", default=[], metavar="NAME",
                    help="condition the outcome draws on an event (declared in the data package): "
@@ -32,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     rc = sub.add_parser("recovery", help="simulate N data sets, re-fit every model, report recovery "
                                          "of the generating values")
     rc.add_argument("--reps", type=int, default=20, help="replications (default 20)")
-    rc.add_argument("--seed", type=int, default=20190101, help="seed of the study (default 20190101)")
+    rc.add_argument("--seed", type=_seed, default=20190101, help="seed of the study (default 20190101)")
     rc.add_argument("--condition", action="append", default=[], metavar="NAME",
                     help="simulate under a declared condition (see `casework simulate`)")
     rc.add_argument("--jobs", type=int, default=1,
@@ -248,6 +257,10 @@ def _writable_file(path: Path, option: str) -> None:
                          "in a writable folder")
 
 
+MAX_REPS = 10_000  # stated maxima: a typo must not start days of work or thousands of workers
+MAX_JOBS = 64
+
+
 def _recovery(args) -> int:
     from .analysis import recovery
     from .data.simulate import check_conditions
@@ -258,6 +271,9 @@ def _recovery(args) -> int:
         check_seed(args.seed)
         if args.reps < 1 or args.jobs < 1:
             raise ValueError(f"--reps {args.reps}, --jobs {args.jobs}: both must be at least 1")
+        if args.reps > MAX_REPS or args.jobs > MAX_JOBS:
+            raise ValueError(f"--reps {args.reps}, --jobs {args.jobs}: at most {MAX_REPS:,} "
+                             f"replications and {MAX_JOBS} workers")
         if args.out is not None:
             _writable_file(args.out, "recovery --out")
     except ValueError as exc:
