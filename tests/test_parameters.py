@@ -181,15 +181,15 @@ def test_invalid_data_is_refused_before_any_kernel(two_notebooks, capsys):
     lines = cases.read_text().splitlines()
     lines[1] = lines[1].replace(",2005,", ",1999,", 1)  # year below the codebook's minimum
     cases.write_text("\n".join(lines) + "\n")
-    assert run([], None, [], None, force=False, jobs=2) == 1
+    assert run([], None, [], None, force=False, jobs=2) == 2
     err = capsys.readouterr().err
-    assert "cases.csv, line 2, column 'year', value '1999': below minimum 2000" in err
+    assert "cases.csv, line 2, column 'year': below minimum 2000" in err and "1999" not in err
     assert not list((two_notebooks / "analyses").glob("*.ipynb"))
     assert not (two_notebooks / "results").exists()
 
 
 def test_missing_data_folder(two_notebooks, capsys):
-    assert run([], None, [], Path("absent"), force=False, jobs=2) == 1
+    assert run([], None, [], Path("absent"), force=False, jobs=2) == 2
     err = capsys.readouterr().err
     assert "absent/datapackage.json" in err and "missing" in err
 

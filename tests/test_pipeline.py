@@ -140,6 +140,28 @@ def test_a_failing_notebook(project, capsys):
     assert "0 executed, 1 cached, 1 failed" in capsys.readouterr().err
 
 
+def test_a_failed_run_puts_the_last_good_results_back(project, capsys):
+    """The review's case: 05 and 07 failed on too little data and their results were gone."""
+    write_notebook(project, "01_alpha", RECORD, "assert n < 5, 'n too large for this analysis'",
+                   'record("01_alpha", n=n)')
+    write_notebook(project, "02_beta", RECORD, 'record("02_beta", label=label)')
+    assert build() == 0
+    good = (project / "results" / "01_alpha.json").read_bytes()
+    good_notebook = (project / "analyses" / "01_alpha.ipynb").read_bytes()
+    capsys.readouterr()
+    assert build(overrides=["n=5"]) == 1
+    err = capsys.readouterr().err
+    assert ("AssertionError: n too large for this analysis; the partially executed notebook is "
+            ".casework/failed/01_alpha.ipynb; the last good outputs were put back") in err
+    assert (project / "results" / "01_alpha.json").read_bytes() == good
+    assert (project / "analyses" / "01_alpha.ipynb").read_bytes() == good_notebook
+    failed = json.loads((project / ".casework" / "failed" / "01_alpha.ipynb").read_text())
+    assert any(o.get("ename") == "AssertionError" for c in failed["cells"] for o in c.get("outputs", []))
+    assert build_record(project)["01_alpha"]["status"] == "failed"  # render still refuses
+    assert build() == 0  # the good parameters again: the outputs in place are current
+    assert "0 executed, 2 cached" in capsys.readouterr().err
+
+
 def test_an_override_reaches_the_recorded_values(project, capsys):
     """Through the real helpers: papermill injects, casework.notebook.start validates, nb.record
     writes, and _variables.yml shows the new value."""

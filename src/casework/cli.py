@@ -12,12 +12,21 @@ from .pipeline.parameters import ParameterError
 from .website.errors import RenderError
 
 
+def _seed(text: str) -> int | str:
+    """--seed as an int when it reads as one; otherwise the text, which check_seed refuses
+    in one line (argparse would print usage and echo a 5,000-digit value)."""
+    try:
+        return int(text) if len(text.strip()) <= 40 else text
+    except ValueError:
+        return text
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="casework", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("simulate", help="write synthetic data (all tables + data package) into a folder")
-    s.add_argument("--seed", type=int, default=20190101, help="random seed (default: the committed data's)")
+    s.add_argument("--seed", type=_seed, default=20190101, help="random seed (default: the committed data's)")
     s.add_argument("--out", type=Path, default=Path("data"), help="data folder to write (default: data)")
     s.add_argument("--condition", action="append", default=[], metavar="NAME",
                    help="condition the outcome draws on an event (declared in the data package): "
@@ -32,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     rc = sub.add_parser("recovery", help="simulate N data sets, re-fit every model, report recovery "
                                          "of the generating values")
     rc.add_argument("--reps", type=int, default=20, help="replications (default 20)")
-    rc.add_argument("--seed", type=int, default=20190101, help="seed of the study (default 20190101)")
+    rc.add_argument("--seed", type=_seed, default=20190101, help="seed of the study (default 20190101)")
     rc.add_argument("--condition", action="append", default=[], metavar="NAME",
                     help="simulate under a declared condition (see `casework simulate`)")
     rc.add_argument("--jobs", type=int, default=1,
@@ -129,17 +138,23 @@ def _sigterm_as_ctrl_c():
 
 def _dispatch(args) -> int:
     if args.command == "simulate":
-        from .data.simulate import check_conditions, simulate
+        from .data.simulate import check_conditions, check_seed, simulate
         try:
             conditions = check_conditions(args.condition)
+            check_seed(args.seed)
             if args.calibration_seeds < 0:
                 raise ValueError(f"--calibration-seeds {args.calibration_seeds}: expected 0 or more")
             scale = _scale(args.scale)
+            out = simulate(seed=args.seed, out=args.out, conditions=conditions,
+                           calibration_seeds=args.calibration_seeds, scale=scale)
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        out = simulate(seed=args.seed, out=args.out, conditions=conditions,
-                       calibration_seeds=args.calibration_seeds, scale=scale)
+        except OSError as exc:  # unwritable, not a folder, disk full: the scratch is removed
+            print(f"error: simulate --out {args.out}: cannot write "
+                  f"({exc.strerror or type(exc).__name__}); expected a writable folder with room "
+                  "for the tables; nothing was written there", file=sys.stderr)
+            return 2
         size = f", {scale}x the default size" if scale > 1 else ""
         print(f"wrote synthetic data (seed {args.seed}{size}) to {out}")
         return 0
@@ -147,7 +162,11 @@ def _dispatch(args) -> int:
         return _recovery(args)
     if args.command == "validate":
         from .data import load
-        ds = load(args.folder)
+        try:
+            ds = load(args.folder)
+        except DataValidationError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2  # bad input, as for bad parameters
         rows = ", ".join(f"{k} {len(v):,}" for k, v in ds.tables.items())
         print(f"{args.folder}: valid ({'synthetic' if ds.synthetic else 'real'} data; rows: {rows})")
         return 0
@@ -228,25 +247,56 @@ def _use_scheduler(address: str) -> None:
 
 
 def _scale(text: str) -> int:
-    """--scale as a whole number of 1 or more; ValueError naming the option otherwise."""
+    """--scale as a whole number from 1 to the maximum; ValueError naming the option otherwise."""
+    from .data.simulate import MAX_SCALE
     try:
-        scale = int(text)
+        scale = int(text) if len(text) < 20 else 0
     except ValueError:
         scale = 0
     if scale < 1:
         raise ValueError(f"--scale {text!r}: expected a whole number of 1 or more "
                          "(1: the default size, 10: ten times as many rows)")
+    if scale > MAX_SCALE:
+        raise ValueError(f"--scale {scale}: at most {MAX_SCALE} (about {MAX_SCALE * 2.9:,.0f} MB "
+                         "of tables; validation reads tables up to 512 MiB)")
     return scale
+
+
+def _writable_file(path: Path, option: str) -> None:
+    """ValueError unless `path` can be written as a file (checked before hours of work)."""
+    import os
+    if path.is_dir():
+        raise ValueError(f"{option} {path}: is a folder; expected the path of a CSV file")
+    parent = path.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"{option} {path}: its folder cannot be made ({exc.strerror}); "
+                         "expected a path in a writable folder") from None
+    if not os.access(parent, os.W_OK):
+        raise ValueError(f"{option} {path}: folder {parent} is not writable; expected a path "
+                         "in a writable folder")
+
+
+MAX_REPS = 10_000  # stated maxima: a typo must not start days of work or thousands of workers
+MAX_JOBS = 64
 
 
 def _recovery(args) -> int:
     from .analysis import recovery
     from .data.simulate import check_conditions
     from .data.truths import declared_truths
+    from .data.simulate import check_seed
     try:
         conditions = check_conditions(args.condition)
+        check_seed(args.seed)
         if args.reps < 1 or args.jobs < 1:
             raise ValueError(f"--reps {args.reps}, --jobs {args.jobs}: both must be at least 1")
+        if args.reps > MAX_REPS or args.jobs > MAX_JOBS:
+            raise ValueError(f"--reps {args.reps}, --jobs {args.jobs}: at most {MAX_REPS:,} "
+                             f"replications and {MAX_JOBS} workers")
+        if args.out is not None:
+            _writable_file(args.out, "recovery --out")
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -263,8 +313,15 @@ def _recovery(args) -> int:
     summary = recovery.summarise(recovery.attach_truths(runs, declared_truths()))
     summary["verdict"] = recovery.coverage_verdict(summary, 0.95)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        summary.to_csv(args.out, index=False)
+        try:  # beside, then renamed: a full disk leaves no half-written file
+            tmp = args.out.with_name(f".{args.out.name}.tmp")
+            summary.to_csv(tmp, index=False)
+            tmp.replace(args.out)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            print(f"error: recovery --out {args.out}: cannot write ({exc.strerror}); "
+                  "nothing was written there", file=sys.stderr)
+            return 2
     shown = summary[summary.truth.notna()]
     cols = ["model", "term", "estimator", "truth", "mean_estimate", "bias_se", "sd_se",
             "coverage", "coverage_mc", "separated", "verdict"]

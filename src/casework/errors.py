@@ -29,6 +29,10 @@ class DataValidationError(ValueError):
 
     def __init__(self, issues: list[DataIssue], folder: str = ""):
         self.issues = sorted(set(issues), key=lambda i: (i.file, i.line or 0, i.column or "", i.rule))
+        if len(self.issues) == 1:  # one problem, one line
+            where = f"data folder {folder}: " if folder else ""
+            super().__init__(f"{where}{self.issues[0]}")
+            return
         shown = self.issues[:50]
         head = f"{len(self.issues)} problem(s) in data folder {folder}:" if folder else \
             f"{len(self.issues)} data problem(s):"

@@ -69,6 +69,14 @@ class Cache:
         return (set(present) == set(recorded) and present != {}
                 and all(_stat(p) == recorded[rel] for rel, p in present.items()))
 
+    def current_key(self, name: str) -> str | None:
+        """The key the outputs in place came from, if they are untouched and stored."""
+        try:
+            key = json.loads((self.folder / name / "current.json").read_text(encoding="utf-8"))["key"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return key if isinstance(key, str) and self.is_current(name, key) and self.entry(name, key) else None
+
     def entry(self, name: str, key: str) -> dict | None:
         """The stored entry for `key` (its metadata), or None."""
         try:

@@ -23,11 +23,18 @@ CODEBOOK_PATH = Path(__file__).resolve().parents[1] / "data" / "datapackage.json
 
 
 def file_digest(path: Path) -> str:
-    """sha256 of a file's bytes, or 'missing' (a missing input is a state too)."""
+    """sha256 of a file's bytes, read in blocks (a data table may be large), or 'missing'
+    / 'unreadable' (a folder, no permission): a state too, which validation then names."""
+    h = hashlib.sha256()
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(2**20), b""):
+                h.update(block)
     except FileNotFoundError:
         return "missing"
+    except OSError:
+        return "unreadable"
+    return h.hexdigest()
 
 
 def package_digest(root: Path | None = None) -> str:

@@ -12,6 +12,7 @@ Nothing is touched before every parameter (and, when needed, the data) is valid.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
@@ -33,7 +34,7 @@ from .worker import Job, Outcome, Running, run_job
 def run(notebooks: list[str], params_file: Path | None, overrides: list[str],
         data_dir: Path | None, force: bool, jobs: int, stream=None, dry_run: bool = False,
         cache_entries: int | None = None) -> int:
-    """Build the notebooks; 0 when all succeeded, 1 on failures, 2 on bad arguments.
+    """Build the notebooks; 0 when all succeeded, 1 on failures, 2 on bad arguments or data.
     dry_run: only say what would run and why. cache_entries: entries kept per notebook."""
     stream = stream or sys.stderr
     root = project_root()
@@ -75,7 +76,7 @@ def _build(root: Path, tasks: list[Task], force: bool, jobs: int, progress: Prog
                   if not force and t.name not in current and cache.entry(t.name, t.key)}
     todo = [t for t in tasks if t.name not in current | restorable]
     if todo and not _data_valid(todo, progress):
-        return 1
+        return 2  # bad input, like a bad parameter: nothing started
 
     entries = {}
     for t in tasks:
@@ -136,7 +137,7 @@ def _data_valid(todo: list[Task], progress: Progress) -> bool:
             progress.message(f"error: {exc}")
             return False
         for t in (t for t in todo if t.data_dir == folder):  # enough data for each analysis
-            unmet += requirements.check(t.name, dataset.tables, t.params["data_dir"])
+            unmet += requirements.check(t.name, dataset.tables, t.params["data_dir"], t.params)
     for message in unmet:
         progress.message(message)
     return not unmet
@@ -147,11 +148,13 @@ def _execute(root: Path, todo: list[Task], jobs: int, cache: Cache,
     """Run the notebooks in worker processes; store each success as it finishes."""
     running = Running()
     outcomes: dict[str, Outcome] = {}
+    previous: dict[str, str | None] = {}  # the good outputs in place before each run
     interrupted = False
 
     def one(task: Task) -> Outcome:
         if running.stopping:
             return Outcome(ok=False, error="not started: build interrupted", started=False)
+        previous[task.name] = cache.current_key(task.name)
         cache.forget(task.name)  # its outputs are about to change
         progress.started(task.name)
         job = Job(name=task.name, source=task.source, params=task.params, root=root,
@@ -174,15 +177,18 @@ def _execute(root: Path, todo: list[Task], jobs: int, cache: Cache,
                 for future in done:
                     task = futures[future]
                     outcome = outcomes[task.name] = future.result()
-                    _settle(root, task, outcome, cache, progress)
+                    _settle(root, task, outcome, cache, progress, previous.get(task.name))
         except BaseException:
             running.interrupt()  # never leave workers running behind an error
             raise
     return outcomes, interrupted
 
 
-def _settle(root: Path, task: Task, outcome: Outcome, cache: Cache, progress: Progress) -> None:
-    """Cache a success; for a failure remove the results and say what went wrong."""
+def _settle(root: Path, task: Task, outcome: Outcome, cache: Cache, progress: Progress,
+            previous: str | None = None) -> None:
+    """Cache a success; for a failure say what went wrong, and put the last good outputs
+    back (`previous`: their cache key), or remove the results when there were none.
+    The failed run's notebook is then kept under .casework/failed/."""
     if outcome.ok:
         cache.store(task.name, task.key, {
             "params": task.params, "params_hash": params_hash(task.params),
@@ -191,9 +197,17 @@ def _settle(root: Path, task: Task, outcome: Outcome, cache: Cache, progress: Pr
             "inputs": task.inputs()})
         progress.finished(task.name, "executed")
     elif outcome.started:
-        for path in output_files(root, task.name):
-            if path.parent.name == "results":
-                path.unlink()  # values of a failed run must not reach the paper
+        if previous and cache.entry(task.name, previous):
+            kept = root / ".casework" / "failed" / f"{task.name}.ipynb"
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            if executed_path(root, task.name).is_file():
+                os.replace(executed_path(root, task.name), kept)
+                outcome.partial = kept.relative_to(root).as_posix()
+            cache.restore(task.name, previous)  # a failed run never deletes good results
+        else:
+            for path in output_files(root, task.name):
+                if path.parent.name == "results":
+                    path.unlink()  # values of a failed run must not reach the paper
         progress.finished(task.name, "FAILED", _explain(task, outcome))
     if outcome.started:  # a kill after this leaves a record that knows this notebook ended
         update_record(root / "results" / "_build.json", {task.name: _entry(
@@ -207,7 +221,8 @@ def _explain(task: Task, outcome: Outcome) -> str:
         where = f"cell {f['cell']}" if f["cell"] else "the injected parameters cell"
         return (f"notebook {task.name} failed in {where} ({f['first_line']!r}): "
                 f"{f['ename']}: {f['evalue']}; the partially executed notebook is "
-                f"{EXECUTED}/{task.name}.ipynb")
+                f"{outcome.partial or f'{EXECUTED}/{task.name}.ipynb'}"
+                + ("; the last good outputs were put back" if outcome.partial else ""))
     return f"notebook {task.name} failed: {outcome.error}"
 
 

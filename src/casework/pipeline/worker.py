@@ -41,6 +41,7 @@ class Outcome:
     failure: dict | None = None  # cell, first_line, ename, evalue (a cell raised)
     error: str = ""  # anything else: kernel died, worker crashed, interrupted
     started: bool = True  # False: the build was interrupted before this notebook began
+    partial: str = ""  # where the failed run's notebook was kept, when not in analyses/
 
 
 class Running:
