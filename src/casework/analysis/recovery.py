@@ -24,6 +24,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import cox_newton
+from .power import ml_logit
+
 STREAM = 11          # the recovery study's stream of seeds (apart from the power study's)
 LOGIT, COX, LOGRANK = "improvement_logit", "release_cox", "long_list_logrank"
 
@@ -40,41 +43,61 @@ def _caseload(seed: int):
     return simulate_caseload(rng)
 
 
-def _wald(est: float, se: float, confidence: float) -> tuple[float, float, float]:
+def _rows(analysis: str, model: str, terms, estimator: str, beta, se, confidence: float,
+          separated: bool = False, failed=()) -> list[dict]:
+    """One row per term: estimate, SE, Wald interval and p (NaN where not estimable)."""
     z = stats.norm.ppf(0.5 + confidence / 2)
-    p = 2 * stats.norm.sf(abs(est / se)) if se > 0 and math.isfinite(se) else math.nan
-    return est - z * se, est + z * se, p
+    out = []
+    for j, term in enumerate(terms):
+        est, s = float(beta[j]), float(se[j])
+        ok = math.isfinite(est) and math.isfinite(s) and s > 0
+        out.append({"analysis": analysis, "model": model, "term": term, "estimator": estimator,
+                    "estimate": est if ok else math.nan, "se": s if ok else math.nan,
+                    "low": est - z * s if ok else math.nan, "high": est + z * s if ok else math.nan,
+                    "p": math.erfc(abs(est / s) / math.sqrt(2.0)) if ok else math.nan,
+                    "separated": bool(separated), "failed": bool(term in failed or (not ok and not separated))})
+    return out
 
 
 def logit_rows(frames: dict, confidence: float = 0.95) -> list[dict]:
-    """Table 1 logits of one data set: ML (separated terms not finite) and Firth (Wald)."""
+    """Table 1 logits of one data set, by maximum likelihood and by Firth (Wald intervals).
+
+    Fitted on arrays, as the power study fits them (`power.ml_logit`: Newton's method from
+    the published coefficients, statsmodels whenever a sample is not plainly well behaved;
+    `firth.firth_estimate`). A model whose sample is separated has no finite ML estimate:
+    its ML rows are NaN and flagged `separated` (the analysis page then shows Firth
+    beside it). A predictor without variation in a replication is left out of that fit
+    and its rows count as failed.
+    """
     from ..data.frames.improvement import regression_frame
-    from .firth import firth_logit
-    from .logit import MODELS, design, fit_logit, model_frame
+    from .firth import firth_estimate
+    from .logit import MODELS, design, model_frame
+    from .power import BINARY_FLAGS, published_logit
     frame = regression_frame(frames["sample"], frames["cases"])
     rows = []
     for model in MODELS:
-        sub = model_frame(frame, model)
+        y, X = design(model_frame(frame, model))
+        names = list(X.columns)
+        terms = ["constant" if t == "constant" else t for t in names]
+        A, y = X.to_numpy(float), y.to_numpy(float)
+        varies = A.max(axis=0) != A.min(axis=0)
+        varies[names.index("constant")] = True
+        flat = {t for t, v in zip(terms, varies) if not v}
+        A, kept = A[:, varies], [t for t, v in zip(names, varies) if v]
+        flags = np.array([t in BINARY_FLAGS for t in kept])
+        start = np.array([published_logit(model)[t] for t in kept])
+        ml = ml_logit(A, y, flags, kept, start)
+        separated = ml.trouble.startswith("separation")
         try:
-            res = fit_logit(sub, on_separation="flag", name=model)
-            infinite = set(res.separation.variables)
-            separated, failed = bool(res.separation.separated), False
-        except Exception as err:    # noqa: BLE001 - a failed fit is a result here, counted
-            res, infinite, separated, failed = None, set(), False, f"{type(err).__name__}"
-        y, X = design(sub)
-        firth = firth_logit(y, X, confidence=confidence, profile=False)
-        for term in X.columns:
-            name = "constant" if term == "constant" else term
-            for estimator, est, se in (
-                    ("ML", *((res.params[term], res.bse[term]) if res is not None else (np.nan, np.nan))),
-                    ("Firth", firth.params[term], firth.bse[term])):
-                finite = not (estimator == "ML" and (term in infinite or res is None))
-                est, se = (float(est), float(se)) if finite else (math.nan, math.nan)
-                low, high, p = _wald(est, se, confidence) if finite else (math.nan,) * 3
-                rows.append({"analysis": LOGIT, "model": model, "term": name, "estimator": estimator,
-                             "estimate": est, "se": se, "low": low, "high": high, "p": p,
-                             "separated": separated and estimator == "ML",
-                             "failed": bool(failed) and estimator == "ML"})
+            firth = firth_estimate(A, y)
+        except (RuntimeError, np.linalg.LinAlgError):
+            firth = (np.full(len(kept), np.nan),) * 2
+        for estimator, fit, sep in (("ML", (ml.beta, ml.se) if not ml.trouble else None, separated),
+                                    ("Firth", firth, False)):
+            beta, se = (np.full(len(terms), np.nan) for _ in range(2))
+            if fit is not None:
+                beta[varies], se[varies] = fit
+            rows += _rows(LOGIT, model, terms, estimator, beta, se, confidence, sep, flat)
     return rows
 
 
@@ -88,68 +111,103 @@ def delayed_entry(urgent_actions: pd.DataFrame) -> np.ndarray:
     return np.where(ua.featured.astype(bool).to_numpy(), np.maximum(entry, 0.0), 0.0)
 
 
-def _fit_cox(frame: pd.DataFrame, number: int, covs, confidence: float, entry: bool):
+MAX_SE = 50.0   # a log hazard ratio with a larger SE is not estimable (e.g. no release in a region)
+TIME_SCALES = {"arrest": "Cox (Efron)", "delayed_entry": "Cox, delayed entry"}
+
+
+def cox_estimates(data: pd.DataFrame, covs, start=None, entry: bool = False
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Efron Cox fit of `data` (duration, released, covs[, entry]): estimates and SEs.
+
+    On prepared arrays (`cox_newton`, from `start`); lifelines at R's precision
+    (survival.FIT_OPTIONS) whenever the array fit cannot vouch for the sample. Raises
+    when neither converges (the caller counts the fit as failed).
+    """
     from lifelines import CoxPHFitter
-    from .survival import fit_cox_models
-    if not entry:
-        return fit_cox_models(frame, confidence, {number: covs})[number].fitter
-    data = frame.dropna(subset=[c for c in frame.columns if c in covs])
-    data = data[[*covs, "duration", "released", "entry"]].reset_index(drop=True)
-    return CoxPHFitter(alpha=1 - confidence).fit(data, "duration", "released", entry_col="entry")
+    from .survival import FIT_OPTIONS
+    try:
+        rs = cox_newton.risk_sets(data.duration.to_numpy(float), data.released.to_numpy(),
+                                  data[list(covs)].to_numpy(float),
+                                  data.entry.to_numpy(float) if entry else None)
+        fit = cox_newton.cox_newton(rs, start)
+        return fit.beta, fit.se
+    except cox_newton.CoxNewtonFailure:
+        pass
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = CoxPHFitter().fit(data[[*covs, "duration", "released", *(["entry"] if entry else [])]],
+                              "duration", "released", entry_col="entry" if entry else None,
+                              fit_options=FIT_OPTIONS)
+    return m.params_[list(covs)].to_numpy(float), m.standard_errors_[list(covs)].to_numpy(float)
 
 
-def cox_rows(frames: dict, confidence: float = 0.95) -> list[dict]:
-    """The four Cox models of one data set (Efron ties, as the notebook fits them), and
-    model 4 again with delayed entry for the featured women."""
-    from ..data.frames.survival import urgent_action_frame
+def cox_rows(frames: dict, confidence: float = 0.95, start: dict | None = None,
+             ua: pd.DataFrame | None = None) -> list[dict]:
+    """The four Cox models of one data set (Efron ties, time from arrest, as the study fits
+    them), and model 4 again with delayed entry at the launch for the featured women.
+
+    Samples as the analysis page takes them (survival.fit_cox_models: models 2-4 on the
+    women with every concern flag; fit_delayed_entry: less any woman whose follow-up ends
+    before she enters). start: coefficients to start model 4 from (e.g. the truth);
+    ua: the data set's `urgent_action_frame`, when already built.
+    A fit that does not converge, or a term with a standard error above MAX_SE (no
+    release in the reference region, say), is not estimable: its rows count as failed.
+    """
+    from ..data.frames.survival import CONCERNS, urgent_action_frame
     from .survival import COX_MODELS
-    frame = urgent_action_frame(frames["urgent_actions"])
+    frame = (urgent_action_frame(frames["urgent_actions"]) if ua is None else ua).copy()
     frame["entry"] = delayed_entry(frames["urgent_actions"])
-    # Models 2-4 share the women with every concern flag (as fit_cox_models does).
-    complete = frame.dropna(subset=list(COX_MODELS[2][1:]))
-    fits = [(n, covs, "Cox (Efron)", False) for n, covs in COX_MODELS.items()]
-    fits.append((4, COX_MODELS[4], "Cox, delayed entry", True))
+    complete = frame.dropna(subset=list(CONCERNS))
+    fits = [(str(n), covs, TIME_SCALES["arrest"], frame if n == 1 else complete, False)
+            for n, covs in COX_MODELS.items()]
+    fits.append(("4", COX_MODELS[4], TIME_SCALES["delayed_entry"],
+                 complete[complete.duration > complete.entry], True))
     rows = []
-    for number, covs, estimator, entry in fits:
+    for model, covs, estimator, data, entry in fits:
+        begin = np.array([start[c] for c in covs]) if start and model == "4" else None
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                m = _fit_cox(frame if number == 1 else complete, number, covs, confidence, entry)
-            # A term whose SE explodes (no release in the reference region) is not estimable.
-            failed = not np.all(np.isfinite(m.standard_errors_)) or bool((m.standard_errors_ > 50).any())
-        except Exception:           # noqa: BLE001 - a failed fit is counted, not fatal
-            m, failed = None, True
-        for term in covs:
-            est = float(m.params_[term]) if m is not None and not failed else math.nan
-            se = float(m.standard_errors_[term]) if m is not None and not failed else math.nan
-            low, high, p = _wald(est, se, confidence) if not failed else (math.nan,) * 3
-            rows.append({"analysis": COX, "model": str(number), "term": term, "estimator": estimator,
-                         "estimate": est, "se": se, "low": low, "high": high, "p": p,
-                         "separated": False, "failed": failed})
+            beta, se = cox_estimates(data, covs, begin, entry)
+            if not np.all(np.isfinite(se)) or (se > MAX_SE).any():
+                raise ValueError("a term is not estimable")
+        except (ValueError, RuntimeError, ArithmeticError, np.linalg.LinAlgError):
+            beta = se = np.full(len(covs), np.nan)
+        rows += _rows(COX, model, list(covs), estimator, beta, se, confidence)
     return rows
 
 
 def logrank_rows(frames: dict) -> list[dict]:
-    """The short-vs-long-list log-rank test of one data set (time from the launch)."""
+    """The short-vs-long-list log-rank test of one data set (time from the launch, Fig. 1)."""
+    from statsmodels.duration.survfunc import survdiff
     from ..data.frames.survival import long_list_frame
-    from .survival import logrank
-    p = float(logrank(long_list_frame(frames["freethe20"])).p_value)
+    # statsmodels' log-rank test: survival.logrank's (lifelines) to 1e-12, at a
+    # hundredth of its cost per call (tests/test_recovery.py compares them).
+    frame = long_list_frame(frames["freethe20"])
+    p = float(survdiff(frame.duration.to_numpy(float), frame.released.to_numpy(int),
+                       frame.featured.to_numpy())[1])
     return [{"analysis": LOGRANK, "model": "Fig. 1", "term": "featured", "estimator": "log-rank",
              "estimate": math.nan, "se": math.nan, "low": math.nan, "high": math.nan, "p": p,
              "separated": False, "failed": not math.isfinite(p)}]
 
 
-def conditions_met(frames: dict) -> dict[str, bool]:
-    """Would this data set have passed each declared condition of `casework simulate`?"""
+def conditions_met(frames: dict, ua: pd.DataFrame | None = None) -> dict[str, bool]:
+    """Would this data set have passed each declared condition of `casework simulate`?
+    ua: its `urgent_action_frame`, when already built."""
     from ..data.frames.survival import urgent_action_frame
     from ..data.simulate.impact import separated_flags
     from ..data.frames.improvement import IMPROVED
     sample = frames["sample"]
     sub = sample[sample["assessed"].fillna(False).astype(bool)].reset_index(drop=True)
     improved = sub["development"].isin(IMPROVED).to_numpy()
-    ua = urgent_action_frame(frames["urgent_actions"])
+    ua = urgent_action_frame(frames["urgent_actions"]) if ua is None else ua
     return {"estimable_improvement": not separated_flags(sub, improved),
             "reference_release": bool(ua.loc[ua.region == "Other", "released"].sum() > 0)}
+
+
+@functools.lru_cache(maxsize=1)
+def _cox_start() -> dict:
+    """Where model 4's fits start: the generating coefficients (a good start saves steps)."""
+    from ..data.truths import COX, declared_truths
+    return declared_truths()[COX]["generates"]["4"]
 
 
 def replicate(seed: int, index: int, conditions: tuple[str, ...] = (),
@@ -157,10 +215,13 @@ def replicate(seed: int, index: int, conditions: tuple[str, ...] = (),
     """Estimates of every model on replication `index` of `seed` (one row per estimate)."""
     from ..data.simulate import simulate_domains
     frames = simulate_domains(replication_seed(seed, index), conditions, caseload=_caseload(seed))
-    rows = logit_rows(frames, confidence) + cox_rows(frames, confidence) + logrank_rows(frames)
+    from ..data.frames.survival import urgent_action_frame
+    ua = urgent_action_frame(frames["urgent_actions"])
+    rows = (logit_rows(frames, confidence) + cox_rows(frames, confidence, _cox_start(), ua)
+            + logrank_rows(frames))
     out = pd.DataFrame(rows)
     out.insert(0, "rep", int(index))
-    for name, met in conditions_met(frames).items():
+    for name, met in conditions_met(frames, ua).items():
         out[f"met_{name}"] = met
     return out
 
