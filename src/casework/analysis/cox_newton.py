@@ -146,3 +146,43 @@ def cox_newton(rs: RiskSets, start=None, tol: float = TOL, max_iter: int = MAX_I
     if not np.all(var > 0):
         raise CoxNewtonFailure("information matrix not positive definite")
     return CoxFit(beta, np.sqrt(var), ll, it)
+
+
+def fit_frame(data, covariates, start=None, entry: str | None = None,
+              time: str = "duration", event: str = "released") -> tuple[np.ndarray, np.ndarray]:
+    """Efron Cox fit of a frame's `covariates`: (estimates, standard errors).
+
+    On prepared arrays by `cox_newton` (from `start`); lifelines' CoxPHFitter at R's
+    precision (survival.FIT_OPTIONS) whenever the array fit cannot vouch for the sample.
+    entry: the column of entry times (delayed entry), if any. Raises CoxNewtonFailure
+    when lifelines, too, fails or warns that it did not converge.
+    """
+    covariates = list(covariates)
+    try:
+        rs = risk_sets(data[time].to_numpy(float), data[event].to_numpy(),
+                       data[covariates].to_numpy(float),
+                       None if entry is None else data[entry].to_numpy(float))
+        fit = cox_newton(rs, start)
+        return fit.beta, fit.se
+    except CoxNewtonFailure:
+        pass
+    return _lifelines(data, covariates, entry, time, event)
+
+
+def _lifelines(data, covariates, entry, time, event) -> tuple[np.ndarray, np.ndarray]:
+    import warnings
+    from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceError, ConvergenceWarning
+    from .survival import FIT_OPTIONS
+    columns = [*covariates, time, event, *([entry] if entry else [])]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            m = CoxPHFitter().fit(data[columns].reset_index(drop=True), time, event, entry_col=entry,
+                                  fit_options=FIT_OPTIONS)
+        except ConvergenceError as err:
+            raise CoxNewtonFailure(str(err).splitlines()[0]) from None
+    trouble = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    if trouble:
+        raise CoxNewtonFailure(str(trouble[0].message).splitlines()[0])
+    return m.params_[covariates].to_numpy(float), m.standard_errors_[covariates].to_numpy(float)
