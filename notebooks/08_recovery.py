@@ -297,9 +297,10 @@ per_model = (summary[summary.analysis != recovery.LOGRANK]
              .reset_index())
 tables.show(pd.DataFrame({
     "Model": per_model.model.map(model_label), "Estimator": per_model.estimator,
-    "Separated": per_model.separated, "Any term not estimable": per_model.nonestimable,
+    "Separated": per_model.separated, "Not estimable (most affected term)": per_model.nonestimable,
     "± MC": np.sqrt(per_model.nonestimable * (1 - per_model.nonestimable) / P["reps"])}),
-    nb, title="Separation and non-estimable fits", percent=["Separated", "Any term not estimable", "± MC"])
+    nb, title="Separation and non-estimable fits",
+    percent=["Separated", "Not estimable (most affected term)", "± MC"])
 
 # %% [markdown]
 # ## Conditioning, measured

@@ -222,3 +222,17 @@ def test_share_met_has_an_exact_interval():
     low, high = proportion_confint(30, 40, alpha=0.05, method="beta")
     assert share == pytest.approx({"share": 0.75, "low": low, "high": high,
                                    "mc": math.sqrt(0.75 * 0.25 / 40)})
+
+
+def test_weighted_pick_of_an_empty_or_weightless_pool():
+    # A recovery replication can reach a rare group whose pool is empty, or whose members
+    # all weigh 0 (found at 1,000 replications); the draw must go on, not stop.
+    from casework.data.simulate.impact import _weighted_pick
+    rng = np.random.default_rng(1)
+    assert _weighted_pick(rng, np.zeros(5, bool), 3).size == 0
+    got = _weighted_pick(rng, np.array([True, True, False, True]), 2, np.zeros(4))
+    assert len(got) == 2 and set(got) <= {0, 1, 3}
+    # weighted pools draw as before: the same stream, the same members
+    pool, w = np.array([True] * 6), np.arange(1.0, 7.0)
+    assert list(_weighted_pick(np.random.default_rng(7), pool, 3, w)) == list(
+        np.random.default_rng(7).choice(np.arange(6), size=3, replace=False, p=w / w.sum()))
