@@ -331,14 +331,15 @@ for name in recovery.CONDITION_NAMES:
                       "Recovered, if met": if_met, "Judged": chance["judged"]})
 tables.show(pd.DataFrame(cond_rows), nb, title="Declared conditions",
             percent=["Met in", f"{level} CI low", f"{level} CI high"])
-nb.record("estimable_share", float(cond_rows[0]["Met in"]), fmt="{:.1%}",
-          mcse=float(np.sqrt(cond_rows[0]["Met in"] * (1 - cond_rows[0]["Met in"]) / P["reps"])))
 
 # %% [markdown]
 # ## What this shows
 
 # %%
 n_generated, n_recovered = len(generated), int((generated.verdict == "recovered").sum())
+off = recovery.beyond_mc_error(generated)
+nb.record("n_biased", off["biased"])
+nb.record("n_se_miscalibrated", off["miscalibrated"])
 scale_name = {"arrest": "measured from arrest (the study's clock)",
               "delayed_entry": "with delayed entry at the launch"}[P["time_scale"]]
 answer = (
@@ -358,6 +359,12 @@ findings.conclude(nb, answer, [
     answer,
     *lines,
     count_line,
+    f"Beyond 3 Monte Carlo errors, {off['biased']} of {off['judged']} estimates are biased and "
+    f"{off['miscalibrated']} have standard errors that do not match the spread of their estimates "
+    f"(about {off['expected']:.1f} of each would pass that line by chance): "
+    + findings.choose(off["biased"] + off["miscalibrated"] == 0,
+                      "bias and standard errors hold wherever there is an estimate.",
+                      "the tables above show which, with the size of each."),
     f"The log-rank test of the short against the long list rejects in {logrank.rejects:.1%} of "
     f"replications at {P['alpha']:g} (exact {level} interval {logrank.rejects_low:.1%} to "
     f"{logrank.rejects_high:.1%}): "

@@ -236,3 +236,12 @@ def test_weighted_pick_of_an_empty_or_weightless_pool():
     pool, w = np.array([True] * 6), np.arange(1.0, 7.0)
     assert list(_weighted_pick(np.random.default_rng(7), pool, 3, w)) == list(
         np.random.default_rng(7).choice(np.arange(6), size=3, replace=False, p=w / w.sum()))
+
+
+def test_beyond_mc_error_counts_bias_and_calibration():
+    rows = pd.DataFrame({"bias_se": [0.1, -0.5, 0.0, np.nan], "bias_se_mc": [0.05, 0.1, 0.1, np.nan],
+                         "se_ratio": [1.0, 0.5, 1.5, 1.0], "se_ratio_mc": [0.1, 0.1, 0.2, np.nan]})
+    out = recovery.beyond_mc_error(rows)
+    # row 0: bias 2 MC errors (not), row 1: 5 (biased) and SE ratio 5 errors off, row 2: 2.5 (not)
+    assert (out["judged"], out["biased"], out["miscalibrated"]) == (3, 1, 1)
+    assert out["expected"] == pytest.approx(3 * 2 * stats.norm.sf(3))

@@ -433,3 +433,14 @@ def chance_sentence(beyond: bool, missed: int, judged: int) -> str:
                 f"among {judged} (Holm's adjustment).")
     return ("That is no more than chance explains, and no coefficient misses beyond chance after "
             "Holm's adjustment.")
+
+
+def beyond_mc_error(summary: pd.DataFrame, z: float = 3.0) -> dict:
+    """How many judged estimates are biased, or have miscalibrated standard errors, by more
+    than z Monte Carlo errors (|bias_se| > z·bias_se_mc; |se_ratio − 1| > z·se_ratio_mc),
+    and how many of each chance alone gives (two-sided normal tail at z, per estimate)."""
+    judged = summary[summary.bias_se_mc.notna() & summary.se_ratio_mc.notna()]
+    return {"judged": len(judged),
+            "biased": int((judged.bias_se.abs() > z * judged.bias_se_mc).sum()),
+            "miscalibrated": int(((judged.se_ratio - 1).abs() > z * judged.se_ratio_mc).sum()),
+            "expected": float(len(judged) * 2 * stats.norm.sf(z))}
