@@ -72,9 +72,9 @@ def bare(inputs: list[dict]) -> float:
                                       entry_col=entry, fit_options=FIT_OPTIONS)
                 except Exception:      # noqa: BLE001 - as above
                     pass
-            f = job["lists"]
-            a, b = f[f.featured], f[~f.featured]
-            logrank_test(a.duration, b.duration, a.released, b.released)
+            f, featured = job["lists"], job["lists"].featured.astype(bool)
+            logrank_test(f.duration[featured], f.duration[~featured], f.released[featured],
+                         f.released[~featured])
     return time.perf_counter() - start
 
 

@@ -397,7 +397,7 @@ def miss_reason(row) -> str:
         why.append(f"no finite ML estimate in {row.separated:.0%} of replications; "
                    "the finite ones are a selected subset")
     if abs(row.bias_se) > 3 * row.bias_se_mc:
-        why.append(f"biased by {row.bias_se:+.1f} ± {row.bias_se_mc:.1f} SE")
+        why.append(f"biased by {row.bias_se:+.2f} ± {row.bias_se_mc:.2f} SE")
     if abs(row.se_ratio - 1) > 3 * row.se_ratio_mc:
         why.append(f"standard errors too {'small' if row.se_ratio < 1 else 'large'} "
                    f"(mean SE / SD {row.se_ratio:.2f} ± {row.se_ratio_mc:.2f})")
