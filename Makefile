@@ -35,10 +35,11 @@ data: $(STAMP) ## regenerate the synthetic default data (fixed seed) and its cod
 validate: $(STAMP) ## validate the data folder (DATA=dir, default data)
 	$(BIN)/casework validate $(or $(DATA),data)
 
-bench: $(STAMP) ## run the benchmarks (build, multiverse, power; each prints ratios)
+bench: $(STAMP) ## run the benchmarks (build, multiverse, power, recovery; each prints ratios)
 	$(BIN)/python benchmarks/build.py
 	$(BIN)/python benchmarks/multiverse.py
 	$(BIN)/python benchmarks/power.py
+	$(BIN)/python benchmarks/recovery.py
 	$(BIN)/python benchmarks/scale.py
 
 lock: ## re-resolve requirements/*.txt from pyproject.toml (uv, with hashes) and pin environment.yml

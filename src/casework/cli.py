@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
 
     rc = sub.add_parser("recovery", help="simulate N data sets, re-fit every model, report recovery "
                                          "of the generating values")
-    rc.add_argument("--reps", type=int, default=20, help="replications (default 20)")
+    rc.add_argument("--reps", type=int, default=1000, help="replications (default 1000, as page 08)")
     rc.add_argument("--seed", type=_seed, default=20190101, help="seed of the study (default 20190101)")
     rc.add_argument("--condition", action="append", default=[], metavar="NAME",
                     help="simulate under a declared condition (see `casework simulate`)")
@@ -311,7 +311,7 @@ def _recovery(args) -> int:
     with engine.open_engine(args.jobs, scheduler=args.scheduler) as eng:
         runs = recovery.run_recovery(args.reps, args.seed, conditions, mapper=engine.engine_map(eng))
     summary = recovery.summarise(recovery.attach_truths(runs, declared_truths()))
-    summary["verdict"] = recovery.coverage_verdict(summary, 0.95)
+    summary = summary.join(recovery.coverage_tests(summary, 0.95))
     if args.out:
         try:  # beside, then renamed: a full disk leaves no half-written file
             tmp = args.out.with_name(f".{args.out.name}.tmp")
@@ -323,15 +323,18 @@ def _recovery(args) -> int:
                   "nothing was written there", file=sys.stderr)
             return 2
     shown = summary[summary.truth.notna()]
-    cols = ["model", "term", "estimator", "truth", "mean_estimate", "bias_se", "sd_se",
-            "coverage", "coverage_mc", "separated", "verdict"]
+    cols = ["model", "term", "estimator", "truth", "mean_estimate", "bias_se", "bias_se_mc", "se_ratio",
+            "coverage", "coverage_low", "coverage_high", "nonestimable", "verdict"]
     print(shown[cols].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     tests = summary[summary.analysis == recovery.LOGRANK]
     for r in tests.itertuples():
-        print(f"log-rank ({r.model}): rejects at 0.05 in {r.rejects:.0%} of {r.reps} replications")
-    print(f"{args.reps} replications, seed {args.seed}; "
-          f"{(shown.verdict == 'recovered').sum()} of {len(shown)} generating values recovered "
-          "(coverage not different from 95 %, exact binomial test at 5 %)")
+        print(f"log-rank ({r.model}): rejects at 0.05 in {r.rejects:.1%} of {r.reps} replications "
+              f"(exact 95 % interval {r.rejects_low:.1%} to {r.rejects_high:.1%})")
+    chance = recovery.chance_misses(shown)
+    print(f"{args.reps} replications, seed {args.seed}; {(shown.verdict == 'recovered').sum()} of "
+          f"{chance['judged']} generating values recovered (coverage not different from 95 %: exact "
+          f"binomial tests, Holm-adjusted at 5 %); {chance['flagged']} flagged by their own test, "
+          f"{chance['expected']:.1f} expected by chance")
     return 0
 
 

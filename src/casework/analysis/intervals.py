@@ -24,21 +24,28 @@ MONTE_CARLO_RESAMPLES = 9_999
 MONTE_CARLO_SEED = 20190101  # fixed so a notebook re-run reproduces its p-values
 
 
-def proportions(count, n, confidence: float = 0.95) -> pd.DataFrame:
+PROPORTION_METHODS = {"wilson": "Wilson score", "beta": "exact (Clopper–Pearson)"}
+
+
+def proportions(count, n, confidence: float = 0.95, method: str = "wilson") -> pd.DataFrame:
     """Share = count / n with a Wilson interval at `confidence`, for arrays or scalars.
 
-    The one Wilson helper of the package: columns count, n, share, ci_low, ci_high (the
-    package's interval names); share and bounds are nan where n is 0. statsmodels does
+    The one interval helper for shares of the package: columns count, n, share, ci_low,
+    ci_high (the package's interval names); share and bounds are nan where n is 0.
+    method='beta' gives the exact Clopper–Pearson interval instead (Monte Carlo
+    coverages and rejection rates, judged against a nominal level). statsmodels does
     the arithmetic; the bounds are clipped to [0, share] and [share, 1] because rounding
     can leave one a hair outside (e.g. 2.8e-17 for 0 of 7, above the share 0).
     """
+    if method not in PROPORTION_METHODS:
+        raise ValueError(f"proportions: method {method!r}: expected one of {', '.join(PROPORTION_METHODS)}")
     count = np.atleast_1d(np.asarray(count, dtype=float))
     n = np.atleast_1d(np.asarray(n, dtype=float))
     _check_counts(count, n)
     has_n = n > 0
     safe_n = np.where(has_n, n, 1.0)
     share = np.where(has_n, count / safe_n, np.nan)
-    low, high = proportion_confint(count, safe_n, alpha=1 - confidence, method="wilson")
+    low, high = proportion_confint(count, safe_n, alpha=1 - confidence, method=method)
     low = np.where(has_n, np.clip(low, 0.0, share), np.nan)
     high = np.where(has_n, np.clip(high, share, 1.0), np.nan)
     return pd.DataFrame({"count": count.astype(int), "n": n.astype(int), "share": share,

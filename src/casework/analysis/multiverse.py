@@ -43,9 +43,6 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from lifelines import CoxPHFitter
-from lifelines.exceptions import ConvergenceError as CoxConvergenceError
-from lifelines.exceptions import ConvergenceWarning as CoxConvergenceWarning
 from scipy import stats
 from statsmodels.tools.sm_exceptions import (ConvergenceWarning, HessianInversionWarning,
                                              PerfectSeparationWarning)
@@ -54,10 +51,11 @@ from .. import engine as engines
 from ..data.frames.improvement import CONSTANT, model_columns, regression_frame
 from ..data.frames.survival import long_list_frame, urgent_action_frame
 from ..published import published
+from . import cox_newton
 from . import firth as firth_module
 from .logit import SE_TYPES, design, model_frame
 from .separation import DesignError, check_design, detect_separation, is_separated
-from .survival import COX_MODELS, FIT_OPTIONS
+from .survival import COX_MODELS
 
 GRIDS = ("small", "full")
 MIN_CASES = 50   # fewest cases a regime subset needs before a 15-coefficient logit is fitted on it
@@ -405,32 +403,28 @@ def _firth_terms(sub: pd.DataFrame, predictors: list[str], terms: list[str], con
             for t in terms}
 
 
-def _cox_term(fitter: CoxPHFitter, term: str, confidence: float) -> tuple:
-    """coef, se, Wald interval and p of one Cox term (lifelines' own interval is the same Wald one)."""
-    s = fitter.summary.loc[term]
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    return s["coef"], s["se(coef)"], s["coef"] - z * s["se(coef)"], s["coef"] + z * s["se(coef)"], s["p"]
-
-
 def _fit_cox(data: pd.DataFrame, group: str, headline: Headline, confidence: float) -> dict:
-    """A Cox model of `data` (duration, released, covariates); skipped if a group has no release."""
+    """A Cox model of `data` (duration, released, covariates); skipped if a group has no release.
+
+    Efron ties, fitted by Newton's method on sorted risk sets to R's coxph precision
+    (`cox_newton.fit_frame`; lifelines at R's precision when a sample is not plainly
+    well behaved). tests/test_multiverse_cox_r.py checks every specification against R."""
     n, events = len(data), int(data["released"].sum())
     by_group = data.groupby(group)["released"].sum()
     if len(by_group) < 2 or (by_group == 0).any():
         empty = ", ".join(f"{group} = {g}" for g, e in by_group.items() if e == 0) or f"only one {group} group"
         return _skip(headline, "a group without release",
                      f"no release among {empty}: the hazard ratio is not finite", n)
+    covariates = [c for c in data.columns if c not in ("duration", "released")]
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            fitter = CoxPHFitter(alpha=1 - confidence).fit(data, "duration", "released",
-                                                           fit_options=FIT_OPTIONS)
-    except CoxConvergenceError as exc:
-        return _skip(headline, "did not converge", str(exc).splitlines()[0], n)
-    trouble = [w for w in caught if issubclass(w.category, CoxConvergenceWarning)]
-    if trouble:
-        return _skip(headline, "did not converge", str(trouble[0].message).splitlines()[0], n)
-    return _estimate(headline, *_cox_term(fitter, headline.term, confidence), n=n, events=events)
+        beta, se = cox_newton.fit_frame(data, covariates)
+    except cox_newton.CoxNewtonFailure as exc:
+        return _skip(headline, "did not converge", str(exc), n)
+    j = covariates.index(headline.term)
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    est, s = float(beta[j]), float(se[j])
+    return _estimate(headline, est, s, est - z * s, est + z * s,
+                     float(2 * stats.norm.sf(abs(est / s))), n=n, events=events)
 
 
 def _fit_cox_ua_spec(spec: dict, headlines: tuple[Headline, ...]) -> list[dict]:
@@ -439,13 +433,35 @@ def _fit_cox_ua_spec(spec: dict, headlines: tuple[Headline, ...]) -> list[dict]:
     horizon, certainty, k = int(spec["horizon_months"]), spec["certainty"], int(spec["covariates"])
     frame = _frame(("ua", horizon, certainty),
                    lambda: urgent_action_frame(data["urgent_actions"], horizon, certainty))
-    # fit_cox_models decides each model's sample (models 2-4: complete concern flags);
-    # fitting it once for its sample, then again under the warning guard, would double
-    # the cost, so take the same sample here.
+    sample = cox_ua_sample(frame, k)
+    return [_fit_cox(sample, "freethe20", h, confidence) for h in headlines]
+
+
+def cox_ua_sample(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+    """The frame Cox model k of M&W Table 1 fits (duration, released, covariates).
+
+    fit_cox_models decides each model's sample (models 2-4: complete concern flags);
+    fitting it once for its sample, then again, would double the cost, so the same
+    sample is taken here."""
     sample = frame if k == 1 else frame.dropna(subset=[c for c in COX_MODELS[2] if c != "freethe20"])
     covs = list(COX_MODELS[k])
-    return [_fit_cox(sample[[*covs, "duration", "released"]].reset_index(drop=True), "freethe20", h,
-                     confidence) for h in headlines]
+    return sample[[*covs, "duration", "released"]].reset_index(drop=True)
+
+
+def cox_specification_frame(data, analysis: str, spec: dict) -> pd.DataFrame:
+    """The frame one Cox specification of the grid fits, from the data tables: what R is
+    given in tests/test_multiverse_cox_r.py."""
+    if analysis == "cox_ua":
+        frame = urgent_action_frame(data["urgent_actions"], int(spec["horizon_months"]), spec["certainty"])
+        return cox_ua_sample(frame, int(spec["covariates"]))
+    if analysis == "cox_list":
+        return _list_sample(long_list_frame(data["freethe20"], spec["time_origin"],
+                                            int(spec["horizon_months"]), bool(spec["exclude_pre_launch"])))
+    raise KeyError(f"analysis {analysis!r}: not a Cox analysis (cox_ua, cox_list)")
+
+
+def _list_sample(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[["featured", "duration", "released"]].reset_index(drop=True)
 
 
 def _fit_cox_list_spec(spec: dict, headlines: tuple[Headline, ...]) -> list[dict]:
@@ -453,8 +469,7 @@ def _fit_cox_list_spec(spec: dict, headlines: tuple[Headline, ...]) -> list[dict
     data, confidence = _STATE["data"], _STATE["confidence"]
     frame = long_list_frame(data["freethe20"], spec["time_origin"], int(spec["horizon_months"]),
                             bool(spec["exclude_pre_launch"]))
-    return [_fit_cox(frame[["featured", "duration", "released"]], "featured", h, confidence)
-            for h in headlines]
+    return [_fit_cox(_list_sample(frame), "featured", h, confidence) for h in headlines]
 
 
 ANALYSES = (

@@ -57,6 +57,7 @@ from ..data.frames.survival import DAYS_PER_MONTH, launch_date, urgent_action_fr
 from ..data.simulate.impact import draw_regression_sample
 from .. import engine as engines
 from ..published import published
+from . import cox_newton
 from .firth import firth_estimate
 from .logit import design as logit_design
 from .logit import fit_logit, model_frame
@@ -452,6 +453,47 @@ _FLAG_COLUMNS = np.array([c in BINARY_FLAGS for c in COLUMNS])
 _TROUBLE = (ConvergenceWarning, RuntimeWarning, PerfectSeparationWarning, HessianInversionWarning)
 
 
+class MLFit(NamedTuple):
+    """A maximum-likelihood logit on arrays: estimates and standard errors, or why there are none."""
+
+    beta: np.ndarray | None
+    se: np.ndarray | None
+    trouble: str            # '' when the estimate exists
+
+
+def ml_logit(X: np.ndarray, y: np.ndarray, flags: np.ndarray, names, start=None,
+             term: int | None = None) -> MLFit:
+    """Maximum likelihood on prepared arrays, or the reason it has no finite estimate.
+
+    flags marks the 0/1 columns of X (screened for separation by one matrix product);
+    names the columns (to name a separating flag). Newton from `start` (`logit_newton`);
+    statsmodels with its warnings when the sample is not plainly well behaved; the exact
+    linear program (`separation.is_separated`) only when statsmodels, too, is in trouble,
+    to tell separation by a combination of predictors from plain non-convergence.
+    term: the column whose standard error must be finite (default: every column).
+    """
+    hit = _flag_screen(X[:, flags], y)
+    if hit.any():
+        return MLFit(None, None, f"separation by {', '.join(np.array(names)[flags][hit])}")
+    fast = logit_newton(X, y, start)
+    if fast is not None:
+        return MLFit(*fast, "")
+    trouble = ""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            res = sm.Logit(y, X).fit(disp=0, maxiter=100)
+        except (np.linalg.LinAlgError, ValueError) as err:
+            res, trouble = None, f"maximum likelihood failed: {type(err).__name__}"
+    bad = [w for w in caught if issubclass(w.category, _TROUBLE)]
+    if res is not None and not bad and np.all(np.isfinite(res.bse if term is None else res.bse[term])):
+        return MLFit(np.asarray(res.params, float), np.asarray(res.bse, float), "")
+    if not trouble:
+        trouble = ("separation by a combination of predictors" if is_separated(X, y)
+                   else "maximum likelihood did not converge")
+    return MLFit(None, None, trouble)
+
+
 @dataclass(frozen=True)
 class LogitTest:
     """Fits the Table 1 logit (all 14 predictors) and reports the Wald test of `term`.
@@ -485,26 +527,11 @@ class LogitTest:
         varies[-1] = True                                  # the constant
         X, names, flags = X[:, varies], [c for c, v in zip(COLUMNS, varies) if v], _FLAG_COLUMNS[varies]
         k = names.index(self.term)
-        hit = _flag_screen(X[:, flags], y)
-        trouble = f"separation by {', '.join(np.array(names)[flags][hit])}" if hit.any() else ""
-        if not trouble:
-            start = None if self.start is None else np.asarray(self.start, float)[varies]
-            fast = logit_newton(X, y, start)
-            if fast is not None:
-                beta, se = fast
-                return FitOutcome(_wald_p(beta[k] / se[k]), float(beta[k]), "maximum likelihood")
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                try:
-                    res = sm.Logit(y, X).fit(disp=0, maxiter=100)
-                except (np.linalg.LinAlgError, ValueError) as err:
-                    res, trouble = None, f"maximum likelihood failed: {type(err).__name__}"
-            bad = [w for w in caught if issubclass(w.category, _TROUBLE)]
-            if res is not None and not bad and np.isfinite(res.bse[k]):
-                return FitOutcome(float(res.pvalues[k]), float(res.params[k]), "maximum likelihood")
-            if not trouble:
-                trouble = ("separation by a combination of predictors" if is_separated(X, y)
-                           else "maximum likelihood did not converge")
+        start = None if self.start is None else np.asarray(self.start, float)[varies]
+        ml = ml_logit(X, y, flags, names, start, term=k)
+        if not ml.trouble:
+            return FitOutcome(_wald_p(ml.beta[k] / ml.se[k]), float(ml.beta[k]), "maximum likelihood")
+        trouble = ml.trouble
         if self.separated == "fail":
             raise FitFailure(trouble)
         # From zero, as firth_logit starts: near separation the penalized likelihood is flat
@@ -686,48 +713,15 @@ class CoxTest:
 
 def cox_fit(duration: np.ndarray, event: np.ndarray, X: np.ndarray, tol: float = 1e-9,
             max_iter: int = 50) -> tuple[np.ndarray, np.ndarray]:
-    """Cox partial-likelihood estimate and standard errors for data without tied events.
-
-    Newton-Raphson with step halving; risk-set sums by cumulative sums over time in
-    descending order (a censored time equal to an event time stays in its risk set).
-    Raises FitFailure when the estimate runs off to infinity (monotone likelihood).
-    """
-    order = np.argsort(-duration, kind="stable")
-    t, d, Z = duration[order], event[order].astype(bool), X[order].astype(float)
-    last = np.searchsorted(-t, -t, side="right") - 1     # end of each time's risk set
-    beta = np.zeros(Z.shape[1])
-
-    def parts(b):
-        w = np.exp(Z @ b)
-        s0 = np.cumsum(w)[last]
-        s1 = np.cumsum(w[:, None] * Z, axis=0)[last]
-        s2 = np.cumsum(w[:, None, None] * Z[:, :, None] * Z[:, None, :], axis=0)[last]
-        ll = float(np.sum((Z @ b)[d] - np.log(s0[d])))
-        mean = s1[d] / s0[d, None]
-        score = (Z[d] - mean).sum(axis=0)
-        info = (s2[d] / s0[d, None, None] - mean[:, :, None] * mean[:, None, :]).sum(axis=0)
-        return ll, score, info
-
-    ll, score, info = parts(beta)
-    for _ in range(max_iter):
-        try:
-            step = np.linalg.solve(info, score)
-        except np.linalg.LinAlgError:
-            raise FitFailure("Cox fit did not converge: singular information") from None
-        for _ in range(30):
-            new = parts(beta + step)
-            if new[0] >= ll - 1e-12:
-                break
-            step /= 2
-        beta = beta + step
-        ll, score, info = new
-        if np.max(np.abs(step)) < tol:
-            break
-    else:
-        raise FitFailure(f"Cox fit did not converge in {max_iter} iterations")
-    if np.max(np.abs(beta)) > 20:
-        raise FitFailure("Cox fit did not converge: the estimate runs off to infinity")
-    return beta, np.sqrt(np.diag(np.linalg.inv(info)))
+    """Cox partial-likelihood estimate and standard errors on arrays (`cox_newton`: Newton's
+    method on sorted risk sets, Efron ties). Raises FitFailure when the sample is not
+    plainly well behaved (no convergence, an estimate running off to infinity)."""
+    try:
+        fit = cox_newton.cox_newton(cox_newton.risk_sets(duration, event, X), tol=tol,
+                                    max_iter=max_iter)
+    except cox_newton.CoxNewtonFailure as err:
+        raise FitFailure(f"Cox fit did not converge: {err}") from None
+    return fit.beta, fit.se
 
 
 def follow_up_months(urgent_actions: pd.DataFrame, frame: pd.DataFrame, horizon_months: float

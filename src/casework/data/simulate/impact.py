@@ -579,10 +579,17 @@ def _tilted_fill(rng: np.random.Generator, p: np.ndarray, cls: np.ndarray, pool:
 
 def _weighted_pick(rng: np.random.Generator, pool: np.ndarray, k: int,
                    weights: np.ndarray | None = None) -> np.ndarray:
-    """Indices of `k` members of the boolean `pool`, drawn without replacement by weight."""
+    """Indices of `k` members of the boolean `pool`, drawn without replacement by weight
+    (evenly when every member weighs 0; none from an empty pool)."""
     idx = np.flatnonzero(pool)
     k = min(k, len(idx))
     w = np.ones(len(idx)) if weights is None else weights[idx].astype(float)
+    # Only rare draws reach these two cases (the default data never do; a recovery
+    # replication can): numpy would refuse probabilities that do not sum to 1.
+    if len(idx) == 0:
+        return idx
+    if not w.sum() > 0:
+        w = np.ones(len(idx))
     return rng.choice(idx, size=k, replace=False, p=w / w.sum())
 
 
