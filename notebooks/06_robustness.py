@@ -282,9 +282,10 @@ for key, row in summary.iterrows():
 # %%
 def survives(key: str, row) -> str:
     sign, sig = row["share_published_sign"], row["share_significant_published_sign"]
+    name = row["label"]      # the estimate's name for readers, never the record key
     if pd.isna(sign):
-        return f"{key}: no published estimate to compare the sign with."
-    return (f"{key}: {sign:.0%} of {int(row['n_specifications'])} specifications keep the published sign and "
+        return f"{name}: no published estimate to compare the sign with."
+    return (f"{name}: {sign:.0%} of {int(row['n_specifications'])} specifications keep the published sign and "
             f"{sig:.0%} are also significant with it; "
             + findings.choose(sig >= 0.5, "the published conclusion survives in most of the multiverse",
                               "the published conclusion holds in fewer than half of the specifications")

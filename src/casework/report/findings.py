@@ -213,13 +213,14 @@ def _signed(x: float, digits: int = 2) -> str:
 @dataclass(frozen=True)
 class Coefficient:
     """An estimate that may be infinite (separation) or missing (not estimable):
-    'a coefficient of 0.84 (SE 0.31, z = 2.71, p = .007)', or why there is no number."""
+    'UPR, open regimes: +0.84 (SE 0.31, z = 2.71, p = .007)', or why there is no number."""
 
     label: str
     value: float | None
     se: float | None = None
     p: float | None = None
     separated: bool = False       # the outcome is separated: no finite ML estimate
+    p_from: str = ""              # a p not from the Wald z (e.g. 'penalised likelihood-ratio')
 
     @property
     def state(self) -> str:
@@ -233,12 +234,14 @@ class Coefficient:
     def sentence(self) -> str:
         from . import apa
         if self.state == "infinite":
-            return (f"{self.label} has no finite maximum-likelihood estimate: the outcome is separated, "
-                    "so the likelihood keeps rising as the coefficient grows")
+            return (f"{self.label}: no finite maximum-likelihood estimate (the outcome is separated, so "
+                    "the likelihood keeps rising as the coefficient grows)")
         if self.state == "not estimable":
-            return f"{self.label} could not be estimated on these data"
-        text = f"{self.label} has a coefficient of {_signed(self.value)}"
-        if not _missing(self.se) and self.se > 0 and not _missing(self.p):
+            return f"{self.label}: not estimable on these data"
+        text = f"{self.label}: {_signed(self.value)}"
+        if self.p_from and not _missing(self.p):
+            text += f" ({self.p_from} {apa.p_text(self.p)})"
+        elif not _missing(self.se) and self.se > 0 and not _missing(self.p):
             text += f" (SE {self.se:.2f}, {apa.z(self.value / self.se, self.p)})"
         return text
 
