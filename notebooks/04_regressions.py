@@ -374,7 +374,8 @@ fig = figures.calibration(calibration, nb, n=len(frame), confidence=confidence)
 # %%
 for model in reg.MODELS:
     nb.record(f"auc_{model}", aucs[model], fmt="{:.2f}")
-    nb.record(f"hl_p_{model}", hl[model]["p"], fmt="{:.2f}")
+    nb.record(f"hl_p_{model}", hl[model]["p"], fmt=apa.p_text(hl[model]["p"]))
+    nb.record(f"hl_test_{model}", apa.chi2(hl[model]["statistic"], hl[model]["df"], hl[model]["p"]))
 
 # %% [markdown]
 # ## What this shows

@@ -110,7 +110,7 @@ nb.record("n_analysed_featured", int(by_group.loc[short, "women"]), note="women 
 nb.record("n_analysed_not_featured", int(by_group.loc[long_, "women"]), note="women in the Kaplan–Meier comparison")
 nb.record("logrank_chi2", test_main.test_statistic, fmt="{:.1f}")
 nb.record("logrank_p", test_main.p_value, fmt=apa.p_text(test_main.p_value))
-nb.record("logrank_test", apa.chi2(test_main.test_statistic, test_main.degrees_freedom, test_main.p_value))
+nb.record("logrank_test", apa.chi2(test_main.test_statistic, test_main.degrees_of_freedom, test_main.p_value))
 # The study's sensitivity check (footnote 4): the same test with and without the women
 # released before the launch, both in full, and whether the decision changes.
 logrank_without, logrank_with = survival.logrank(excluded), survival.logrank(included)
@@ -119,8 +119,8 @@ nb.record("logrank_p_including_excluded", logrank_with.p_value, fmt=apa.p_text(l
 nb.record("logrank_change_sentence", findings.TestChange(
     "Counting the women released before the launch, the log-rank test", without="without them",
     with_="with them", p_without=logrank_without.p_value, p_with=logrank_with.p_value,
-    result_without=apa.chi2(logrank_without.test_statistic, logrank_without.degrees_freedom, logrank_without.p_value),
-    result_with=apa.chi2(logrank_with.test_statistic, logrank_with.degrees_freedom, logrank_with.p_value)).sentence())
+    result_without=apa.chi2(logrank_without.test_statistic, logrank_without.degrees_of_freedom, logrank_without.p_value),
+    result_with=apa.chi2(logrank_with.test_statistic, logrank_with.degrees_of_freedom, logrank_with.p_value)).sentence())
 nb.record("median_months_featured", by_group.loc[short, "median_months"], fmt="{:.1f}",
           note="n/a: fewer than half released within follow-up")
 nb.record("median_months_not_featured", by_group.loc[long_, "median_months"], fmt="{:.1f}",
@@ -298,6 +298,7 @@ delayed_entry_sentence = (
                       "the conclusion here.",
                       f"an interval {side_entry} 1 where the study's time scale gives one {side_arrest} 1: "
                       "the conclusion depends on when the featured women are counted as at risk."))
+nb.record("delayed_entry_sentence", delayed_entry_sentence)
 Markdown(delayed_entry_sentence)
 
 # %% [markdown]
@@ -355,11 +356,11 @@ ft_by_model = ft.set_index("model")
 faster = (ft_by_model.hr_low > 1).sum()
 answer = (findings.choose(p_main < 0.05,
                           f"Featured women left prison at a different pace from the rest of the long list "
-                          f"(log-rank {apa.chi2(test_main.test_statistic, test_main.degrees_freedom, p_main)}; median months to release: featured "
+                          f"(log-rank {apa.chi2(test_main.test_statistic, test_main.degrees_of_freedom, p_main)}; median months to release: featured "
                           f"{v['median_months_featured']}, others {v['median_months_not_featured']}, where n/a "
                           "means fewer than half were released within follow-up).",
                           f"Featured and other long-list women left prison at a pace that does not differ "
-                          f"detectably (log-rank {apa.chi2(test_main.test_statistic, test_main.degrees_freedom, p_main)}).")
+                          f"detectably (log-rank {apa.chi2(test_main.test_statistic, test_main.degrees_of_freedom, p_main)}).")
           + f" Against the Urgent Action women, the featured women's hazard ratio of release is "
           f"{v['hr_freethe20_min']} to {v['hr_freethe20_max']} across the four models; "
           + findings.choose(faster == len(ft_by_model), "every model's interval lies above 1.",

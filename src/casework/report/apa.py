@@ -60,7 +60,10 @@ def _stat(x: float, what: str) -> str:
     x = _finite(x, what)
     if math.isinf(x):
         raise NotEstimable(f"{what}: infinite (no finite statistic)")
-    return f"{x:.2f}".replace("-", "−") if x < 0 else f"{x:.2f}"
+    text = f"{x:.2f}"
+    if text in ("-0.00", "0.00"):      # no sign on a value that rounds to zero ('−0.00')
+        return "0.00"
+    return text.replace("-", "−")
 
 
 def _df(df, what: str) -> str:

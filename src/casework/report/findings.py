@@ -205,7 +205,7 @@ class Threshold:
 
 def _signed(x: float, digits: int = 2) -> str:
     """'+0.31', '−0.40' (a typographic minus), '0.00' for zero."""
-    if x == 0:
+    if round(x, digits) == 0:          # never '+0.00' or '−0' for a value that rounds to zero
         return f"{0:.{digits}f}"
     return f"{'+' if x > 0 else '−'}{abs(x):.{digits}f}"
 
