@@ -110,7 +110,8 @@ for model, res in results.items():
 #| label: tbl-separation
 #| tbl-cap: "Separation diagnosis per model: a non-empty row means that estimate is not finite."
 separation = reg.separation_summary(results)
-tables.show(separation.assign(model=separation["model"].map(reg.MODEL_LABELS)), nb,
+tables.show(separation.assign(model=separation["model"].map(reg.MODEL_LABELS)).rename(
+    columns={"caused_by": "caused by", "not_finite": "not finite", "left_out": "left out"}), nb,
             title="Separation in the three samples")
 
 # %%
@@ -318,7 +319,7 @@ for name, row in variant_rows.items():
     nb.record(f"{name}_p", None if row is None else row["p"],
               fmt=apa.p_or_not_estimable(None if row is None else row["p"]))
     firth = name.endswith("_firth")          # Firth's p comes from a penalised likelihood-ratio test
-    nb.record(f"{name}_test", "not estimable" if row is None or bool(row.get("separated", False)) else
+    nb.record(f"{name}_test", "not estimable" if row is None or bool(row.get("separated") == True) else  # noqa: E712 (NaN: not separated)
               f"penalised likelihood-ratio {apa.p_text(row['p'])}" if firth else
               apa.statistic_or_reason(apa.z, row["estimate"] / row["se"], row["p"]),
               note="Wald test; Firth: penalised likelihood-ratio test")

@@ -228,20 +228,21 @@ curve_figure("short_list")
 # %%
 #| label: tbl-summary
 #| tbl-cap: "Robustness of each headline estimate across the multiverse: spread, share with the published sign, share significant, and the choice that moves it most."
+significant_at = f"p < {alpha:g}".replace(" 0.", " .")      # the site's one p style: 'p < .05'
 shown = pd.DataFrame({
     "estimate": summary["label"],
     "published": summary["published"],
     "specifications": summary["n_specifications"], "skipped": summary["n_skipped"],
     "median": summary["median"], "min": summary["min"], "max": summary["max"],
     "published sign": summary["share_published_sign"],
-    f"p < {alpha:g}": summary["share_significant"],
+    significant_at: summary["share_significant"],
     "both": summary["share_significant_published_sign"],
     "moves it most": summary["most_influential_choice"].map(choice_label),
     "mean abs. shift": summary["most_influential_shift"],
 }).reset_index(drop=True)
 tables.show(shown, nb, title="Robustness of the headline estimates",
             subtitle=f"shares of the estimated specifications; {level} intervals",
-            decimals=2, percent=["published sign", f"p < {alpha:g}", "both"]).sub_missing(missing_text="–")
+            decimals=2, percent=["published sign", significant_at, "both"]).sub_missing(missing_text="–")
 
 # %%
 #| label: tbl-influence

@@ -180,7 +180,7 @@ def test_conditional_shares_name_the_group_and_the_direction(data):
     if k_group * n_other == k_other * n_group:
         assert text.endswith("the same share.")
     elif p < 0.05:
-        assert text.endswith("more often than the others." if difference > 0 else "less often than the others.")
+        assert (": more often, by " if difference > 0 else ": less often, by ") in text
     else:
         assert "not significant" in text and "more often" not in text and "less often" not in text
 

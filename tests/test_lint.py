@@ -36,7 +36,8 @@ def test_clean_text_passes():
     text = ("Of 44 checks, 40 (91%) agree; χ2(1) = 19.43, p < .001; z = −2.10, p = .036; p > .999. "
             "Separated: +∞ (separation). From 2000 to 2016 the caseload grew to 12,086 cases; in 2008 it "
             "peaked. The value moves from .012 to .046. Median: n/a: fewer than half were released. "
-            "An information cell, `recode_negative_attention`, and α = 0.05 are fine. None of 5 infants.")
+            "An information cell, `recode_negative_attention`, and α = 0.05 are fine. None of 5 infants. "
+            "Shares vary from seed to seed; doi:10.25080/Majora-342d178e-010.")
     assert rules(text) == []
 
 
@@ -52,6 +53,14 @@ def test_html_text_leaves_out_code_scripts_and_styles():
     text, headers = lint.html_text(html)
     assert "Shown 0.5" in text and "param_name" not in text and "inf" not in text and "x_y" not in text
     assert headers == ["n_cases"]
+
+
+def test_reference_lists_are_left_out():
+    html = ('<p>Text.</p><div id="refs"><div class="csl-entry">Iannone. great_tables: Make Awesome '
+            'Tables.</div></div><p>After: p = 0.000</p>')
+    assert [p.rule for p in lint.lint_text(lint.html_text(html)[0], "x")] == [
+        "p-value not in the one rule (p < .001, p = .046)"]
+    assert lint.pdf_body("Body p < .001\nReferences\nIannone. great_tables: Make") == "Body p < .001"
 
 
 def test_a_missing_site_is_named(tmp_path):

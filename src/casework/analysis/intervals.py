@@ -138,10 +138,9 @@ class IndependenceTest:
     def describe(self) -> str:
         """One line for a caption or table: statistic, df, p and how p was obtained."""
         from ..report import apa      # the one APA form (statcheck reads 'χ2(df) = x, p = y')
-        how = {"chi-square": "chi-square test", "fisher": "Fisher's exact test",
-               "fisher-monte-carlo": f"Fisher–Freeman–Halton test, {MONTE_CARLO_RESAMPLES:,} "
-                                     "Monte Carlo tables"}[self.method]
-        return f"{apa.independence(self)} ({how}, n = {self.n:,})"
+        how = {"chi-square": "", "fisher": "",
+               "fisher-monte-carlo": f"{MONTE_CARLO_RESAMPLES:,} Monte Carlo tables, "}[self.method]
+        return f"{apa.independence(self)} ({how}n = {self.n:,})"
 
 
 def independence_test(table: pd.DataFrame | np.ndarray, seed: int = MONTE_CARLO_SEED) -> IndependenceTest:

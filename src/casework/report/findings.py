@@ -60,6 +60,10 @@ class Estimate:
         f = self.fmt.format
         if _missing(self.computed):
             return f"{self.label}: published {f(self.published)}; no finite estimate on these data."
+        if math.isinf(self.computed):
+            return (f"{self.label}: published {f(self.published)}; computed {'+∞' if self.computed > 0 else '−∞'} "
+                    "(separation: no finite maximum-likelihood estimate), so it cannot be set against an "
+                    "interval.")
         text = f"{self.label}: published {f(self.published)}, computed {f(self.computed)}"
         if self.holds is not None:
             text += f" ({self.level:.0%} CI {f(self.low)} to {f(self.high)})"
@@ -325,13 +329,13 @@ class ConditionalShares:
                  f"of {self.other} ({_n(self.count_other)} of {_n(self.n_other)})")
         if self.direction == "as often":
             return share + ": the same share."
-        diff = f"{_signed(self.difference_pp, 0)} percentage points"
         if _missing(self.p):
-            return f"{share}; a difference of {diff}, not tested."
-        return (f"{share}; a difference of {diff}" + (f" ({self.test})" if self.test else "")
-                + choose(self.p < self.alpha, f", so {self.group} {self.outcome} {self.direction} "
-                         "than the others.",
-                         f", not significant at the {self.alpha:.0%} level."))
+            return f"{share}: a difference of {_signed(self.difference_pp, 0)} percentage points, not tested."
+        test = f" ({self.test})" if self.test else ""
+        return share + choose(self.p < self.alpha,
+                              f": {self.direction}, by {abs(self.difference_pp):.0f} percentage points{test}.",
+                              f": a difference of {_signed(self.difference_pp, 0)} percentage points, not "
+                              f"significant at the {self.alpha:.0%} level{test}.")
 
 
 @dataclass(frozen=True)

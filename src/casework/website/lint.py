@@ -40,11 +40,13 @@ _KEY = r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+"
 # (rule, pattern): a match is a problem.
 RULES: list[tuple[str, re.Pattern]] = [
     ("inf or NaN in the text", re.compile(r"(?<![\w./-])(?:[-+−]?inf|nan|NaN|[-+−]?Infinity)(?![\w/-])")),
-    ("float noise", re.compile(r"\d\.?\d*e[-+−]\d{1,3}\b|\d\.\d*?(?:0{7,}|9{7,})\d")),
+    ("float noise", re.compile(r"(?<![\w.-])\d+(?:\.\d+)?e[-+−]\d{1,3}\b|\d\.\d*?(?:0{7,}|9{7,})\d")),
     ("p-value not in the one rule (p < .001, p = .046)",
      re.compile(r"\bp\s*(?:=|<|>|≤|≥)\s*(?:0\.\d|n/?a\b|[<>]|−?-?\d*\.?\d*e-)|\bp\s*=\s*1\.0+\b", re.IGNORECASE)),
     ("template with two equal values", re.compile(
-        r"\bfrom ([^\s,;()]+(?: [^\s,;()]+)?) to \1(?=[\s.,;)]|$)|\bbetween ([^\s,;()]+) and \2(?=[\s.,;)]|$)")),
+        # values, not idioms ('from seed to seed'): the repeated text holds a digit
+        r"\bfrom ((?=[^\s,;()]*\d)[^\s,;()]+|[<>] [^\s,;()]+) to \1(?=[\s.,;)]|$)"
+        r"|\bbetween ((?=[^\s,;()]*\d)[^\s,;()]+) and \2(?=[\s.,;)]|$)")),
     ("exception text", re.compile(r"\b[A-Z]\w*(?:Error|Exception|Failure)\b:|Traceback \(most recent call last\)")),
     ("raw record key", re.compile(rf"(?<![\w./`-]){_KEY}:(?=\s)")),
     ("year with a thousands separator", re.compile(
@@ -57,6 +59,12 @@ NA = re.compile(r"(?<![\w/])n/a(?![\w/])")
 NA_NOTE = re.compile(r"n/a\W{0,3}(?:means|stands for|:|=|\u2014|–|-)\s*\w|where n/a|n/a where", re.IGNORECASE)
 
 SKIP_TAGS = {"script", "style", "code", "pre", "svg", "math", "head", "template", "noscript"}
+# Reference lists quote titles as published ('great_tables: Make Awesome ...'), and DOIs.
+SKIP_CLASSES = {"csl-entry", "references", "csl-bib-body"}
+
+
+# Elements without an end tag: they never open a skipped region.
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
 class _Text(HTMLParser):
@@ -70,7 +78,10 @@ class _Text(HTMLParser):
         self._th: list[str] | None = None
 
     def handle_starttag(self, tag, attrs):
-        if tag in SKIP_TAGS:
+        classes = set((dict(attrs).get("class") or "").split())
+        if self._skip and tag not in VOID:
+            self._skip += 1
+        elif tag in SKIP_TAGS or classes & SKIP_CLASSES or dict(attrs).get("id") == "refs":
             self._skip += 1
         elif tag == "th":
             self._th = []
@@ -79,8 +90,9 @@ class _Text(HTMLParser):
             self.parts.append("\n")
 
     def handle_endtag(self, tag):
-        if tag in SKIP_TAGS and self._skip:
+        if self._skip and tag not in VOID:
             self._skip -= 1
+            return
         elif tag == "th" and self._th is not None:
             self.headers.append(" ".join("".join(self._th).split()))
             self._th = None
@@ -112,7 +124,8 @@ def _excerpt(text: str, m: re.Match, width: int = 40) -> str:
 
 
 def lint_text(text: str, where: str, headers: list[str] = ()) -> list[Problem]:
-    """Every problem in one text (a page or the PDF's text)."""
+    """Every problem in one text (a page or the PDF's text; from a PDF, leave out the
+    reference list first, see `pdf_body`)."""
     # pdftotext breaks lines (and hyphenates) where the typesetter did: join them back.
     flat = re.sub(r"-\n(?=[a-z])", "", text)
     flat = re.sub(r"[ \t]*\n[ \t]*", " \n", flat)
@@ -140,6 +153,12 @@ def pdf_text(pdf: Path) -> str:
     return done.stdout
 
 
+def pdf_body(text: str) -> str:
+    """The PDF's text without its reference list (titles are quoted as published)."""
+    head, sep, _ = text.rpartition("\nReferences\n")
+    return head if sep else text
+
+
 def lint_site(site: Path, pdf: bool = True) -> list[Problem]:
     """Every HTML page of a built site, and its PDF paper when there is one (and pdftotext)."""
     site = Path(site)
@@ -152,7 +171,7 @@ def lint_site(site: Path, pdf: bool = True) -> list[Problem]:
         problems += lint_page(page, str(page.relative_to(site)))
     paper = site / "paper" / "paper.pdf"
     if pdf and paper.exists() and shutil.which("pdftotext"):
-        problems += lint_text(pdf_text(paper), str(paper.relative_to(site)))
+        problems += lint_text(pdf_body(pdf_text(paper)), str(paper.relative_to(site)))
     return problems
 
 
