@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 import casework.notebook
-from casework.analysis import development, intervals, survey
+from casework.analysis import development, survey
 from casework.analysis.caseload import comparison_frame
 from casework.published import published
 from casework.report import apa, findings, tables, theme
