@@ -58,7 +58,7 @@ def columns(name: str):
     frame = data[name]
     summary = pd.DataFrame([{"column": f.name, "type": f.type, "missing": frame[f.name].isna().mean(),
                              "allowed": allowed(f)} for f in codebook()[name].fields])
-    return tables.show(summary, nb, title=f"{name}: {codebook()[name].title}",
+    return tables.show(summary, nb, title=f"{codebook()[name].title} (table {name})",
                        percent=["missing"], id=f"columns-{name}")
 
 

@@ -362,13 +362,16 @@ nb.record_comparison(pd.concat([checks.scorecard("Spannagel 2018 (Chasing Shadow
 agree = [c.agrees for c, _ in checks.items if c.agrees is not None]
 nb.record("n_checks", len(agree))
 nb.record("n_checks_agree", sum(agree))
-nb.record("share_checks_agree", sum(agree) / len(agree) if agree else float("nan"), fmt="{:.0%}")
+nb.record("share_checks_agree", sum(agree) / len(agree) if agree else None,
+          fmt=lambda share: findings.percent(sum(agree), len(agree)))
+checks_agree = findings.Share(sum(agree), len(agree))
+nb.record("checks_agree_text", checks_agree.text(), note="agreeing checks of all checks, with the share")
 
 # %%
 v = {k: r["display"] for k, r in nb.values.items()}
 from IPython.display import Markdown
-Markdown(f"{sum(agree)} of {len(agree)} checks agree with the published numbers "
-         f"({sum(agree) / len(agree) if agree else float('nan'):.0%}); each section's table above shows them one by one.")
+Markdown(f"{checks_agree.text()} checks agree with the published numbers; each section's table above shows "
+         "them one by one.")
 
 # %% [markdown]
 # ## What this shows
@@ -377,7 +380,7 @@ Markdown(f"{sum(agree)} of {len(agree)} checks agree with the published numbers 
 answer = (f"{v['period']}: {v['n_communications']} communications naming {v['n_cases']} cases; "
           f"{v['top_country']} received the most communications, and the {v['top_n']} most addressed "
           f"countries received {v['top_n_share']} of them. "
-          f"{sum(agree)} of {len(agree)} checks agree with the published numbers (within tolerance or interval).")
+          f"{checks_agree.text()} checks agree with the published numbers (within tolerance or interval).")
 findings.conclude(nb, answer, [
     answer,
     findings.choose(full_period, "The year range is the study's, so counts and shares are both compared.",

@@ -186,8 +186,9 @@ for stem in ("detention", "conviction", "hrd_alone"):
     nb.record(f"{stem}_difference_pp", values[f"{stem}_difference"] * 100, fmt="{:+.0f}",
               note="percentage points, with minus without")
     p = values[f"{stem}_p"]
-    nb.record(f"{stem}_p", p, fmt=intervals.p_label(p))  # displayed as "p = 0.012" or "p < 0.001"
+    nb.record(f"{stem}_p", p, fmt=intervals.p_label(p))  # displayed as "p = .012" or "p < .001"
     nb.record(f"{stem}_test", values[f"{stem}_test"])
+    nb.record(f"{stem}_apa", values[f"{stem}_apa"], note="the test in APA form, as statcheck reads it")
 for name, row in development.comparison_names(min_country_n).items():
     nb.record(f"{name}_p", tests.loc[row, "p"], fmt=intervals.p_label(tests.loc[row, "p"]))
     nb.record(f"{name}_test", tests.loc[row, "text"])
@@ -213,8 +214,8 @@ def share(name: str) -> str:
 
 def difference(stem: str, what: str) -> str:
     p = values[f"{stem}_p"]
-    return findings.choose(p < 0.05, f"Improvement differs {what} ({intervals.p_label(p)}).",
-                           f"Improvement does not differ detectably {what} ({intervals.p_label(p)}).")
+    return findings.choose(p < 0.05, f"Improvement differs {what} ({values[f'{stem}_apa']}).",
+                           f"Improvement does not differ detectably {what} ({values[f'{stem}_apa']}).")
 
 
 answer = (f"Of {len(assessed):,} assessed cases, {share('improved_share')} improved and "

@@ -42,10 +42,10 @@ import numpy as np
 import pandas as pd
 
 import casework.notebook
-from casework.analysis import development, intervals, survey
+from casework.analysis import development, survey
 from casework.analysis.caseload import comparison_frame
 from casework.published import published
-from casework.report import findings, tables, theme
+from casework.report import apa, findings, tables, theme
 
 nb = casework.notebook.start("03_impact_survey", globals(), tables=["survey", "sample"])
 theme.apply()
@@ -140,7 +140,7 @@ cross.columns = [survey.SCALE_LABELS[a] for a in cross.columns]
 agree = int(paired.loc[True, True] + paired.loc[False, False])
 tables.show(cross.rename_axis("Attention \\ SR"), nb, title="Attention (rows) vs Special Rapporteur (columns)",
             subtitle=f"Likely impact on both or on neither: {agree} of {n} cases; "
-                     f"McNemar's exact test of equal likely-impact shares: {intervals.p_label(mcnemar_p)}")
+                     f"McNemar's exact test of equal likely-impact shares: {apa.p_text(mcnemar_p)}")
 
 # %% [markdown]
 # ## Perceived impact and how the case developed
@@ -189,7 +189,7 @@ for question in survey.QUESTIONS:
                 f"({part.loc[b, 'ci_low']:.0%}–{part.loc[b, 'ci_high']:.0%})" for b in bands})
     t = tests[question]
     row["Improved minus not improved"] = f"{t.difference * 100:+.0f} pp"
-    row["p"] = intervals.format_p(t.p)
+    row["Test"] = apa.two_proportion(t)
     rows.append(row)
 tables.show(pd.DataFrame(rows), nb, title="Likely impact by case development",
             subtitle=f"cases · share ({level} Wilson interval)")
@@ -229,14 +229,21 @@ nb.record("recode_negative_attention", recode_negative_attention)
 nb.record("improved_dont_know", values["improved_dont_know"])
 nb.record("improved_with_likely_sr_impact", values["improved_with_likely_sr_impact"])
 # p-values are displayed as "p = 0.012" or "p < 0.001"
-nb.record("attention_vs_sr_p", mcnemar_p, fmt=intervals.p_label(mcnemar_p))
+nb.record("attention_vs_sr_p", mcnemar_p, fmt=apa.p_text(mcnemar_p))
 nb.record("attention_sr_agree", agree)
 for question in survey.QUESTIONS:
     for band in bands:
         nb.record(f"{question}_likely_{band}_share", by_band.loc[(question, band), "share"], fmt="{:.0%}")
     nb.record(f"{question}_improved_difference_pp", tests[question].difference * 100, fmt="{:+.0f}",
               note="percentage points, improved minus not improved")
-    nb.record(f"{question}_improved_p", tests[question].p, fmt=intervals.p_label(tests[question].p))
+    nb.record(f"{question}_improved_p", tests[question].p, fmt=apa.p_text(tests[question].p))
+    nb.record(f"{question}_improved_test", apa.two_proportion(tests[question]))
+    nb.record(f"{question}_improved_sentence", findings.ConditionalShares(
+        outcome="were said to have been likely helped by " + ("international attention" if question == "attention"
+                                                              else "the Special Rapporteur's communication"),
+        group="the surveyed cases that improved", other="the others",
+        **survey.improvement_counts(frame, question), test=apa.two_proportion(tests[question]),
+        p=tests[question].p).sentence())
 nb.record("n_survey_assessed", int(frame["band"].notna().sum()))
 
 # %% [markdown]
@@ -247,21 +254,20 @@ def likely(name: str) -> str:
     return f"{values[name]:.0%} ({level} CI {values[name + '_low']:.0%} to {values[name + '_high']:.0%})"
 
 
-sr_test = tests["sr"]
+credited = findings.ConditionalShares(
+    outcome="were said to have been likely helped by the Special Rapporteur's communication",
+    group="the surveyed cases that improved", other="the others", **survey.improvement_counts(frame, "sr"),
+    test=apa.two_proportion(tests["sr"]), p=tests["sr"].p)
 answer = (f"{likely('sr_likely_share_recoded')} of the organisations see a likely distinct positive impact "
-          f"of the Special Rapporteur's communication; cases so credited "
-          + findings.choose(sr_test.p < 0.05, "improved more often than the others "
-                            f"({sr_test.difference * 100:+.0f} percentage points, {intervals.p_label(sr_test.p)}).",
-                            "did not improve detectably more often than the others "
-                            f"({sr_test.difference * 100:+.0f} percentage points, {intervals.p_label(sr_test.p)})."))
+          f"of the Special Rapporteur's communication. {credited.sentence()}")
 findings.conclude(nb, answer, [
     answer,
     f"International attention in general is credited with a positive impact by "
     f"{likely('attention_positive_share')} of the organisations.",
     findings.choose(mcnemar_p < 0.05, "The organisations rate attention in general and the Rapporteur's own "
-                    f"communication differently ({intervals.p_label(mcnemar_p)}).",
+                    f"communication differently (McNemar's exact {apa.p_text(mcnemar_p)}).",
                     "The organisations rate attention in general and the Rapporteur's own communication "
-                    f"alike within sampling noise ({intervals.p_label(mcnemar_p)})."),
+                    f"alike within sampling noise (McNemar's exact {apa.p_text(mcnemar_p)})."),
     *findings.compared(nb),
     "These are judgements of interested parties: evidence of plausibility, not of a causal effect.",
 ])

@@ -56,7 +56,7 @@ from casework.analysis.logit_table import export, logit_table
 from casework.data.frames.improvement import listwise_loss, model_columns, regression_frame
 from casework.data import truths
 from casework.published import published
-from casework.report import findings, tables, theme
+from casework.report import apa, findings, tables, theme
 from casework.report.figures import logit as figures
 
 nb = casework.notebook.start("04_regressions", globals(), tables=["sample", "cases"])
@@ -110,7 +110,8 @@ for model, res in results.items():
 #| label: tbl-separation
 #| tbl-cap: "Separation diagnosis per model: a non-empty row means that estimate is not finite."
 separation = reg.separation_summary(results)
-tables.show(separation.assign(model=separation["model"].map(reg.MODEL_LABELS)), nb,
+tables.show(separation.assign(model=separation["model"].map(reg.MODEL_LABELS)).rename(
+    columns={"caused_by": "caused by", "not_finite": "not finite", "left_out": "left out"}), nb,
             title="Separation in the three samples")
 
 # %%
@@ -159,13 +160,21 @@ for name, key in reg.TEXT_ESTIMATES.items():
         nb.record(name, None, note="not estimated: no variation in this subset")
         continue
     row = by_key.loc[key]
-    note = "not finite: separation" if row["separated"] else None
-    nb.record(name, row["estimate"], fmt="{:.2f}", note=note)
-    nb.record(f"{name}_se", row["se"], fmt="{:.2f}")
-    nb.record(f"{name}_or", row["odds_ratio"], fmt="{:.2f}", note=note)
+    # A separated estimate has no finite value: it is shown as ±∞, as in Table 1, never
+    # as the number where the optimiser stopped.
+    estimate = findings.Coefficient(name, row["estimate"], row["se"], row["p"], separated=bool(row["separated"]))
+    infinite = estimate.state == "infinite"
+    note = "not finite: separation" if infinite else None
+    nb.record(name, row["estimate"], fmt=("+∞" if row["estimate"] > 0 else "−∞") if infinite else "{:.2f}", note=note)
+    nb.record(f"{name}_se", row["se"], fmt="–" if infinite else "{:.2f}", note=note)
+    nb.record(f"{name}_or", row["odds_ratio"], fmt=("+∞" if row["estimate"] > 0 else "0") if infinite else "{:.2f}",
+              note=note)
     nb.record(f"{name}_or_low", row["or_low"], fmt="{:.2f}")
     nb.record(f"{name}_or_high", row["or_high"], fmt="{:.2f}")
-    nb.record(f"{name}_p", row["p"], fmt="{:.3f}")
+    nb.record(f"{name}_p", row["p"], fmt="not estimable (separation)" if infinite else apa.p_or_not_estimable(row["p"]),
+              note=note)
+    nb.record(f"{name}_test", "not estimable (separation)" if infinite else apa.statistic_or_reason(
+        apa.z, row["estimate"] / row["se"], row["p"]), note="Wald test of the coefficient")
 
 # %% [markdown]
 # ## Predicted probabilities
@@ -301,11 +310,32 @@ nb.record("aid_other_dropped", len(frame) - n_other_aid,
 nb.record("aid_gni_dropped_published", published()["sample"]["aid_gni_instead_of_gdp_drops"])
 for name, row in rob.named_estimates(long, rob.OTHER_AID_ESTIMATES).items():
     nb.record(name, None if row is None else row["estimate"], fmt="{:.2f}")
-    nb.record(f"{name}_p", None if row is None else row["p"], fmt="{:.3f}")
-for name, row in rob.named_estimates(long, rob.VARIANT_ESTIMATES, baseline).items():
-    nb.record(name, None if row is None else row["estimate"], fmt="{:.2f}")
-    nb.record(f"{name}_se", None if row is None else row["se"], fmt="{:.2f}")
-    nb.record(f"{name}_p", None if row is None else row["p"], fmt="{:.3f}")
+    nb.record(f"{name}_p", None if row is None else row["p"],
+              fmt=apa.p_or_not_estimable(None if row is None else row["p"]))
+variant_rows = rob.named_estimates(long, rob.VARIANT_ESTIMATES, baseline)
+for name, row in variant_rows.items():
+    nb.record(name, None if row is None else row["estimate"], fmt="{:.2f}", note="n/a: not estimable in this variant")
+    nb.record(f"{name}_se", None if row is None else row["se"], fmt="{:.2f}", note="n/a: not estimable in this variant")
+    nb.record(f"{name}_p", None if row is None else row["p"],
+              fmt=apa.p_or_not_estimable(None if row is None else row["p"]))
+    firth = name.endswith("_firth")          # Firth's p comes from a penalised likelihood-ratio test
+    nb.record(f"{name}_test", "not estimable" if row is None or bool(row.get("separated") == True) else  # noqa: E712 (NaN: not separated)
+              f"penalised likelihood-ratio {apa.p_text(row['p'])}" if firth else
+              apa.statistic_or_reason(apa.z, row["estimate"] / row["se"], row["p"]),
+              note="Wald test; Firth: penalised likelihood-ratio test")
+# The paper's sentence on the sparse violation type: the ML estimate, finite or not, then Firth's.
+ml_disc = by_key.loc[("viol_disciplinary", "open")] if ("viol_disciplinary", "open") in by_key.index else None
+firth_disc = variant_rows["disciplinary_open_firth"]
+nb.record("disciplinary_open_sentence", (
+    findings.Coefficient("Disciplinary measures in open regimes, maximum likelihood",
+                         None if ml_disc is None else ml_disc["estimate"], None if ml_disc is None else ml_disc["se"],
+                         None if ml_disc is None else ml_disc["p"],
+                         separated=ml_disc is not None and bool(ml_disc["separated"])).sentence()
+    + "; "
+    + findings.Coefficient("Firth's penalised logit", None if firth_disc is None else firth_disc["estimate"],
+                           None if firth_disc is None else firth_disc["se"],
+                           None if firth_disc is None else firth_disc["p"],
+                           p_from="penalised likelihood-ratio").sentence() + "."))
 nb.record("headline_n", len(rob.HEADLINE))
 nb.record("headline_stable", rob.headline_stable(long),
               note="headline estimates whose sign and 5% significance hold in every variant")
@@ -345,7 +375,8 @@ fig = figures.calibration(calibration, nb, n=len(frame), confidence=confidence)
 # %%
 for model in reg.MODELS:
     nb.record(f"auc_{model}", aucs[model], fmt="{:.2f}")
-    nb.record(f"hl_p_{model}", hl[model]["p"], fmt="{:.2f}")
+    nb.record(f"hl_p_{model}", hl[model]["p"], fmt=apa.p_text(hl[model]["p"]))
+    nb.record(f"hl_test_{model}", apa.chi2(hl[model]["statistic"], hl[model]["df"], hl[model]["p"]))
 
 # %% [markdown]
 # ## What this shows

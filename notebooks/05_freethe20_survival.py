@@ -47,7 +47,7 @@ from casework.analysis import recovery, survival
 from casework.data import truths
 from casework.analysis.logit_table import export  # writes any maketables ETable as CSV, LaTeX, HTML
 from casework.data.frames.survival import long_list_frame, urgent_action_frame
-from casework.report import findings, tables, theme
+from casework.report import apa, findings, tables, theme
 from casework.report.figures import survival as figures
 
 nb = casework.notebook.start("05_freethe20_survival", globals(),
@@ -109,9 +109,18 @@ nb.record("n_released_not_featured", int(by_group.loc[long_, "released"]))
 nb.record("n_analysed_featured", int(by_group.loc[short, "women"]), note="women in the Kaplan–Meier comparison")
 nb.record("n_analysed_not_featured", int(by_group.loc[long_, "women"]), note="women in the Kaplan–Meier comparison")
 nb.record("logrank_chi2", test_main.test_statistic, fmt="{:.1f}")
-nb.record("logrank_p", test_main.p_value, fmt=survival.format_p)
-nb.record("logrank_p_excluding", survival.logrank(excluded).p_value, fmt=survival.format_p)
-nb.record("logrank_p_including_excluded", survival.logrank(included).p_value, fmt=survival.format_p)
+nb.record("logrank_p", test_main.p_value, fmt=apa.p_text(test_main.p_value))
+nb.record("logrank_test", apa.chi2(test_main.test_statistic, test_main.degrees_of_freedom, test_main.p_value))
+# The study's sensitivity check (footnote 4): the same test with and without the women
+# released before the launch, both in full, and whether the decision changes.
+logrank_without, logrank_with = survival.logrank(excluded), survival.logrank(included)
+nb.record("logrank_p_excluding", logrank_without.p_value, fmt=apa.p_text(logrank_without.p_value))
+nb.record("logrank_p_including_excluded", logrank_with.p_value, fmt=apa.p_text(logrank_with.p_value))
+nb.record("logrank_change_sentence", findings.TestChange(
+    "Counting the women released before the launch, the log-rank test", without="without them",
+    with_="with them", p_without=logrank_without.p_value, p_with=logrank_with.p_value,
+    result_without=apa.chi2(logrank_without.test_statistic, logrank_without.degrees_of_freedom, logrank_without.p_value),
+    result_with=apa.chi2(logrank_with.test_statistic, logrank_with.degrees_of_freedom, logrank_with.p_value)).sentence())
 nb.record("median_months_featured", by_group.loc[short, "median_months"], fmt="{:.1f}",
           note="n/a: fewer than half released within follow-up")
 nb.record("median_months_not_featured", by_group.loc[long_, "median_months"], fmt="{:.1f}",
@@ -143,6 +152,7 @@ nb.record("smd_n_urgent_actions", smd_by["Number of Urgent Actions"], fmt="{:+.2
 nb.record("smd_year_entry", smd_by["Year of entry"], fmt="{:+.2f}")
 nb.record("smd_torture", smd_by["Any torture concerns"], fmt="{:+.2f}")
 nb.record("n_smd_beyond_025", int((smd.smd.abs() > survival.IMBALANCE).sum()))
+nb.record("smd_sentence", findings.Threshold(dict(zip(smd.characteristic, smd.smd)), survival.IMBALANCE).sentence())
 
 # %% [markdown]
 # ## 3. Cox models of time to release
@@ -189,7 +199,8 @@ for m, row in ft.set_index("model").iterrows():
     nb.record(f"hr_freethe20_m{m}", row.hr, fmt="{:.2f}")
     nb.record(f"hr_freethe20_m{m}_low", row.hr_low, fmt="{:.2f}")
     nb.record(f"hr_freethe20_m{m}_high", row.hr_high, fmt="{:.2f}")
-    nb.record(f"p_freethe20_m{m}", row.p, fmt="{:.3f}")
+    nb.record(f"p_freethe20_m{m}", row.p, fmt=apa.p_text(row.p))
+    nb.record(f"test_freethe20_m{m}", apa.z(row.coef / row.se, row.p), note="Wald test of the coefficient")
 for _, row in stats.iterrows():
     m = int(row.model)
     nb.record(f"n_obs_m{m}", int(row.observations))
@@ -209,7 +220,9 @@ nb.record("hr_freethe20_max", ft.hr.max(), fmt="{:.2f}")
 # 3.0 (lifelines offers only an approximation), per covariate and for all covariates of
 # a model together; the plot shows the scaled Schoenfeld residuals behind it, where a
 # flat smooth around the estimated coefficient supports the assumption. With this many tests, a few p-values
-# below the chosen level are expected by chance alone. Where a covariate of model 4
+# below the chosen level would be expected by chance alone if they fell on different covariates; flags that
+# all concern one covariate, at very small p, point to a real violation (the sentence after the table says
+# which applies here). Where a covariate of model 4
 # fails, the model is refitted stratified on it; the Free the 20 effect is in any case
 # estimated separately for early and late follow-up (split at the median release time).
 
@@ -217,8 +230,8 @@ nb.record("hr_freethe20_max", ft.hr.max(), fmt="{:.2f}")
 #| label: tbl-ph-tests
 #| tbl-cap: "Proportional-hazards tests per model and covariate, and the global test per model: exact score test of Grambsch & Therneau (1994) as in R's cox.zph (survival ≥ 3.0), time scale 1 − Kaplan–Meier."
 ph = survival.ph_tests(models)
-tables.show(survival.ph_table(ph), nb, title="Proportional-hazards tests",
-            subtitle=f"p below {alpha:g} flags a violation", decimals=3).sub_missing(missing_text="")
+tables.show(survival.ph_table(ph).map(apa.p_cell), nb, title="Proportional-hazards tests",
+            subtitle=f"p below {alpha:g} flags a violation").sub_missing(missing_text="")
 
 # %%
 #| label: fig-schoenfeld
@@ -230,20 +243,27 @@ plt.show()
 #| label: tbl-ph-alternatives
 #| tbl-cap: "Free the 20 hazard ratio in model 4 as fitted, split into early and late follow-up, and (where a covariate fails the test) from the model stratified on it."
 alternatives = survival.ph_alternatives(models, ph, alpha, model=4, confidence=P["confidence"])
-tables.show(survival.ph_alternatives_display(alternatives, P["confidence"]), nb,
-            title="Free the 20 without proportional hazards", decimals=2).fmt_number(columns="p", decimals=3)
+tables.show(survival.ph_alternatives_display(alternatives, P["confidence"]).assign(p=lambda d: d.p.map(apa.p_cell)),
+            nb, title="Free the 20 without proportional hazards", decimals=2)
 
 # %%
 ph_terms = survival.covariate_ph_tests(ph)  # the global tests are recorded apart
 ph4 = ph_terms[ph_terms.model == 4]
 ph_ft = ph4.set_index("term").p
-nb.record("ph_p_freethe20_m4", ph_ft["freethe20"], fmt="{:.3f}")
+nb.record("ph_p_freethe20_m4", ph_ft["freethe20"], fmt=apa.p_text(ph_ft["freethe20"]))
+flagged = ph_terms[ph_terms.p < alpha]
+ph_flags = findings.Flags(
+    {f"{r.label}, model {r.model}": r.p for r in flagged.itertuples()},
+    {f"{r.label}, model {r.model}": r.label for r in flagged.itertuples()}, n_tests=len(ph_terms),
+    alpha=alpha, what="proportional-hazards tests of a covariate in a model")
+nb.record("ph_flags_sentence", ph_flags.sentence())
+Markdown(ph_flags.sentence())
 nb.record("n_ph_violations", int((ph_terms.p < alpha).sum()))
 nb.record("n_ph_tests", len(ph_terms))
 nb.record("n_ph_violations_m4", int((ph4.p < alpha).sum()))
 ph_global = ph[ph.term == "GLOBAL"].set_index("model").p
 for m, p_global in ph_global.items():
-    nb.record(f"ph_p_global_m{m}", p_global, fmt="{:.3f}")
+    nb.record(f"ph_p_global_m{m}", p_global, fmt=apa.p_text(p_global))
 split = alternatives.set_index("approach").hr
 nb.record("hr_freethe20_early", split[split.index.str.contains("early")].iloc[0], fmt="{:.2f}")
 nb.record("hr_freethe20_late", split[split.index.str.contains("late")].iloc[0], fmt="{:.2f}")
@@ -267,7 +287,7 @@ as_fitted = ft.set_index("model").loc[4]
 nb.record("hr_freethe20_entry", entry_ft.hr, fmt="{:.2f}")
 nb.record("hr_freethe20_entry_low", entry_ft.hr_low, fmt="{:.2f}")
 nb.record("hr_freethe20_entry_high", entry_ft.hr_high, fmt="{:.2f}")
-nb.record("p_freethe20_entry", entry_ft.p, fmt="{:.3f}")
+nb.record("p_freethe20_entry", entry_ft.p, fmt=apa.p_text(entry_ft.p))
 nb.record("n_delayed_entry", int((entry_model.data.entry > 0).sum()))
 
 side_arrest = survival.interval_side(as_fitted.hr_low, as_fitted.hr_high)
@@ -282,6 +302,7 @@ delayed_entry_sentence = (
                       "the conclusion here.",
                       f"an interval {side_entry} 1 where the study's time scale gives one {side_arrest} 1: "
                       "the conclusion depends on when the featured women are counted as at risk."))
+nb.record("delayed_entry_sentence", delayed_entry_sentence)
 Markdown(delayed_entry_sentence)
 
 # %% [markdown]
@@ -339,11 +360,11 @@ ft_by_model = ft.set_index("model")
 faster = (ft_by_model.hr_low > 1).sum()
 answer = (findings.choose(p_main < 0.05,
                           f"Featured women left prison at a different pace from the rest of the long list "
-                          f"(log-rank p {survival.format_p(p_main)}; median months to release: featured "
+                          f"(log-rank {apa.chi2(test_main.test_statistic, test_main.degrees_of_freedom, p_main)}; median months to release: featured "
                           f"{v['median_months_featured']}, others {v['median_months_not_featured']}, where n/a "
                           "means fewer than half were released within follow-up).",
                           f"Featured and other long-list women left prison at a pace that does not differ "
-                          f"detectably (log-rank p {survival.format_p(p_main)}).")
+                          f"detectably (log-rank {apa.chi2(test_main.test_statistic, test_main.degrees_of_freedom, p_main)}).")
           + f" Against the Urgent Action women, the featured women's hazard ratio of release is "
           f"{v['hr_freethe20_min']} to {v['hr_freethe20_max']} across the four models; "
           + findings.choose(faster == len(ft_by_model), "every model's interval lies above 1.",

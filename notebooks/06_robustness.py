@@ -228,20 +228,21 @@ curve_figure("short_list")
 # %%
 #| label: tbl-summary
 #| tbl-cap: "Robustness of each headline estimate across the multiverse: spread, share with the published sign, share significant, and the choice that moves it most."
+significant_at = f"p < {alpha:g}".replace(" 0.", " .")      # the site's one p style: 'p < .05'
 shown = pd.DataFrame({
     "estimate": summary["label"],
     "published": summary["published"],
     "specifications": summary["n_specifications"], "skipped": summary["n_skipped"],
     "median": summary["median"], "min": summary["min"], "max": summary["max"],
     "published sign": summary["share_published_sign"],
-    f"p < {alpha:g}": summary["share_significant"],
+    significant_at: summary["share_significant"],
     "both": summary["share_significant_published_sign"],
     "moves it most": summary["most_influential_choice"].map(choice_label),
     "mean abs. shift": summary["most_influential_shift"],
 }).reset_index(drop=True)
 tables.show(shown, nb, title="Robustness of the headline estimates",
             subtitle=f"shares of the estimated specifications; {level} intervals",
-            decimals=2, percent=["published sign", f"p < {alpha:g}", "both"]).sub_missing(missing_text="–")
+            decimals=2, percent=["published sign", significant_at, "both"]).sub_missing(missing_text="–")
 
 # %%
 #| label: tbl-influence
@@ -282,9 +283,10 @@ for key, row in summary.iterrows():
 # %%
 def survives(key: str, row) -> str:
     sign, sig = row["share_published_sign"], row["share_significant_published_sign"]
+    name = row["label"]      # the estimate's name for readers, never the record key
     if pd.isna(sign):
-        return f"{key}: no published estimate to compare the sign with."
-    return (f"{key}: {sign:.0%} of {int(row['n_specifications'])} specifications keep the published sign and "
+        return f"{name}: no published estimate to compare the sign with."
+    return (f"{name}: {sign:.0%} of {int(row['n_specifications'])} specifications keep the published sign and "
             f"{sig:.0%} are also significant with it; "
             + findings.choose(sig >= 0.5, "the published conclusion survives in most of the multiverse",
                               "the published conclusion holds in fewer than half of the specifications")

@@ -91,7 +91,7 @@ def test_characteristics_marks_published_shares_and_p_values():
     assert [t.get_text() for t in ax.get_yticklabels()] == [
         "Detention: yes (n = 40)", "Detention: no (n = 60)",
         "HRD mandate alone (n = 30)", "Joint communication (n = 70)"]
-    assert texts(ax) == ["p = 0.234", "p < 0.001"]
+    assert texts(ax) == ["p = .234", "p < .001"]   # the site's one p style (APA)
     diamonds = [line for line in ax.lines if line.get_marker() == "D"]
     assert sorted(float(d.get_xdata()[0]) for d in diamonds) == pytest.approx([18, 21, 31])
     assert ax.get_xlim()[1] == 55                       # 10 * ceil(4.5) + 5: room past the widest interval

@@ -11,6 +11,7 @@ import pytest
 from lifelines import CoxPHFitter
 
 from casework.analysis import survival
+from casework.report import apa
 from casework.report.figures import survival as figures
 
 NB = fake_notebook("05_test")
@@ -35,7 +36,8 @@ def test_km_curves_p_value_at_risk_and_clock():
                      confidence=0.9)
     ax = fig.axes[0]
     title = ax.get_legend().get_title().get_text()
-    assert title == f"log-rank p = {survival.format_p(test.p_value)}\n90% confidence bands, | censored"
+    assert title == f"log-rank {apa.p_text(test.p_value)}\n90% confidence bands, | censored"
+    assert title.startswith("log-rank p = .") or title.startswith("log-rank p < .001")
     assert legend_labels(ax) == ["Short list", "Long list"]
     assert ax.get_xlabel() == "Months since the launch (September 2015)"
     assert ax.get_ylabel() == "Share still detained"
@@ -117,8 +119,8 @@ def test_schoenfeld_four_panels_with_test_p_and_coefficient():
     fig = figures.schoenfeld(model, tests, NB, terms)
     panels = fig.axes
     assert [a.get_title() for a in panels] == [
-        "Free the 20 (test p = 0.500)", "Any torture concerns (test p = 0.010)",
-        "Asia (test p = 0.030)", "Any legal concerns (test p = 0.200)"]
+        "Free the 20 (test p = .500)", "Any torture concerns (test p = .010)",
+        "Asia (test p = .030)", "Any legal concerns (test p = .200)"]
     coefficient = [line for line in panels[0].lines if line.get_linestyle() == "--"][0]
     assert coefficient.get_ydata()[0] == pytest.approx(model.fitter.params_["freethe20"])
     assert {a.get_xlabel() for a in panels[2:]} == {"Months since arrest"}

@@ -162,19 +162,21 @@ def test_independence_sparse_rxc_is_monte_carlo_fisher():
     assert res.p == pytest.approx(_exact_fisher_freeman_halton(table), abs=0.02)
     assert res.chi2 == pytest.approx(stats.chi2_contingency(table, correction=False)[0])
     assert intervals.independence_test(table) == res  # fixed seed: reproducible
-    assert "Monte Carlo" in res.describe() and "χ²(2)" in res.describe()
+    assert "Monte Carlo" in res.describe() and "χ2(2)" in res.describe() and "; Fisher–Freeman–Halton" in res.describe()
 
 
 def test_format_p():
-    assert intervals.format_p(0.0004) == "< 0.001"
-    assert intervals.format_p(0.04567) == "0.046"
-    assert intervals.format_p(float("nan")) == "n/a"
-    assert intervals.p_label(0.0004) == "p < 0.001" and intervals.p_label(0.5) == "p = 0.500"
+    assert intervals.format_p(0.0004) == "< .001"
+    assert intervals.format_p(0.04567) == "0.046"[1:]
+    assert intervals.format_p(0.9996) == "> .999"
+    assert intervals.format_p(float("nan")) == "–"
+    assert intervals.p_label(0.0004) == "p < .001" and intervals.p_label(0.5) == "p = .500"
+    assert intervals.p_label(float("nan")) == "p not estimable"
 
 
 def test_format_p_floor():
     from casework.analysis.intervals import format_p
-    assert format_p(0.0004) == "< 0.001"
-    assert format_p(0.0004, floor=1e-4) == "0.0004"
-    assert format_p(0.00004, floor=1e-4) == "< 0.0001"
-    assert format_p(0.04213) == "0.042"
+    assert format_p(0.0004) == "< .001"
+    assert format_p(0.0004, floor=1e-4) == ".0004"
+    assert format_p(0.00004, floor=1e-4) == "< .0001"
+    assert format_p(0.04213) == ".042"

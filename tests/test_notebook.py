@@ -84,5 +84,5 @@ def test_record_accepts_a_formatting_function(project):
     nb.record("logrank_p", 3.2e-6, fmt=format_p)
     nb.record("other_p", 0.0581, fmt=format_p)
     values = json.loads(nb.results_path.read_text())["values"]
-    assert values["logrank_p"]["display"] == "< 0.0001"
-    assert values["other_p"]["display"] == "0.058"
+    assert values["logrank_p"]["display"] == "< .0001"
+    assert values["other_p"]["display"] == ".058"

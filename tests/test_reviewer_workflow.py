@@ -30,6 +30,15 @@ def test_the_sensitivity_set_builds_the_whole_site(built_project):
             or varied["freethe20_survival"]["logrank_chi2"] != default["freethe20_survival"]["logrank_chi2"]
         paper = (root / "_site" / "paper" / "paper.html").read_text(encoding="utf-8")
         assert "{{<" not in paper and varied["regressions"]["n_all"] in paper
+        # The words of this build too: the linter finds nothing, statcheck no inconsistency.
+        from casework.website import lint, statcheck
+        problems = lint.lint_site(root / "_site")
+        assert not problems, "\n".join(map(str, problems[:40]))
+        if statcheck.available() is None:
+            text = lint.html_text(paper)[0]
+            found = statcheck.check(text)
+            assert len(found) >= len(statcheck.apa_tests(text)) > 0
+            assert not found["error"].astype(bool).any(), found[found["error"].astype(bool)]["raw"].tolist()
     finally:
         restored = build(root)
         assert restored.returncode == 0, restored.stderr[-4000:]

@@ -169,9 +169,9 @@ def test_split_follow_up_episodes():
 
 
 def test_format_p():
-    assert survival.format_p(0.00002) == "< 0.0001"
-    assert survival.format_p(0.00042) == "0.0004"
-    assert survival.format_p(0.058) == "0.058"
+    assert survival.format_p(0.00002) == "< .0001"
+    assert survival.format_p(0.00042) == ".0004"
+    assert survival.format_p(0.058) == ".058"
 
 
 def test_ph_alternatives_stratify_only_the_violators():

@@ -1,4 +1,4 @@
-"""The `casework` command: simulate, recovery, validate, codebook, run, render, build, compare, package."""
+"""The `casework` command: simulate, recovery, validate, codebook, run, render, build, compare, lint, package."""
 from __future__ import annotations
 
 import argparse
@@ -95,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("second", type=Path, metavar="B")
     cmp.add_argument("--out", type=Path, default=Path("_comparison") / "index.html",
                      help="page to write (default _comparison/index.html)")
+    ln = sub.add_parser("lint", help="check the words of a built site and its PDF paper (no inf/NaN, "
+                                     "float noise, p = 0.000, raw keys, exception text, ...)")
+    ln.add_argument("site", nargs="?", type=Path, default=Path("_site"), help="built site (default _site)")
+    ln.add_argument("--no-pdf", action="store_true", help="leave out the PDF paper")
     pk = sub.add_parser("package", help="write the deposit zip of the last build (REPLICATION.md, RO-Crate)")
     pk.add_argument("--out", type=Path, default=None,
                     help="zip to write (default: replication-package-<commit>.zip)")
@@ -160,6 +164,9 @@ def _dispatch(args) -> int:
         return 0
     if args.command == "recovery":
         return _recovery(args)
+    if args.command == "lint":
+        from .website import lint
+        return lint.main(args.site, pdf=not args.no_pdf)
     if args.command == "validate":
         from .data import load
         try:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..data.frames.improvement import IMPROVED
 from . import intervals
+from ..report import apa
 
 # The appendix matrix's categories, from best to worst; 'mixed' = equally important
 # positive and negative developments, placed between 'same' and the worse outcomes.
@@ -359,6 +360,7 @@ def headline(frame: pd.DataFrame, confidence: float = 0.95) -> dict:
         out[f"{stem}_difference"] = test.difference
         out[f"{stem}_p"] = test.p
         out[f"{stem}_test"] = "Fisher's exact test" if test.method == "fisher" else "two-proportion z test"
+        out[f"{stem}_apa"] = apa.two_proportion(test)      # 'z = 2.10, p = .036' (statcheck's form)
     out["hrd_alone_n"] = int(frame["hrd_alone"].astype(bool).sum())
     for name, column, category in (("detention_mixed_share", "viol_detention", "mixed"),
                                    ("admin_harassment_worse_share", "viol_admin_harassment", "worse")):

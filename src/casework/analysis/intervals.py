@@ -144,10 +144,10 @@ class IndependenceTest:
 
     def describe(self) -> str:
         """One line for a caption or table: statistic, df, p and how p was obtained."""
-        how = {"chi-square": "chi-square test", "fisher": "Fisher's exact test",
-               "fisher-monte-carlo": f"Fisher–Freeman–Halton test, {MONTE_CARLO_RESAMPLES:,} "
-                                     "Monte Carlo tables"}[self.method]
-        return f"χ²({self.df}) = {self.chi2:.2f}, {p_label(self.p)} ({how}, n = {self.n:,})"
+        from ..report import apa      # the one APA form (statcheck reads 'χ2(df) = x, p = y')
+        how = {"chi-square": "", "fisher": "",
+               "fisher-monte-carlo": f"{MONTE_CARLO_RESAMPLES:,} Monte Carlo tables, "}[self.method]
+        return f"{apa.independence(self)} ({how}n = {self.n:,})"
 
 
 def independence_test(table: pd.DataFrame | np.ndarray, seed: int = MONTE_CARLO_SEED) -> IndependenceTest:
@@ -183,20 +183,28 @@ def independence_test(table: pd.DataFrame | np.ndarray, seed: int = MONTE_CARLO_
 
 
 def format_p(p: float, floor: float = 0.001) -> str:
-    """p-value for text: '< floor' below the floor, else as many decimals as the floor has
-    (the #Freethe20 study prints p-values down to 0.0001, hence the parameter)."""
+    """p-value for a table cell, in the APA style of the whole site: '< .001' below the
+    floor, '> .999', else three decimals without the leading zero ('.046'); '–' when
+    there is no p-value. The #Freethe20 study prints p-values down to 0.0001, hence
+    the floor parameter ('.0004', '< .0001')."""
     if p is None or np.isnan(p):
-        return "n/a"
+        return "–"
     decimals = max(3, int(round(-np.log10(floor))))
     if p < floor:
-        return f"< {floor:.{decimals}f}"
-    return f"{p:.{decimals}f}" if p < 0.001 else f"{p:.3f}"
+        return f"< {floor:.{decimals}f}".replace("0.", ".", 1)
+    if p > 0.999:
+        return "> .999"
+    text = f"{p:.{decimals}f}" if p < 0.001 else f"{p:.3f}"
+    return text[1:] if text.startswith("0.") else text
 
 
 def p_label(p: float) -> str:
-    """'p = 0.046' or 'p < 0.001', for figure annotations."""
+    """'p = .046' or 'p < .001', for text and figure annotations; 'p not estimable' when
+    there is no p-value."""
+    if p is None or np.isnan(p):
+        return "p not estimable"
     text = format_p(p)
-    return f"p {text}" if text.startswith("<") else f"p = {text}"
+    return f"p {text}" if text[0] in "<>" else f"p = {text}"
 
 
 def _expected(table: np.ndarray) -> np.ndarray:

@@ -69,7 +69,8 @@ def comparison_display(comparison: pd.DataFrame) -> pd.DataFrame:
         interval=["–" if infinite else f"{lo:.2f} to {hi:.2f}"
                   for lo, hi, infinite in zip(comparison["low"], comparison["high"], sep)],
     )[["model", "term", "published", "computed", "interval", "difference", "in_interval", "same_sign",
-       "same_stars"]]
+       "same_stars"]].rename(columns={"in_interval": "inside interval", "same_sign": "same sign",
+                                      "same_stars": "same stars"})   # headers for readers
 
 
 def agreement_note(summary: dict, confidence: float = 0.95) -> str:

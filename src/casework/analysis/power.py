@@ -221,8 +221,12 @@ def _counts(values: pd.Series, top: int | None = None) -> str:
 
 
 def _short_reason(reasons: pd.Series) -> pd.Series:
-    """Reasons without sample-specific numbers, so that alike failures count together."""
-    return reasons.str.replace(r"\(.*", "", regex=True).str.strip()
+    """Reasons without sample-specific numbers or the exception's class name (a reader's
+    'Firth logit did not converge', not 'RuntimeError: ...'), so alike failures count together."""
+    short = (reasons.str.replace(r"\(.*", "", regex=True)
+             .str.replace(r"^\w*(Error|Failure|Exception|Warning):\s*", "", regex=True)
+             .str.strip().str.rstrip(".:;,…").str.strip())
+    return short.str[:1].str.upper() + short.str[1:]
 
 
 # ------------------------------------------------------------------- reading the curve

@@ -182,6 +182,18 @@ def improvement_test(frame: pd.DataFrame, question: str, confidence: float = 0.9
                                          confidence=confidence)
 
 
+def improvement_counts(frame: pd.DataFrame, question: str) -> dict[str, int]:
+    """The counts behind `improvement_test`: cases with a likely impact among improved
+    and among other assessed cases (so a sentence can state the conditional it tests)."""
+    if question not in QUESTIONS:
+        raise KeyError(f"question {question!r}: expected one of {list(QUESTIONS)}")
+    assessed = frame[frame["band"].notna()]
+    likely = assessed[question].isin(LIKELY)
+    improved = assessed["improved"]
+    return {"count_group": int(likely[improved].sum()), "n_group": int(improved.sum()),
+            "count_other": int(likely[~improved].sum()), "n_other": int((~improved).sum())}
+
+
 def improved_cases(frame: pd.DataFrame) -> dict:
     """Footnote 8 of the working paper: what respondents said about the improved cases.
 

@@ -283,7 +283,7 @@ def cox_table(models: dict[int, CoxModel]):
                   labels={**LABELS, "released": "Time to release"}, keep=list(TERMS),
                   exact_match=True, head_order="",
                   notes="Cox proportional hazards models of time from arrest to release, "
-                        "Efron ties. Coefficient (standard error); * p<0.1, ** p<0.05, *** p<0.01.")
+                        "Efron ties. Coefficient (standard error); * p < .1, ** p < .05, *** p < .01.")
 
 
 # --- Proportional hazards --------------------------------------------------------------

@@ -60,6 +60,10 @@ class Estimate:
         f = self.fmt.format
         if _missing(self.computed):
             return f"{self.label}: published {f(self.published)}; no finite estimate on these data."
+        if math.isinf(self.computed):
+            return (f"{self.label}: published {f(self.published)}; computed {'+∞' if self.computed > 0 else '−∞'} "
+                    "(separation: no finite maximum-likelihood estimate), so it cannot be set against an "
+                    "interval.")
         text = f"{self.label}: published {f(self.published)}, computed {f(self.computed)}"
         if self.holds is not None:
             text += f" ({self.level:.0%} CI {f(self.low)} to {f(self.high)})"
@@ -130,3 +134,252 @@ def compared(nb) -> list[str]:
                    "interval) is", "numbers (counts and shares without an interval) are")
                    + " set beside the computed ones in the tables above.")
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# Typed findings: each holds the numbers it states, the comparison it makes and the
+# condition that chose its words, so a test can check the sentence against its numbers.
+# ---------------------------------------------------------------------------------------
+
+def percent(count: int, total: int) -> str:
+    """count/total as a whole percent that never rounds to a claim the counts refute:
+    '91%', but '>99%' for 997 of 1,000 and '<1%' for 3 of 1,000."""
+    if total <= 0:
+        raise ValueError(f"percent: total {total!r}; expected a positive count")
+    if not 0 <= count <= total:
+        raise ValueError(f"percent: count {count!r} outside 0 to the total {total}")
+    share = 100 * count / total
+    if 0 < count < total:
+        if round(share) >= 100:
+            return ">99%"
+        if round(share) <= 0:
+            return "<1%"
+    return f"{round(share):.0f}%"
+
+
+def _n(x: int) -> str:
+    return f"{int(x):,}"
+
+
+@dataclass(frozen=True)
+class Share:
+    """k of n things: '40 of 44 checks (91%)'; the percent is computed from the counts."""
+
+    count: int
+    total: int
+    what: str = ""
+
+    def text(self) -> str:
+        """'40 of 44 (91%)', or 'none of 0' when there is nothing to count."""
+        if not self.total:
+            return f"none of 0{' ' + self.what if self.what else ''}"
+        what = f" {self.what}" if self.what else ""
+        return f"{_n(self.count)} of {_n(self.total)}{what} ({percent(self.count, self.total)})"
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """Values set against a symmetric threshold (|value| > threshold counts as beyond):
+    'standardised mean differences beyond ±0.25'. Names only the values beyond it."""
+
+    values: dict[str, float]
+    threshold: float
+    what: str = "characteristics"
+    measure: str = "standardised mean differences"
+    listed: int = 3
+
+    @property
+    def beyond(self) -> dict[str, float]:
+        """The values beyond the threshold, largest first (ties by name: a stable order)."""
+        out = {k: float(v) for k, v in self.values.items() if not _missing(v) and abs(v) > self.threshold}
+        return dict(sorted(out.items(), key=lambda kv: (-abs(kv[1]), kv[0])))
+
+    def sentence(self) -> str:
+        beyond, n = self.beyond, len(self.values)
+        bound = f"±{self.threshold:g}"
+        if not beyond:
+            return f"None of the {n} {self.what} has {self.measure} beyond {bound}."
+        shown = [f"{k} ({_signed(v)})" for k, v in list(beyond.items())[:self.listed]]
+        rest = len(beyond) - len(shown)
+        names = (", ".join(shown[:-1]) + " and " + shown[-1]) if len(shown) > 1 and not rest else ", ".join(shown)
+        more = choose(rest > 0, f" and {rest} more", "")
+        return (f"{Share(len(beyond), n, self.what).text()} " + choose(len(beyond) == 1, "has", "have")
+                + f" {self.measure} beyond {bound}: {names}{more}.")
+
+
+def _signed(x: float, digits: int = 2) -> str:
+    """'+0.31', '−0.40' (a typographic minus), '0.00' for zero."""
+    if round(x, digits) == 0:          # never '+0.00' or '−0' for a value that rounds to zero
+        return f"{0:.{digits}f}"
+    return f"{'+' if x > 0 else '−'}{abs(x):.{digits}f}"
+
+
+@dataclass(frozen=True)
+class Coefficient:
+    """An estimate that may be infinite (separation) or missing (not estimable):
+    'UPR, open regimes: +0.84 (SE 0.31, z = 2.71, p = .007)', or why there is no number."""
+
+    label: str
+    value: float | None
+    se: float | None = None
+    p: float | None = None
+    separated: bool = False       # the outcome is separated: no finite ML estimate
+    p_from: str = ""              # a p not from the Wald z (e.g. 'penalised likelihood-ratio')
+
+    @property
+    def state(self) -> str:
+        """'finite', 'infinite' (separation or an infinite value) or 'not estimable'."""
+        if self.separated or (self.value is not None and not _missing(self.value) and math.isinf(self.value)):
+            return "infinite"
+        if _missing(self.value):
+            return "not estimable"
+        return "finite"
+
+    def sentence(self) -> str:
+        from . import apa
+        if self.state == "infinite":
+            return (f"{self.label}: no finite maximum-likelihood estimate (the outcome is separated, so "
+                    "the likelihood keeps rising as the coefficient grows)")
+        if self.state == "not estimable":
+            return f"{self.label}: not estimable on these data"
+        text = f"{self.label}: {_signed(self.value)}"
+        if self.p_from and not _missing(self.p):
+            text += f" ({self.p_from} {apa.p_text(self.p)})"
+        elif not _missing(self.se) and self.se > 0 and not _missing(self.p):
+            text += f" (SE {self.se:.2f}, {apa.z(self.value / self.se, self.p)})"
+        return text
+
+
+@dataclass(frozen=True)
+class Change:
+    """A quantity before and after one choice, compared as displayed:
+    'moves X from A to B', or 'leaves X at A' when the two read the same."""
+
+    what: str
+    before: str
+    after: str
+
+    @property
+    def equal(self) -> bool:
+        return self.before == self.after
+
+    def sentence(self) -> str:
+        return choose(self.equal, f"leaves {self.what} at {self.before}",
+                      f"moves {self.what} from {self.before} to {self.after}")
+
+
+@dataclass(frozen=True)
+class TestChange:
+    """The same test with and without one choice: both results in APA form, and whether
+    the decision at `alpha` changes ('no change' when it does not)."""
+
+    what: str
+    without: str        # the choice's 'off' side, e.g. 'without them'
+    with_: str
+    p_without: float
+    p_with: float
+    result_without: str  # apa text of each result
+    result_with: str
+    alpha: float = 0.05
+
+    @property
+    def decision_changes(self) -> bool:
+        return (self.p_without < self.alpha) != (self.p_with < self.alpha)
+
+    def sentence(self) -> str:
+        both = f"{self.result_without} {self.without}, {self.result_with} {self.with_}"
+        if self.decision_changes:
+            return (f"{self.what} changes its decision at the {self.alpha:.0%} level ({both})")
+        return (f"{self.what} reaches the same decision at the {self.alpha:.0%} level either way, "
+                + choose(self.p_with < self.alpha, "significant", "not significant") + f" ({both})")
+
+
+@dataclass(frozen=True)
+class ConditionalShares:
+    """Share of `group` with an `outcome` against the share of `other` with it (the
+    conditional is on the group, never reversed): '75% of the cases that improved
+    (12 of 16) ..., against 22% of the others (9 of 41)'."""
+
+    outcome: str        # what the share counts, e.g. 'were said to have been helped'
+    group: str
+    other: str
+    count_group: int
+    n_group: int
+    count_other: int
+    n_other: int
+    test: str = ""      # the APA text of the test of the difference
+    p: float | None = None
+    alpha: float = 0.05
+
+    @property
+    def difference_pp(self) -> float:
+        return 100 * (self.count_group / self.n_group - self.count_other / self.n_other)
+
+    @property
+    def direction(self) -> str:
+        """'more often', 'less often' or 'as often' (equal shares)."""
+        d = self.count_group * self.n_other - self.count_other * self.n_group   # exact, no rounding
+        return "more often" if d > 0 else "less often" if d < 0 else "as often"
+
+    def sentence(self) -> str:
+        if not self.n_group or not self.n_other:
+            return f"The share that {self.outcome} cannot be compared: one group is empty."
+        share = (f"{percent(self.count_group, self.n_group)} of {self.group} ({_n(self.count_group)} of "
+                 f"{_n(self.n_group)}) {self.outcome}, against {percent(self.count_other, self.n_other)} "
+                 f"of {self.other} ({_n(self.count_other)} of {_n(self.n_other)})")
+        if self.direction == "as often":
+            return share + ": the same share."
+        if _missing(self.p):
+            return f"{share}: a difference of {_signed(self.difference_pp, 0)} percentage points, not tested."
+        test = f" ({self.test})" if self.test else ""
+        return share + choose(self.p < self.alpha,
+                              f": {self.direction}, by {abs(self.difference_pp):.0f} percentage points{test}.",
+                              f": a difference of {_signed(self.difference_pp, 0)} percentage points, not "
+                              f"significant at the {self.alpha:.0%} level{test}.")
+
+
+@dataclass(frozen=True)
+class Flags:
+    """Tests flagged at `alpha` out of many: chance alone flags about n·alpha. Flags that
+    all concern one term at very small p are a systematic pattern, not chance."""
+
+    flagged: dict[str, float]   # 'term, model' or term -> p of each flagged test
+    terms: dict[str, str]       # the same keys -> the covariate each test concerns
+    n_tests: int
+    alpha: float = 0.05
+    what: str = "proportional-hazards tests"
+
+    @property
+    def expected(self) -> float:
+        return self.n_tests * self.alpha
+
+    @property
+    def chance_p(self) -> float:
+        """P(at least this many flags) if every null held and the tests were independent."""
+        from scipy.stats import binom
+        return float(binom.sf(len(self.flagged) - 1, self.n_tests, self.alpha)) if self.flagged else 1.0
+
+    @property
+    def one_term(self) -> str | None:
+        names = {self.terms[k] for k in self.flagged}
+        return names.pop() if len(names) == 1 and len(self.flagged) > 1 else None
+
+    @property
+    def beyond_chance(self) -> bool:
+        return bool(self.flagged) and (self.chance_p < self.alpha or self.one_term is not None)
+
+    def sentence(self) -> str:
+        from . import apa
+        k = len(self.flagged)
+        head = f"{_n(k)} of {_n(self.n_tests)} {self.what} flag a violation at the {self.alpha:.0%} level"
+        chance = f"chance alone would flag about {self.expected:.1f}"
+        if not k:
+            return f"None of the {_n(self.n_tests)} {self.what} flags a violation at the {self.alpha:.0%} level."
+        largest = max(self.flagged.values())
+        every = choose(largest < apa.FLOOR, "p < .001 in each", f"largest {apa.p_text(largest)}")
+        if self.one_term is not None:
+            return (f"{head}, all for one covariate, {self.one_term} ({every}); {chance}, but flags "
+                    "confined to one covariate are a systematic violation, not chance.")
+        return (f"{head}; {chance}, " + choose(self.beyond_chance,
+                "so more flags than chance explains (binomial " + apa.p_text(self.chance_p) + ").",
+                "so no more than chance explains (binomial " + apa.p_text(self.chance_p) + ")."))

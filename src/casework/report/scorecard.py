@@ -50,7 +50,7 @@ SE_FACTOR = 1.25   # a standard error counts as close when computed/published is
 RULE_SENTENCE = (
     "A published number counts as replicated when it lies inside the computed confidence "
     "interval (point estimates), when the computed value lies on the published side of a bound "
-    "(such as p < 0.0001), or when a test leads to the same decision at the study's level; "
+    "(such as p < .0001), or when a test leads to the same decision at the study's level; "
     "numbers with none of these (fit statistics, calibrated counts without an interval) are "
     "shown but not counted. Signs are counted for every coefficient whose published sign is "
     "known: all logit coefficients, and for #Freethe20 only the Free the 20 coefficient, the "
@@ -258,6 +258,8 @@ def _fmt(x: float, year: bool = False, share: bool = False) -> str:
         return "–"
     if math.isinf(x):
         return "+∞" if x > 0 else "−∞"
+    if 0 < abs(x) < 1e-4:             # a p-value far below any bound: never '1.54e-09'
+        return "< 0.0001" if x > 0 else "> −0.0001"
     if share:
         return f"{x:.1%}"
     if float(x).is_integer() and (year or abs(x) < 10):

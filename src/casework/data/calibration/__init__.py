@@ -6,6 +6,7 @@ alone (so the same check runs on the real data). `calibration_table` gathers the
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,7 +93,8 @@ def markdown_table(table: pd.DataFrame) -> str:
     lines = ["| domain | target | published | generated | tolerance | within | source |",
              "|---|---|---:|---:|---:|:---:|---|"]
     for r in table.itertuples(index=False):
-        lines.append(f"| {r.domain} | {r.target} | {_num(r.published)} | {_num(r.generated)} | "
+        y = _is_year(r.target)
+        lines.append(f"| {r.domain} | {r.target} | {_num(r.published, y)} | {_num(r.generated, y)} | "
                      f"{r.tolerance} | {'yes' if r.ok else '**no**'} | {r.source} |")
     ok = int(table.ok.sum())
     lines += ["", f"{ok} of {len(table)} targets within tolerance."]
@@ -105,8 +107,10 @@ def _expected_markdown(table: pd.DataFrame) -> str:
              "sampling SD | within | source |",
              "|---|---|---:|---:|---:|---:|:---:|---|"]
     for r in table.itertuples(index=False):
-        lines.append(f"| {r.domain} | {r.target} | {_num(r.published)} | {_num(r.expected)} | "
-                     f"{_num(r.generated)} | {r.sd:.3g} | {'yes' if r.ok else '**no**'} | {r.source} |")
+        y = _is_year(r.target)
+        lines.append(f"| {r.domain} | {r.target} | {_num(r.published, y)} | {_num(r.expected, y)} | "
+                     f"{_num(r.generated, y)} | {_sd(r.sd, r.expected)} | {'yes' if r.ok else '**no**'} | "
+                     f"{r.source} |")
     ok = int(table.ok.sum())
     lines += ["", f"{ok} of {len(table)} published figures lie within the generator's spread "
               "(|published − expected| ≤ 2 SD, or within the stated tolerance when the "
@@ -114,8 +118,30 @@ def _expected_markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _num(x: float) -> str:
-    return f"{x:,.0f}" if float(x).is_integer() and abs(x) >= 1 else f"{x:.3f}"
+def _num(x: float, year: bool = False) -> str:
+    """A count with thousands separators, a year without them, a share to three decimals."""
+    if float(x).is_integer() and abs(x) >= 1:
+        return f"{x:.0f}" if year else f"{x:,.0f}"
+    return f"{x:.3f}"
+
+
+def _is_year(target: str) -> bool:
+    """A target whose value is a calendar year ('peak year of ...'), not a rate per year."""
+    return bool(re.search(r"\byear\b", target)) and "per year" not in target
+
+
+# Below this, relative to the value, a spread over seeds is rounding in the mean of
+# identical draws (a figure the generator sets exactly), not sampling variation.
+SD_NOISE = 1e-9
+
+
+def _sd(sd: float, expected: float) -> str:
+    """The sampling SD as a reader reads it: 0 for float noise (1.14e-16), three digits else."""
+    if not np.isfinite(sd):
+        return "–"
+    if sd <= SD_NOISE * max(1.0, abs(expected)):
+        return "0"
+    return f"{sd:.3g}" if sd >= 1e-3 else f"{sd:.1e}"
 
 
 def update_readme(readme: Path, table: pd.DataFrame, header: str) -> None:

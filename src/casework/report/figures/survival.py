@@ -13,9 +13,9 @@ import pandas as pd
 from lifelines import KaplanMeierFitter
 from statsmodels.nonparametric.smoothers_lowess import lowess
 
-from ...analysis.survival import IMBALANCE, LABELS, CoxModel, format_p
+from ...analysis.survival import IMBALANCE, LABELS, CoxModel
 from ...analysis.survival import schoenfeld as scaled_residuals
-from .. import theme
+from .. import apa, theme
 from .common import BLUE, ORANGE, PURPLE, VERMILLION, rows_top_down
 
 GROUP_COLOURS = [BLUE, PURPLE]                     # short list, long list (the study's blue and pink)
@@ -40,7 +40,7 @@ def _km_curves(fits: dict[str, KaplanMeierFitter], ax: plt.Axes, p_value: float,
                                    censor_styles={"marker": "|", "ms": 9, "mew": 1.4})
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel("Share still detained")
-    p_text = f"log-rank p {'= ' if p_value >= 1e-4 else ''}{format_p(p_value)}"
+    p_text = f"log-rank {apa.p_text(p_value)}"
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.01), ncol=len(fits), borderaxespad=0,
               title=f"{p_text}\n{legend_title}", alignment="left")
 
@@ -165,7 +165,7 @@ def schoenfeld(model: CoxModel, tests: pd.DataFrame, nb, terms: list[str]) -> pl
         smooth = lowess(resid[term], resid.duration, frac=0.6)
         ax.plot(smooth[:, 0], smooth[:, 1], color=VERMILLION, lw=2)
         ax.axhline(model.fitter.params_[term], color=BLUE, ls="--", lw=1.2)
-        ax.set_title(f"{LABELS.get(term, term)} (test p = {p_values[term]:.3f})", fontsize=10)
+        ax.set_title(f"{LABELS.get(term, term)} (test {apa.p_text(p_values[term])})", fontsize=10)
         ax.set_ylabel("β(t) estimate")
         # A few residuals of sparse covariates (small regions) are huge: show the central 96%.
         lo, hi = np.percentile(resid[term], [2, 98])
