@@ -97,10 +97,97 @@ def test_the_real_notebooks_read_the_tables_they_name_and_their_references():
     assert fingerprint.notebook_tables(root / "00_data_overview.py") is None  # every table
 
 
-def test_library_versions_are_part_of_every_key(two_notebooks, monkeypatch):
+def fake_distribution(site: Path, name: str, version: str, requires=(), top_level=None) -> None:
+    """A distribution as pip installs it: its package and name-version.dist-info beside it."""
+    for old in site.glob(f"{name}-*.dist-info"):
+        for f in old.iterdir():
+            f.unlink()
+        old.rmdir()
+    info = site / f"{name}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+                                   + "".join(f"Requires-Dist: {r}\n" for r in requires))
+    top = top_level or name
+    (info / "top_level.txt").write_text(top + "\n")
+    (site / top).mkdir(exist_ok=True)
+    (site / top / "__init__.py").write_text("")
+
+
+@pytest.fixture
+def site(tmp_path_factory, monkeypatch):
+    """A folder on sys.path to install fake distributions into."""
+    folder = tmp_path_factory.mktemp("site-packages")
+    monkeypatch.syspath_prepend(str(folder))
+    return folder
+
+
+def test_installing_an_unrelated_package_changes_no_key(two_notebooks, site):
+    write_notebook(two_notebooks, "01_alpha", "import fitlib\nx = n * 2")
+    fake_distribution(site, "fitlib", "1.0")
     before = keys(two_notebooks)
-    monkeypatch.setattr(fingerprint, "library_versions", lambda: "another pandas")
-    assert all(before[k] != v for k, v in keys(two_notebooks).items())
+    fake_distribution(site, "jupyterlab_like", "4.0", requires=["fitlib"], top_level="jupyterlab_like")
+    assert keys(two_notebooks) == before  # an editor installed beside: nothing re-runs
+
+
+def test_a_new_version_of_an_imported_library_changes_the_keys_of_its_importers(two_notebooks, site):
+    write_notebook(two_notebooks, "01_alpha", "from fitlib.models import Logit\nx = n * 2")
+    fake_distribution(site, "fitlib", "1.0", requires=["linalg-core>=2", "winonly; sys_platform == 'nonexistent'",
+                                                       "docs-tool; extra == 'docs'"])
+    fake_distribution(site, "linalg_core", "2.0", top_level="linalg")
+    fake_distribution(site, "winonly", "1.0")
+    fake_distribution(site, "docs_tool", "1.0")
+    before = keys(two_notebooks)
+    plan = {t.name: t for t in make_plan(two_notebooks, [], None, [], None)}
+    assert plan["01_alpha"].libraries["fitlib"] == "1.0" and plan["01_alpha"].libraries["linalg-core"] == "2.0"
+    assert "fitlib" not in plan["02_beta"].libraries
+    assert "winonly" not in plan["01_alpha"].libraries and "docs-tool" not in plan["01_alpha"].libraries
+    fake_distribution(site, "fitlib", "1.1", requires=["linalg-core>=2"])
+    after = keys(two_notebooks)
+    assert after["01_alpha"] != before["01_alpha"] and after["02_beta"] == before["02_beta"]
+    fake_distribution(site, "linalg_core", "2.1", top_level="linalg")  # required, not imported
+    deeper = keys(two_notebooks)
+    assert deeper["01_alpha"] != after["01_alpha"]
+    fake_distribution(site, "winonly", "2.0")  # required on another platform only
+    fake_distribution(site, "docs_tool", "2.0")  # required by an extra the notebook does not use
+    assert keys(two_notebooks) == deeper
+
+
+def test_a_library_imported_through_a_casework_module_counts(two_notebooks, site):
+    write_notebook(two_notebooks, "01_alpha", "from casework import analysis\nx = n * 2")
+    (fingerprint.PACKAGE_DIR / "analysis.py").write_text("def fit():\n    import fitlib\n")
+    fake_distribution(site, "fitlib", "1.0")
+    before = keys(two_notebooks)
+    fake_distribution(site, "fitlib", "2.0")
+    after = keys(two_notebooks)
+    assert after["01_alpha"] != before["01_alpha"] and after["02_beta"] == before["02_beta"]
+
+
+def test_dry_run_names_the_library_whose_version_changed(two_notebooks, site, capsys):
+    from casework.pipeline.explain import reasons
+    write_notebook(two_notebooks, "01_alpha", "import fitlib\nx = n * 2")
+    fake_distribution(site, "fitlib", "1.0")
+    task = {t.name: t for t in make_plan(two_notebooks, [], None, [], None)}["01_alpha"]
+    cache = Cache(two_notebooks / ".casework" / "cache", two_notebooks)
+    fake_outputs(two_notebooks, "01_alpha", "1")
+    cache.store("01_alpha", task.key, {"inputs": task.inputs()})
+    fake_distribution(site, "fitlib", "1.2")
+    fake_distribution(site, "unrelated", "9.9")
+    task = {t.name: t for t in make_plan(two_notebooks, [], None, [], None)}["01_alpha"]
+    assert reasons(task, cache) == ["library fitlib: 1.0 -> 1.2"]
+
+
+def test_the_library_index_is_kept_for_the_same_environment(tmp_path, site):
+    fake_distribution(site, "fitlib", "1.0")
+    store = tmp_path / "libraries.json"
+    versions = fingerprint.installed()
+    provides, requires = fingerprint.library_index(versions, store)
+    assert provides["fitlib"] == ["fitlib"] and requires["fitlib"] == []
+    doc = json.loads(store.read_text())
+    doc["requires"]["fitlib"] = ["from-the-stored-index"]
+    store.write_text(json.dumps(doc))
+    assert fingerprint.library_index(versions, store)[1]["fitlib"] == ["from-the-stored-index"]
+    fake_distribution(site, "fitlib", "2.0")  # another environment: the stored index is stale
+    assert fingerprint.library_index(fingerprint.installed(), store)[1]["fitlib"] == []
 
 
 def test_data_checksum_matches_the_loader(tiny_data):
@@ -321,6 +408,10 @@ def test_cache_entries_must_be_positive(two_notebooks, capsys):
 
 
 def test_library_versions_are_the_same_in_every_process(tmp_path):
-    code = "from casework.pipeline import fingerprint as f; print(f.library_versions())"
+    source = Path(__file__).resolve().parents[1] / "notebooks" / "04_regressions.py"
+    code = ("import json; from pathlib import Path; from casework.pipeline import fingerprint as f; "
+            f"print(json.dumps(f.libraries_of(Path({str(source)!r}))))")
     other = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
-    assert other.stdout.strip() == fingerprint.library_versions()
+    here = fingerprint.libraries_of(source)
+    assert json.loads(other.stdout) == here
+    assert {"pandas", "statsmodels", "numpy", "papermill", "python"} <= set(here)
