@@ -48,6 +48,22 @@ def test_engine_choice_and_bad_worker_counts(monkeypatch):
             pass
 
 
+def test_inside_a_build_a_notebook_gets_no_more_workers_than_its_share(monkeypatch):
+    """`casework run` gives each notebook its share of the cores ($CASEWORK_CORES): with
+    one core, jobs=2 runs in the notebook's process and starts no cluster."""
+    monkeypatch.delenv(engines.ENV, raising=False)
+    monkeypatch.setenv(engines.CORES_ENV, "1")
+    with engines.open_engine(workers=2) as eng:
+        assert eng.kind == "sequential" and eng.map(abs, [-2, 3]) == [2, 3]
+    with engines.open_engine() as eng:
+        assert eng.kind == "sequential"
+    for unset in ("", "0", "two"):  # outside a build, or nonsense: no cap
+        monkeypatch.setenv(engines.CORES_ENV, unset)
+        assert engines.build_share() is None
+    monkeypatch.setenv(engines.CORES_ENV, "3")
+    assert engines.build_share() == 3
+
+
 def test_chunks_cover_every_index_once():
     assert [list(r) for r in engines.chunks(7, 3)] == [[0, 1, 2], [3, 4, 5], [6]]
     assert engines.chunks(0, 4) == [] and len(engines.chunks(100, 8)) == 8

@@ -415,3 +415,29 @@ def test_library_versions_are_the_same_in_every_process(tmp_path):
     here = fingerprint.libraries_of(source)
     assert json.loads(other.stdout) == here
     assert {"pandas", "statsmodels", "numpy", "papermill", "python"} <= set(here)
+
+
+# --- cores: notebooks side by side share them --------------------------------------------
+
+@pytest.mark.parametrize("notebooks, jobs, shares", [
+    (["01_alpha"], 2, [2]),                 # alone: every core, a cluster may start
+    (["01_alpha", "02_beta"], 2, [1, 1]),   # side by side: one each, no cluster inside
+    (["01_alpha", "02_beta"], 1, [2, 2]),   # one after another: every core each
+])
+def test_each_notebook_gets_its_share_of_the_cores(two_notebooks, monkeypatch, notebooks, jobs, shares):
+    from casework.pipeline import run as run_module
+    from casework.pipeline.worker import Outcome
+    import threading
+    started = []
+    together = threading.Barrier(min(jobs, len(notebooks)), timeout=20)  # both run at once
+
+    def fake_job(job, on_cell, running):
+        started.append(job.cores)
+        together.wait()
+        return Outcome(ok=False, started=False)
+    monkeypatch.setattr(run_module, "available_cores", lambda: 2)
+    monkeypatch.setattr(run_module, "run_job", fake_job)
+    tasks = [t for t in make_plan(two_notebooks, notebooks, None, [], None)]
+    cache = Cache(two_notebooks / ".casework" / "cache", two_notebooks)
+    run_module._execute(two_notebooks, tasks, jobs, cache, Progress(io.StringIO()))
+    assert started == shares

@@ -12,7 +12,9 @@ chunked (each simulation draws from its own SeedSequence stream, keyed by its in
 - workers=1: `Sequential`, in this process (no cluster).
 - workers>1 (default: the cores this process may use): `DaskEngine` on a
   `distributed.LocalCluster` of that many single-threaded worker processes, closed
-  when the block ends.
+  when the block ends; never more than the cores the build gives the notebook
+  ($CASEWORK_CORES, see `build_share`), so a notebook run beside others does its
+  work in its own process. Results are the same either way.
 - scheduler=ADDRESS, or the environment variable CASEWORK_SCHEDULER (set by
   `casework run --scheduler ADDRESS`): the same work on an existing Dask cluster,
   which is left running. The address is not a notebook parameter on purpose: results
@@ -35,6 +37,11 @@ import time
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 ENV = "CASEWORK_SCHEDULER"
+# Set by `casework run` for each notebook it executes: the cores that notebook may use
+# while the build runs others beside it. A local cluster never gets more workers than
+# this, and with 1 the work runs in the notebook's own process: no cluster started
+# (seconds of start-up, and processes competing with the other notebooks for cores).
+CORES_ENV = "CASEWORK_CORES"
 PROGRESS_MIN_TASKS = 20     # fewer tasks than this finish too fast to be worth reporting
 
 
@@ -48,6 +55,15 @@ def available_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:          # macOS, Windows
         return max(1, os.cpu_count() or 1)
+
+
+def build_share() -> int | None:
+    """The cores the build gives this notebook ($CASEWORK_CORES), or None outside a build."""
+    try:
+        share = int(os.environ.get(CORES_ENV, ""))
+    except ValueError:
+        return None
+    return share if share >= 1 else None
 
 
 def chunks(n: int, parts: int) -> list[range]:
@@ -174,7 +190,10 @@ def open_engine(workers: int | None = None, scheduler: str | None = None,
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise ValueError(f"workers={workers!r}: expected a whole number of 1 or more")
     address = scheduler_address(scheduler)
-    if address is None and workers == 1:
+    n = workers or available_cores()
+    share = build_share()
+    n = min(n, share) if share else n  # inside a build: no more than its share of the cores
+    if address is None and n == 1:
         yield Sequential()
         return
     from distributed import Client, LocalCluster
@@ -189,7 +208,6 @@ def open_engine(workers: int | None = None, scheduler: str | None = None,
         finally:
             client.close()
         return
-    n = workers or available_cores()
     # One thread per worker: the fits are numpy/BLAS-bound and hold the GIL between calls.
     # The scheduler's HTTP server on a free port (None still tries 8787, which another
     # run on the machine may hold, and warns).
