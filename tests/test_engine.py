@@ -3,6 +3,7 @@ simulations as this process, whatever the chunking, and survives a worker killed
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import sys
 
@@ -169,3 +170,38 @@ def test_progress_lines_on_the_terminal_but_not_inside_a_kernel(capfd, monkeypat
 
 def test_in_kernel_is_false_outside_jupyter():
     assert engines.in_kernel() is False
+
+
+
+def test_inside_a_build_a_map_is_reused_when_its_inputs_are_the_same(tmp_path, monkeypatch):
+    """$CASEWORK_MEMO (set by `casework run`): the same map again is read back, not computed;
+    other items, another shared value or another casework file compute again."""
+    monkeypatch.delenv(engines.ENV, raising=False)
+    monkeypatch.setenv(engines.MEMO_ENV, str(tmp_path / "memo"))
+    computed = []
+
+    def run(items, shared):
+        return engines.memoized(pow, items, shared, lambda: computed.append(items) or
+                                [pow(i, shared) for i in items])
+    assert run([1, 2, 3], 2) == [1, 4, 9] and computed == [[1, 2, 3]]
+    assert run([1, 2, 3], 2) == [1, 4, 9] and computed == [[1, 2, 3]]     # read back
+    assert run([1, 2, 3], 3) == [1, 8, 27] and run([4], 2) == [16]        # shared, items differ
+    assert len(computed) == 3
+    from casework.pipeline import fingerprint
+    monkeypatch.setattr(fingerprint, "package_digest", lambda root=None: "casework edited")
+    assert run([1, 2, 3], 2) == [1, 4, 9] and len(computed) == 4          # code changed
+    assert engines.Sequential().map(abs, [-5]) == [5]                     # maps go through it
+    assert len(list((tmp_path / "memo").glob("*.pickle"))) == 5
+    monkeypatch.delenv(engines.MEMO_ENV)
+    run([1, 2, 3], 2)
+    assert len(computed) == 5                                             # outside a build: never stored
+
+
+def test_a_stored_map_that_does_not_read_back_is_computed_again(tmp_path, monkeypatch):
+    monkeypatch.setenv(engines.MEMO_ENV, str(tmp_path))
+    eng = engines.Sequential()
+    eng.map(abs, [-1])
+    (stored,) = tmp_path.glob("*.pickle")
+    stored.write_bytes(b"truncated by a kill")
+    assert eng.map(abs, [-1]) == [1]
+    assert pickle.loads(stored.read_bytes()) == [1]

@@ -73,6 +73,8 @@ def run_job(job: Job, on_cell, running: Running) -> Outcome:
     env = {**os.environ, "CASEWORK_ROOT": str(job.root)}  # the kernel finds the same project
     if job.cores:  # the kernel inherits it: casework.engine starts no larger cluster
         env["CASEWORK_CORES"] = str(job.cores)
+    # where casework.engine keeps the notebook's maps (reused when their inputs are the same)
+    env["CASEWORK_MEMO"] = str(job.root / ".casework" / "memo" / job.name)
     payload = json.dumps({"name": job.name, "source": str(job.source), "output": str(job.output),
                           "params": job.params, "cwd": str(job.root / EXECUTED)})
     with tempfile.TemporaryFile() as stderr:
