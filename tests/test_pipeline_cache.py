@@ -95,6 +95,9 @@ def test_the_real_notebooks_read_the_tables_they_name_and_their_references():
         "communications", "cases", "sample", "survey"]
     assert fingerprint.notebook_tables(root / "05_freethe20_survival.py") == ["freethe20", "urgent_actions"]
     assert fingerprint.notebook_tables(root / "00_data_overview.py") is None  # every table
+    from casework.data.codebook import tables, with_references
+    for name in tables():  # read from the JSON as the codebook module reads it
+        assert fingerprint.with_references([name]) == with_references([name])
 
 
 def fake_distribution(site: Path, name: str, version: str, requires=(), top_level=None) -> None:
@@ -201,6 +204,42 @@ def test_fingerprints_do_not_import_pandas():
             "print('pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+HEAVY = ("pandas", "jupytext", "nbformat", "pandera", "numpy", "matplotlib", "papermill")
+
+
+def test_a_build_with_nothing_to_do_imports_no_notebook_or_data_stack(two_notebooks):
+    """The no-op `casework run` (plan, catalog check, cached outputs, build record, values)
+    imports none of the heavy libraries: under half a second wall clock (benchmarks/build.py)."""
+    code = ("import sys; from casework.cli import main; rc = main(['run', '--jobs', '1']); "
+            f"print(rc, sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    env = {**os.environ, "CASEWORK_ROOT": str(two_notebooks)}
+    # the catalog follows notebooks/: each source's header and title are read on every run
+    (two_notebooks / "_quarto.yml").write_text("project: {type: website}\nmetadata-files: [_analyses.yml]\n")
+    for name in ("01_alpha", "02_beta"):
+        source = two_notebooks / "notebooks" / f"{name}.py"
+        source.write_text(f"# ---\n# jupyter:\n#   casework:\n#     question: Why {name}?\n"
+                          f"#     reproduces: Study, Table 1\n# ---\n\n# %% [markdown]\n# # {name}\n\n"
+                          + source.read_text())
+        fake_outputs(two_notebooks, name, "1")
+        (two_notebooks / "results" / f"{name}.json").write_text(json.dumps({
+            "notebook": name, "key": name[3:], "params": {}, "params_hash": "h", "data_checksum": "c",
+            "synthetic": True, "values": {}}))
+    (two_notebooks / "results" / "scorecard.md").write_text("scorecard\n")
+    # mark the fake outputs current under today's keys, as a finished build leaves them
+    cache = Cache(two_notebooks / ".casework" / "cache", two_notebooks)
+    for task in make_plan(two_notebooks, [], None, [], None):
+        cache.store(task.name, task.key, {"inputs": task.inputs()})
+    run_code = ("import sys; from casework.pipeline import fingerprint; "
+                f"fingerprint.PACKAGE_DIR = __import__('pathlib').Path({str(fingerprint.PACKAGE_DIR)!r}); "
+                "from casework.pipeline import parameters; "
+                f"parameters.SCHEMA_PATH = __import__('pathlib').Path({str(two_notebooks / 'schema.yml')!r}); "
+                + code.split('; ', 1)[1])
+    out = subprocess.run([sys.executable, "-c", run_code], cwd=two_notebooks, env=env,
+                         capture_output=True, text=True)
+    assert out.stdout.strip() == "0 []", out.stderr[-2000:]
+    assert "01_alpha" in (two_notebooks / "_analyses.yml").read_text()  # the catalog was read
 
 
 # --- cache store -------------------------------------------------------------------------

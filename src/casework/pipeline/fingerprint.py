@@ -118,7 +118,6 @@ def notebook_tables(source: Path) -> list[str] | None:
             for kw in node.keywords:
                 if kw.arg == "tables" and isinstance(kw.value, (ast.List, ast.Tuple)) and all(
                         isinstance(e, ast.Constant) and isinstance(e.value, str) for e in kw.value.elts):
-                    from ..data.codebook import with_references  # lazy: pandas comes with it
                     try:
                         return with_references([e.value for e in kw.value.elts])
                     except KeyError:  # a table the codebook lacks: key on every table
@@ -126,13 +125,33 @@ def notebook_tables(source: Path) -> list[str] | None:
     return None
 
 
+def with_references(names: list[str]) -> list[str]:
+    """casework.data.codebook.with_references, read from the codebook's JSON here: importing
+    casework.data imports the loader, and with it pandas and pandera (seconds, on every
+    no-op build). The requested tables plus every table their foreign keys point at."""
+    resources = {r["name"]: r for r in json.loads(CODEBOOK_PATH.read_text(encoding="utf-8"))["resources"]}
+    out: list[str] = []
+
+    def add(name: str) -> None:
+        if name not in resources:
+            raise KeyError(name)
+        for fk in resources[name].get("schema", {}).get("foreignKeys", []):
+            add(fk["reference"]["resource"])
+        if name not in out:
+            out.append(name)
+
+    for n in names:
+        add(n)
+    return out
+
+
 def _module_file(package_dir: Path, dotted: str) -> Path | None:
     """casework.a.b -> PACKAGE_DIR/a/b.py or PACKAGE_DIR/a/b/__init__.py (None if neither)."""
     parts = dotted.split(".")[1:]
-    base = package_dir.joinpath(*parts) if parts else package_dir
-    for candidate in (base.with_suffix(".py") if parts else None, base / "__init__.py"):
-        if candidate is not None and candidate.is_file():
-            return candidate
+    base = os.path.join(package_dir, *parts)  # os.path, not pathlib: called thousands of times
+    for candidate in ((base + ".py") if parts else None, os.path.join(base, "__init__.py")):
+        if candidate is not None and os.path.isfile(candidate):
+            return Path(candidate)
     return None
 
 

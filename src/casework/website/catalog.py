@@ -31,6 +31,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -98,6 +99,13 @@ def header_of(path: Path) -> dict:
     `jupyter:` section of the uncommented YAML), without importing jupytext and the
     notebook stack behind it (nbformat's validator alone took seconds): the catalog
     reads every header on each run, also when nothing executes."""
+    st = path.stat()
+    return _header(str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=256)  # `casework run` checks the catalog, then writes it: read each header once
+def _header(name: str, mtime_ns: int, size: int) -> dict:
+    path = Path(name)
     lines = path.read_text(encoding="utf-8").splitlines()
     start = 0
     while start < len(lines) and (lines[start].startswith("#!") or _ENCODING.match(lines[start])):
@@ -114,7 +122,11 @@ def header_of(path: Path) -> dict:
     else:
         return {}  # never closed: no header
     try:
-        doc = yaml.safe_load("\n".join(body))
+        doc = yaml.load("\n".join(body), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        doc = None  # read again below with the pure-Python loader, whose messages say more
+    try:
+        doc = yaml.safe_load("\n".join(body)) if doc is None else doc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {start + 2 + mark.line})" if mark else ""
