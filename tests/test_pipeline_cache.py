@@ -246,6 +246,7 @@ def test_a_build_with_nothing_to_do_imports_no_notebook_or_data_stack(two_notebo
 
 def fake_outputs(root, name: str, text: str) -> None:
     (root / "analyses").mkdir(exist_ok=True)
+    (root / "analyses" / f"{name}.ipynb").unlink(missing_ok=True)  # read-only once restored
     (root / "analyses" / f"{name}.ipynb").write_text(f"notebook {text}")
     (root / "results").mkdir(exist_ok=True)
     (root / "results" / f"{name}.json").write_text(f"values {text}")
@@ -480,3 +481,49 @@ def test_each_notebook_gets_its_share_of_the_cores(two_notebooks, monkeypatch, n
     cache = Cache(two_notebooks / ".casework" / "cache", two_notebooks)
     run_module._execute(two_notebooks, tasks, jobs, cache, Progress(io.StringIO()))
     assert started == shares
+
+
+# --- executed notebooks are build products ------------------------------------------------
+
+def test_an_executed_notebook_is_written_read_only_with_a_note_under_its_title(tmp_path):
+    import nbformat
+    import stat
+    from casework.pipeline.execute import BUILD_PRODUCT_CLASS, write_clean
+    out = tmp_path / "analyses" / "01_alpha.ipynb"
+    out.parent.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Alpha\n\nText."),
+                                         nbformat.v4.new_code_cell("x = 1")])
+    for run in range(2):  # the second build replaces the read-only file of the first
+        write_clean(nb, out, {"n": run}, source="notebooks/01_alpha.py")
+        assert stat.S_IMODE(out.stat().st_mode) == 0o444
+        written = nbformat.read(out, as_version=4)
+        assert written.metadata.papermill.parameters == {"n": run}
+    first = written.cells[0].source.splitlines()
+    assert first[0] == "# Alpha"  # the title still opens the cell: Quarto takes it from there
+    assert f'<div class="{BUILD_PRODUCT_CLASS}">' in first
+    note = "\n".join(first)
+    assert '<a href="../notebooks/01_alpha.py">' in note and "Edit that source" in note
+    assert first[-1] == "Text." and len(written.cells) == 2
+    css = (Path(__file__).resolve().parents[1] / "styles.css").read_text()
+    assert f".{BUILD_PRODUCT_CLASS} {{ display: none; }}" in css  # not on the site
+
+
+def test_a_notebook_without_a_title_gets_the_note_as_its_own_first_cell(tmp_path):
+    import nbformat
+    from casework.pipeline.execute import mark_build_product
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    mark_build_product(nb, "notebooks/02_beta.py")
+    assert nb.cells[0].cell_type == "markdown" and "notebooks/02_beta.py" in nb.cells[0].source
+
+
+def test_a_restored_executed_notebook_is_read_only_again(project):
+    import stat
+    cache = Cache(project / ".casework" / "cache", project)
+    fake_outputs(project, "01_alpha", "one")
+    cache.store("01_alpha", "key1", {})
+    fake_outputs(project, "01_alpha", "two")
+    cache.store("01_alpha", "key2", {})
+    cache.restore("01_alpha", "key1")
+    restored = project / "analyses" / "01_alpha.ipynb"
+    assert restored.read_text() == "notebook one" and stat.S_IMODE(restored.stat().st_mode) == 0o444
+    assert stat.S_IMODE((project / "results" / "01_alpha.json").stat().st_mode) & 0o200  # values stay writable
