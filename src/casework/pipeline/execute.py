@@ -69,8 +69,8 @@ def execute(source: Path, output: Path, params: dict, cwd: Path, on_cell=None) -
     papermill writes `output` when the notebook has run, and when a cell raised (then
     `output` holds the partially executed notebook and NotebookFailure is raised); not
     before and after every cell, as it does by default: each such save serializes and
-    validates the whole notebook, figures included, twice per cell, seconds of CPU per
-    notebook that a build on a busy machine pays in full.
+    validates the whole notebook, figures included (not measured on its own here; see
+    benchmarks/build.py for the build as a whole).
     """
     nb = jupytext.read(source)
     output.parent.mkdir(parents=True, exist_ok=True)
