@@ -1,19 +1,28 @@
-"""How much the cached, parallel `casework run` saves over executing every notebook in turn.
+"""How the cached, parallel `casework run` compares with executing every notebook in turn.
 
-On a scratch copy of the project (notebooks/*.py, params/, data/, _quarto.yml), with a
-snapshot of the casework code, it times
+On a scratch copy of the project (the files git tracks, without src/), with a snapshot
+of the casework code, it times
 
+  baseline  the notebooks one after another with `jupyter nbconvert --to notebook
+            --execute` (converted from .py with jupytext first, untimed): the naive peer
   cold      `casework run` on a fresh copy (every notebook executes)
-  no-op     `casework run` again (everything cached)
+  no-op     `casework run` again (everything cached), and `casework build` (what
+            `make report` runs: run + render) with nothing to do
+  reviewer  `casework run -p confidence=0.9` after the cold build (what a reviewer's
+            one-parameter rebuild costs)
   edit      `casework run` after editing one notebook's source
-  baseline  the same notebooks one after another with `jupyter nbconvert --to notebook
-            --execute` (converted from .py with jupytext first, untimed)
 
-and prints each time with its ratio to the baseline. Usage: python benchmarks/build.py [--jobs N]
+and prints each time with its ratio to the baseline (the no-ops in seconds: they are
+wall-clock targets). With --load N, baseline and cold build are measured a second time
+while N busy processes (one pure-Python loop each) compete for the cores, as on a shared
+server, and both ratios are reported: quiet and under load. Each ratio comes from one run.
+
+Usage: python benchmarks/build.py [--jobs N] [--load N]
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -24,17 +33,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_GLOB = "[0-9]*_*.py"
+BUSY = "while True: pass"
 
 
 def scratch_copy(dest: Path) -> Path:
-    """Copy what a build reads into dest; simulate data there when the project has none."""
-    (dest / "notebooks").mkdir(parents=True)
-    for source in sorted((ROOT / "notebooks").glob(NOTEBOOK_GLOB)):
-        shutil.copy2(source, dest / "notebooks" / source.name)
-    shutil.copy2(ROOT / "_quarto.yml", dest / "_quarto.yml")
-    for folder in ("params", "data"):
-        if (ROOT / folder).is_dir():
-            shutil.copytree(ROOT / folder, dest / folder)
+    """Copy the files git tracks (not src/: the snapshot is imported) into dest; simulate
+    data there when the project has none."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True)
+    files = [f for f in listed.stdout.split("\0") if f] if listed.returncode == 0 else []
+    if not files:  # not a git checkout: what a build reads
+        files = [p.relative_to(ROOT).as_posix() for folder in ("notebooks", "params", "data")
+                 for p in (ROOT / folder).rglob("*") if p.is_file()] + ["_quarto.yml"]
+    for rel in files:
+        if rel.startswith(("src/", "tests/", "benchmarks/")) or not (ROOT / rel).is_file():
+            continue
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, dest / rel)
     if not (dest / "data" / "datapackage.json").is_file():
         print("(no data/datapackage.json in the project: simulating the default data)")
         command(dest, "-m", "casework.cli", "simulate", "--out", str(dest / "data"))
@@ -73,28 +87,73 @@ def baseline(root: Path) -> float:
                for source in notebooks)
 
 
+@contextlib.contextmanager
+def busy(n: int):
+    """n processes spinning on a core each while the block runs (none for n = 0)."""
+    procs = [subprocess.Popen([sys.executable, "-c", BUSY]) for _ in range(n)]
+    try:
+        yield
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+
+
+def shown(label: str, seconds: float, ref: float | None = None, summary: str = "") -> None:
+    """One line as soon as it is measured (a long benchmark stopped early still says something)."""
+    ratio = f"{seconds / ref:12.3f}" if ref else f"{'':12}"
+    print(f"{label:12}{seconds:9.2f}{ratio}   {summary}", flush=True)
+
+
+def cold_build(tmp: Path, label: str, jobs: str) -> tuple[Path, tuple[float, str]]:
+    project = scratch_copy(tmp / f"project-{label}")
+    return project, command(project, "-m", "casework.cli", "run", "--jobs", jobs)
+
+
 def main() -> None:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
-    jobs = str(args.parse_args().jobs)
-    with tempfile.TemporaryDirectory(prefix="casework-bench-") as tmp:
-        snapshot_code(Path(tmp) / "src")
-        project = scratch_copy(Path(tmp) / "project")
+    args.add_argument("--load", type=int, default=0,
+                      help="also measure baseline and cold build beside N busy processes")
+    opts = args.parse_args()
+    jobs = str(opts.jobs)
+    run = ("-m", "casework.cli", "run", "--jobs", jobs)
+    print(f"--jobs {jobs}; {os.cpu_count()} cores" + (f"; load: {opts.load} busy processes" if opts.load else ""))
+    print(f"{'':12}{'seconds':>9}{'× baseline':>12}   casework's summary", flush=True)
+    with tempfile.TemporaryDirectory(prefix="casework-bench-") as name:
+        tmp = Path(name)
+        snapshot_code(tmp / "src")
+        base = {"quiet": baseline(scratch_copy(tmp / "baseline-quiet"))}
+        shown("baseline", base["quiet"], base["quiet"])
+        project, cold = cold_build(tmp, "quiet", jobs)
         names = [p.stem for p in sorted((project / "notebooks").glob(NOTEBOOK_GLOB))]
-        if not names:
-            sys.exit("no notebooks/NN_name.py to benchmark")
-        run = ("-m", "casework.cli", "run", "--jobs", jobs)
-        timings = {"cold": command(project, *run), "no-op": command(project, *run)}
+        timings = {"cold": cold}
+        shown("cold", *cold[:1], base["quiet"], cold[1])
+        build = ("-m", "casework.cli", "build", "--jobs", jobs, "--renderer", "builtin")
+        command(project, *build)  # the first render (untimed): the site the no-op keeps
+        for label, args in (("no-op run", run), ("no-op build", build),
+                            ("reviewer", (*run, "-p", "confidence=0.9"))):
+            timings[label] = command(project, *args)
+            shown(label, timings[label][0], base["quiet"], timings[label][1])
         edited = project / "notebooks" / f"{names[0]}.py"
         edited.write_text(edited.read_text() + "\n# benchmark: an edit\n")
         timings["edit"] = command(project, *run)
-        base = baseline(scratch_copy(Path(tmp) / "baseline"))
+        shown("edit", timings["edit"][0], base["quiet"], timings["edit"][1])
+        if opts.load:
+            with busy(opts.load):
+                base["load"] = baseline(scratch_copy(tmp / "baseline-load"))
+                shown("baseline, load", base["load"], base["load"])
+                timings["cold, load"] = cold_build(tmp, "load", jobs)[1]
+                shown("cold, load", timings["cold, load"][0], base["load"], timings["cold, load"][1])
 
-    print(f"{len(names)} notebooks ({', '.join(names)}); --jobs {jobs}; edited: {names[0]}")
-    print(f"{'':10}{'seconds':>9}{'× baseline':>12}   casework's summary")
-    print(f"{'baseline':10}{base:9.2f}{1:12.3f}")
-    for label, (seconds, summary) in timings.items():
-        print(f"{label:10}{seconds:9.2f}{seconds / base:12.3f}   {summary}")
+    print(f"{len(names)} notebooks ({', '.join(names)}); edited: {names[0]}")
+    ratios = [f"quiet {timings['cold'][0] / base['quiet']:.2f}× (target ≤ 0.6)"]
+    if opts.load:
+        ratios.append(f"under load {timings['cold, load'][0] / base['load']:.2f}× (target ≤ 1.0)")
+    print("cold build / baseline: " + "; ".join(ratios))
+    print(f"no-op: run {timings['no-op run'][0]:.2f} s, build {timings['no-op build'][0]:.2f} s "
+          "(target < 0.5 s each); reviewer's rebuild (-p confidence=0.9) "
+          f"{timings['reviewer'][0]:.1f} s, {timings['reviewer'][0] / timings['cold'][0]:.2f}× the cold build")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,11 @@ site before, each from quarto-cli's source:
 - `format.html.css` files are copied into the site (same relative path) and linked
   from every page's head after the theme (src/format/html/format-html.ts);
 - `website.favicon` is copied into the site; `project.post-render` scripts run
-  afterwards in the project folder with QUARTO_PROJECT_OUTPUT_DIR set.
+  afterwards in the project folder with QUARTO_PROJECT_OUTPUT_DIR set;
+- what a render leaves in the project: its scratch folder `.quarto/` (cross-reference
+  and freeze indexes), and a page rendered to more than one format (the paper: html
+  and typst) keeps its supporting folder `<stem>_files/` beside the source, since
+  only html's is moved into the site (src/command/render/project.ts).
 
 Pages are written as minimal HTML (title, navbar links) at Quarto's paths. Run as
 `python standin_quarto.py render [--output-dir DIR]` in the project folder; it
@@ -127,6 +131,23 @@ def copy_resources(root: Path, out: Path, patterns) -> None:
                 shutil.copy2(path, target)
 
 
+def leave_by_products(root: Path, pages) -> None:
+    """What a real render leaves behind in the project folder (see the module docstring)."""
+    scratch = root / ".quarto" / "xref"
+    scratch.mkdir(parents=True, exist_ok=True)
+    (scratch / "INDEX").write_text("{}", encoding="utf-8")
+    for page in pages:
+        path = root / page
+        if path.suffix != ".qmd" or not path.is_file():
+            continue
+        front = path.read_text(encoding="utf-8").split("---")
+        formats = (yaml.safe_load(front[1]) or {}).get("format") if len(front) > 2 else None
+        if isinstance(formats, dict) and len(formats) > 1:
+            figures = path.with_name(f"{path.stem}_files") / "figure-typst"
+            figures.mkdir(parents=True, exist_ok=True)
+            (figures / "fig-1.svg").write_text("<svg/>", encoding="utf-8")
+
+
 def ensure_gitignore(root: Path) -> None:
     path = root / ".gitignore"
     if not path.exists():
@@ -175,6 +196,7 @@ def main(args: list[str]) -> int:
                               env={**os.environ, "QUARTO_PROJECT_OUTPUT_DIR": str(out)})
         if done.returncode:
             return done.returncode
+    leave_by_products(root, project.get("render") or [])
     ensure_gitignore(root)
     return int(os.environ.get("STANDIN_QUARTO_EXIT", "0"))
 

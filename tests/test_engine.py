@@ -3,6 +3,7 @@ simulations as this process, whatever the chunking, and survives a worker killed
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import sys
 
@@ -46,6 +47,22 @@ def test_engine_choice_and_bad_worker_counts(monkeypatch):
     with pytest.raises(RuntimeError, match=r"no Dask scheduler answers at tcp://127.0.0.1:9"):
         with engines.open_engine(workers=1, timeout="2s"):
             pass
+
+
+def test_inside_a_build_a_notebook_gets_no_more_workers_than_its_share(monkeypatch):
+    """`casework run` gives each notebook its share of the cores ($CASEWORK_CORES): with
+    one core, jobs=2 runs in the notebook's process and starts no cluster."""
+    monkeypatch.delenv(engines.ENV, raising=False)
+    monkeypatch.setenv(engines.CORES_ENV, "1")
+    with engines.open_engine(workers=2) as eng:
+        assert eng.kind == "sequential" and eng.map(abs, [-2, 3]) == [2, 3]
+    with engines.open_engine() as eng:
+        assert eng.kind == "sequential"
+    for unset in ("", "0", "two"):  # outside a build, or nonsense: no cap
+        monkeypatch.setenv(engines.CORES_ENV, unset)
+        assert engines.build_share() is None
+    monkeypatch.setenv(engines.CORES_ENV, "3")
+    assert engines.build_share() == 3
 
 
 def test_chunks_cover_every_index_once():
@@ -203,3 +220,37 @@ def test_a_bad_address_in_the_environment_names_the_variable(no_client, monkeypa
     with pytest.raises(engines.SchedulerError, match=r"^\$CASEWORK_SCHEDULER 'notanaddress': not a Dask"):
         with engines.open_engine(workers=1):
             pass
+
+
+def test_inside_a_build_a_map_is_reused_when_its_inputs_are_the_same(tmp_path, monkeypatch):
+    """$CASEWORK_MEMO (set by `casework run`): the same map again is read back, not computed;
+    other items, another shared value or another casework file compute again."""
+    monkeypatch.delenv(engines.ENV, raising=False)
+    monkeypatch.setenv(engines.MEMO_ENV, str(tmp_path / "memo"))
+    computed = []
+
+    def run(items, shared):
+        return engines.memoized(pow, items, shared, lambda: computed.append(items) or
+                                [pow(i, shared) for i in items])
+    assert run([1, 2, 3], 2) == [1, 4, 9] and computed == [[1, 2, 3]]
+    assert run([1, 2, 3], 2) == [1, 4, 9] and computed == [[1, 2, 3]]     # read back
+    assert run([1, 2, 3], 3) == [1, 8, 27] and run([4], 2) == [16]        # shared, items differ
+    assert len(computed) == 3
+    from casework.pipeline import fingerprint
+    monkeypatch.setattr(fingerprint, "package_digest", lambda root=None: "casework edited")
+    assert run([1, 2, 3], 2) == [1, 4, 9] and len(computed) == 4          # code changed
+    assert engines.Sequential().map(abs, [-5]) == [5]                     # maps go through it
+    assert len(list((tmp_path / "memo").glob("*.pickle"))) == 5
+    monkeypatch.delenv(engines.MEMO_ENV)
+    run([1, 2, 3], 2)
+    assert len(computed) == 5                                             # outside a build: never stored
+
+
+def test_a_stored_map_that_does_not_read_back_is_computed_again(tmp_path, monkeypatch):
+    monkeypatch.setenv(engines.MEMO_ENV, str(tmp_path))
+    eng = engines.Sequential()
+    eng.map(abs, [-1])
+    (stored,) = tmp_path.glob("*.pickle")
+    stored.write_bytes(b"truncated by a kill")
+    assert eng.map(abs, [-1]) == [1]
+    assert pickle.loads(stored.read_bytes()) == [1]

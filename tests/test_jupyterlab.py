@@ -34,6 +34,9 @@ EDIT = "  # an author's edit"
 # where `make lab` puts the default-viewer setting: <sys.prefix>/share/jupyter/lab/settings
 OVERRIDES = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
 VIEWER = {"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}}}
+# the server options `make lab` passes (Makefile): notebooks open unmodified (casework.lab)
+LAB_OPTIONS = ["--ServerApp.contents_manager_class=casework.lab.ContentsManager"]
+DIRTY_TAB = ".lm-TabBar-tab.lm-mod-current.jp-mod-dirty"
 
 pytestmark = [
     pytest.mark.skipif(importlib.util.find_spec("jupyterlab") is None,
@@ -96,6 +99,7 @@ def lab(project, tmp_path):
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
          "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={project}",
+         *LAB_OPTIONS,
          *(["--allow-root"] if os.geteuid() == 0 else [])],  # CI containers run as root
         cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -142,6 +146,10 @@ def test_a_source_opens_as_a_notebook_and_a_one_line_edit_is_a_one_line_diff(lab
             page.locator(".jp-Notebook-ExecutionIndicator, .jp-Toolbar-kernelName",
                          has_text="Python 3").first.wait_for(timeout=60_000)
             assert not dialogs.count(), dialogs.first.inner_text()
+            # and, once it is ready, the untouched notebook is not marked modified
+            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=120_000)
+            page.wait_for_timeout(2000)
+            assert page.locator(DIRTY_TAB).count() == 0, "opened untouched, marked modified"
 
             # one line: the end of the first code cell (the parameters), then Ctrl+S
             editor = panel.locator(".jp-CodeCell .cm-content").first
@@ -163,3 +171,26 @@ def test_a_source_opens_as_a_notebook_and_a_one_line_edit_is_a_one_line_diff(lab
                if line[:1] in "+-" and not line.startswith(("+++", "---"))]
     assert len(changed) == 2 and changed[1] == changed[0].replace("-", "+", 1) + EDIT
     assert (project / "notebooks" / NOTEBOOK).with_suffix(".ipynb").is_file()  # the paired copy
+
+
+def test_an_executed_notebook_opens_unmodified_and_says_where_its_source_is(lab, project):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        try:
+            page.goto(f"{lab}/lab", wait_until="domcontentloaded")
+            listing = page.locator(".jp-DirListing-content")
+            listing.get_by_text("analyses", exact=True).dblclick(timeout=60_000)  # reachable
+            listing.get_by_text("04_regressions.ipynb", exact=True).dblclick(timeout=30_000)
+            panel = page.locator(".jp-NotebookPanel:visible")
+            note = panel.locator(".jp-MarkdownCell").first.locator(".casework-build-product")
+            note.wait_for(timeout=60_000)
+            assert "notebooks/04_regressions.py" in note.inner_text()
+            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=120_000)
+            page.wait_for_timeout(2000)
+            page.screenshot(path=str(SHOTS / "jupyterlab_executed.png"))
+            assert page.locator(DIRTY_TAB).count() == 0, "opened untouched, marked modified"
+        finally:
+            browser.close()

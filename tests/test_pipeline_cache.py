@@ -95,12 +95,102 @@ def test_the_real_notebooks_read_the_tables_they_name_and_their_references():
         "communications", "cases", "sample", "survey"]
     assert fingerprint.notebook_tables(root / "05_freethe20_survival.py") == ["freethe20", "urgent_actions"]
     assert fingerprint.notebook_tables(root / "00_data_overview.py") is None  # every table
+    from casework.data.codebook import tables, with_references
+    for name in tables():  # read from the JSON as the codebook module reads it
+        assert fingerprint.with_references([name]) == with_references([name])
 
 
-def test_library_versions_are_part_of_every_key(two_notebooks, monkeypatch):
+def fake_distribution(site: Path, name: str, version: str, requires=(), top_level=None) -> None:
+    """A distribution as pip installs it: its package and name-version.dist-info beside it."""
+    for old in site.glob(f"{name}-*.dist-info"):
+        for f in old.iterdir():
+            f.unlink()
+        old.rmdir()
+    info = site / f"{name}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+                                   + "".join(f"Requires-Dist: {r}\n" for r in requires))
+    top = top_level or name
+    (info / "top_level.txt").write_text(top + "\n")
+    (site / top).mkdir(exist_ok=True)
+    (site / top / "__init__.py").write_text("")
+
+
+@pytest.fixture
+def site(tmp_path_factory, monkeypatch):
+    """A folder on sys.path to install fake distributions into."""
+    folder = tmp_path_factory.mktemp("site-packages")
+    monkeypatch.syspath_prepend(str(folder))
+    return folder
+
+
+def test_installing_an_unrelated_package_changes_no_key(two_notebooks, site):
+    write_notebook(two_notebooks, "01_alpha", "import fitlib\nx = n * 2")
+    fake_distribution(site, "fitlib", "1.0")
     before = keys(two_notebooks)
-    monkeypatch.setattr(fingerprint, "library_versions", lambda: "another pandas")
-    assert all(before[k] != v for k, v in keys(two_notebooks).items())
+    fake_distribution(site, "jupyterlab_like", "4.0", requires=["fitlib"], top_level="jupyterlab_like")
+    assert keys(two_notebooks) == before  # an editor installed beside: nothing re-runs
+
+
+def test_a_new_version_of_an_imported_library_changes_the_keys_of_its_importers(two_notebooks, site):
+    write_notebook(two_notebooks, "01_alpha", "from fitlib.models import Logit\nx = n * 2")
+    fake_distribution(site, "fitlib", "1.0", requires=["linalg-core>=2", "winonly; sys_platform == 'nonexistent'",
+                                                       "docs-tool; extra == 'docs'"])
+    fake_distribution(site, "linalg_core", "2.0", top_level="linalg")
+    fake_distribution(site, "winonly", "1.0")
+    fake_distribution(site, "docs_tool", "1.0")
+    before = keys(two_notebooks)
+    plan = {t.name: t for t in make_plan(two_notebooks, [], None, [], None)}
+    assert plan["01_alpha"].libraries["fitlib"] == "1.0" and plan["01_alpha"].libraries["linalg-core"] == "2.0"
+    assert "fitlib" not in plan["02_beta"].libraries
+    assert "winonly" not in plan["01_alpha"].libraries and "docs-tool" not in plan["01_alpha"].libraries
+    fake_distribution(site, "fitlib", "1.1", requires=["linalg-core>=2"])
+    after = keys(two_notebooks)
+    assert after["01_alpha"] != before["01_alpha"] and after["02_beta"] == before["02_beta"]
+    fake_distribution(site, "linalg_core", "2.1", top_level="linalg")  # required, not imported
+    deeper = keys(two_notebooks)
+    assert deeper["01_alpha"] != after["01_alpha"]
+    fake_distribution(site, "winonly", "2.0")  # required on another platform only
+    fake_distribution(site, "docs_tool", "2.0")  # required by an extra the notebook does not use
+    assert keys(two_notebooks) == deeper
+
+
+def test_a_library_imported_through_a_casework_module_counts(two_notebooks, site):
+    write_notebook(two_notebooks, "01_alpha", "from casework import analysis\nx = n * 2")
+    (fingerprint.PACKAGE_DIR / "analysis.py").write_text("def fit():\n    import fitlib\n")
+    fake_distribution(site, "fitlib", "1.0")
+    before = keys(two_notebooks)
+    fake_distribution(site, "fitlib", "2.0")
+    after = keys(two_notebooks)
+    assert after["01_alpha"] != before["01_alpha"] and after["02_beta"] == before["02_beta"]
+
+
+def test_dry_run_names_the_library_whose_version_changed(two_notebooks, site, capsys):
+    from casework.pipeline.explain import reasons
+    write_notebook(two_notebooks, "01_alpha", "import fitlib\nx = n * 2")
+    fake_distribution(site, "fitlib", "1.0")
+    task = {t.name: t for t in make_plan(two_notebooks, [], None, [], None)}["01_alpha"]
+    cache = Cache(two_notebooks / ".casework" / "cache", two_notebooks)
+    fake_outputs(two_notebooks, "01_alpha", "1")
+    cache.store("01_alpha", task.key, {"inputs": task.inputs()})
+    fake_distribution(site, "fitlib", "1.2")
+    fake_distribution(site, "unrelated", "9.9")
+    task = {t.name: t for t in make_plan(two_notebooks, [], None, [], None)}["01_alpha"]
+    assert reasons(task, cache) == ["library fitlib: 1.0 -> 1.2"]
+
+
+def test_the_library_index_is_kept_for_the_same_environment(tmp_path, site):
+    fake_distribution(site, "fitlib", "1.0")
+    store = tmp_path / "libraries.json"
+    versions = fingerprint.installed()
+    provides, requires = fingerprint.library_index(versions, store)
+    assert provides["fitlib"] == ["fitlib"] and requires["fitlib"] == []
+    doc = json.loads(store.read_text())
+    doc["requires"]["fitlib"] = ["from-the-stored-index"]
+    store.write_text(json.dumps(doc))
+    assert fingerprint.library_index(versions, store)[1]["fitlib"] == ["from-the-stored-index"]
+    fake_distribution(site, "fitlib", "2.0")  # another environment: the stored index is stale
+    assert fingerprint.library_index(fingerprint.installed(), store)[1]["fitlib"] == []
 
 
 def test_data_checksum_matches_the_loader(tiny_data):
@@ -116,10 +206,47 @@ def test_fingerprints_do_not_import_pandas():
     assert out.stdout.strip() == "False"
 
 
+HEAVY = ("pandas", "jupytext", "nbformat", "pandera", "numpy", "matplotlib", "papermill")
+
+
+def test_a_build_with_nothing_to_do_imports_no_notebook_or_data_stack(two_notebooks):
+    """The no-op `casework run` (plan, catalog check, cached outputs, build record, values)
+    imports none of the heavy libraries: under half a second wall clock (benchmarks/build.py)."""
+    code = ("import sys; from casework.cli import main; rc = main(['run', '--jobs', '1']); "
+            f"print(rc, sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    env = {**os.environ, "CASEWORK_ROOT": str(two_notebooks)}
+    # the catalog follows notebooks/: each source's header and title are read on every run
+    (two_notebooks / "_quarto.yml").write_text("project: {type: website}\nmetadata-files: [_analyses.yml]\n")
+    for name in ("01_alpha", "02_beta"):
+        source = two_notebooks / "notebooks" / f"{name}.py"
+        source.write_text(f"# ---\n# jupyter:\n#   casework:\n#     question: Why {name}?\n"
+                          f"#     reproduces: Study, Table 1\n# ---\n\n# %% [markdown]\n# # {name}\n\n"
+                          + source.read_text())
+        fake_outputs(two_notebooks, name, "1")
+        (two_notebooks / "results" / f"{name}.json").write_text(json.dumps({
+            "notebook": name, "key": name[3:], "params": {}, "params_hash": "h", "data_checksum": "c",
+            "synthetic": True, "values": {}}))
+    (two_notebooks / "results" / "scorecard.md").write_text("scorecard\n")
+    # mark the fake outputs current under today's keys, as a finished build leaves them
+    cache = Cache(two_notebooks / ".casework" / "cache", two_notebooks)
+    for task in make_plan(two_notebooks, [], None, [], None):
+        cache.store(task.name, task.key, {"inputs": task.inputs()})
+    run_code = ("import sys; from casework.pipeline import fingerprint; "
+                f"fingerprint.PACKAGE_DIR = __import__('pathlib').Path({str(fingerprint.PACKAGE_DIR)!r}); "
+                "from casework.pipeline import parameters; "
+                f"parameters.SCHEMA_PATH = __import__('pathlib').Path({str(two_notebooks / 'schema.yml')!r}); "
+                + code.split('; ', 1)[1])
+    out = subprocess.run([sys.executable, "-c", run_code], cwd=two_notebooks, env=env,
+                         capture_output=True, text=True)
+    assert out.stdout.strip() == "0 []", out.stderr[-2000:]
+    assert "01_alpha" in (two_notebooks / "_analyses.yml").read_text()  # the catalog was read
+
+
 # --- cache store -------------------------------------------------------------------------
 
 def fake_outputs(root, name: str, text: str) -> None:
     (root / "analyses").mkdir(exist_ok=True)
+    (root / "analyses" / f"{name}.ipynb").unlink(missing_ok=True)  # read-only once restored
     (root / "analyses" / f"{name}.ipynb").write_text(f"notebook {text}")
     (root / "results").mkdir(exist_ok=True)
     (root / "results" / f"{name}.json").write_text(f"values {text}")
@@ -321,6 +448,82 @@ def test_cache_entries_must_be_positive(two_notebooks, capsys):
 
 
 def test_library_versions_are_the_same_in_every_process(tmp_path):
-    code = "from casework.pipeline import fingerprint as f; print(f.library_versions())"
+    source = Path(__file__).resolve().parents[1] / "notebooks" / "04_regressions.py"
+    code = ("import json; from pathlib import Path; from casework.pipeline import fingerprint as f; "
+            f"print(json.dumps(f.libraries_of(Path({str(source)!r}))))")
     other = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
-    assert other.stdout.strip() == fingerprint.library_versions()
+    here = fingerprint.libraries_of(source)
+    assert json.loads(other.stdout) == here
+    assert {"pandas", "statsmodels", "numpy", "papermill", "python"} <= set(here)
+
+
+# --- cores: notebooks side by side share them --------------------------------------------
+
+@pytest.mark.parametrize("notebooks, jobs, shares", [
+    (["01_alpha"], 2, [2]),                 # alone: every core, a cluster may start
+    (["01_alpha", "02_beta"], 2, [1, 1]),   # side by side: one each, no cluster inside
+    (["01_alpha", "02_beta"], 1, [2, 2]),   # one after another: every core each
+])
+def test_each_notebook_gets_its_share_of_the_cores(two_notebooks, monkeypatch, notebooks, jobs, shares):
+    from casework.pipeline import run as run_module
+    from casework.pipeline.worker import Outcome
+    import threading
+    started = []
+    together = threading.Barrier(min(jobs, len(notebooks)), timeout=20)  # both run at once
+
+    def fake_job(job, on_cell, running):
+        started.append(job.cores)
+        together.wait()
+        return Outcome(ok=False, started=False)
+    monkeypatch.setattr(run_module, "available_cores", lambda: 2)
+    monkeypatch.setattr(run_module, "run_job", fake_job)
+    tasks = [t for t in make_plan(two_notebooks, notebooks, None, [], None)]
+    cache = Cache(two_notebooks / ".casework" / "cache", two_notebooks)
+    run_module._execute(two_notebooks, tasks, jobs, cache, Progress(io.StringIO()))
+    assert started == shares
+
+
+# --- executed notebooks are build products ------------------------------------------------
+
+def test_an_executed_notebook_is_written_read_only_with_a_note_under_its_title(tmp_path):
+    import nbformat
+    import stat
+    from casework.pipeline.execute import BUILD_PRODUCT_CLASS, write_clean
+    out = tmp_path / "analyses" / "01_alpha.ipynb"
+    out.parent.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Alpha\n\nText."),
+                                         nbformat.v4.new_code_cell("x = 1")])
+    for run in range(2):  # the second build replaces the read-only file of the first
+        write_clean(nb, out, {"n": run}, source="notebooks/01_alpha.py")
+        assert stat.S_IMODE(out.stat().st_mode) == 0o444
+        written = nbformat.read(out, as_version=4)
+        assert written.metadata.papermill.parameters == {"n": run}
+    first = written.cells[0].source.splitlines()
+    assert first[0] == "# Alpha"  # the title still opens the cell: Quarto takes it from there
+    assert f'<div class="{BUILD_PRODUCT_CLASS}">' in first
+    note = "\n".join(first)
+    assert '<a href="../notebooks/01_alpha.py">' in note and "Edit that source" in note
+    assert first[-1] == "Text." and len(written.cells) == 2
+    css = (Path(__file__).resolve().parents[1] / "styles.css").read_text()
+    assert f".{BUILD_PRODUCT_CLASS} {{ display: none; }}" in css  # not on the site
+
+
+def test_a_notebook_without_a_title_gets_the_note_as_its_own_first_cell(tmp_path):
+    import nbformat
+    from casework.pipeline.execute import mark_build_product
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    mark_build_product(nb, "notebooks/02_beta.py")
+    assert nb.cells[0].cell_type == "markdown" and "notebooks/02_beta.py" in nb.cells[0].source
+
+
+def test_a_restored_executed_notebook_is_read_only_again(project):
+    import stat
+    cache = Cache(project / ".casework" / "cache", project)
+    fake_outputs(project, "01_alpha", "one")
+    cache.store("01_alpha", "key1", {})
+    fake_outputs(project, "01_alpha", "two")
+    cache.store("01_alpha", "key2", {})
+    cache.restore("01_alpha", "key1")
+    restored = project / "analyses" / "01_alpha.ipynb"
+    assert restored.read_text() == "notebook one" and stat.S_IMODE(restored.stat().st_mode) == 0o444
+    assert stat.S_IMODE((project / "results" / "01_alpha.json").stat().st_mode) & 0o200  # values stay writable

@@ -130,6 +130,7 @@ def test_a_mixed_parameter_set_is_refused_naming_the_notebook(site_project):
 
 def test_outputs_changed_after_the_record_are_refused(site_project):
     executed = site_project / "analyses" / "01_alpha.ipynb"
+    executed.chmod(0o644)  # read-only as the build writes it: a hand edit unlocks it first
     executed.write_text(executed.read_text().replace('"cells"', '"cells" ', 1))
     with pytest.raises(RenderError, match=r"01_alpha: analyses/01_alpha.ipynb changed after its run"):
         render(site_project, renderer="builtin", force=True)

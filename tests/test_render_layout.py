@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -269,6 +270,30 @@ def test_quarto_leaves_the_projects_gitignore_unchanged(tmp_path, standin):
     (root / ".gitignore").write_text("_site/\n")
     render(root, renderer="quarto", force=True)
     assert (root / ".gitignore").read_text() == "_site/\n/.quarto/\n**/*.quarto_ipynb\n"
+
+
+def test_quarto_leaves_git_status_clean(tmp_path, standin, monkeypatch):
+    """A render leaves .quarto/ and the two-format paper's paper_files/ in the project
+    (as real Quarto does); the project's .gitignore covers them and every build product."""
+    root = layout_project(tmp_path / "proj")
+    shutil.copy(ROOT / ".gitignore", root / ".gitignore")
+    (root / "paper").mkdir()
+    (root / "paper" / "paper.qmd").write_text("---\ntitle: Paper\nformat:\n  html: default\n"
+                                              "  typst:\n    papersize: a4\n---\n\nText.\n")
+    config = yaml.safe_load((root / "_quarto.yml").read_text())
+    config["project"]["render"].append("paper/paper.qmd")
+    (root / "_quarto.yml").write_text(yaml.safe_dump(config))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "init.defaultBranch=main"]
+    for part in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "sources"]):
+        subprocess.run(git + part, cwd=root, check=True, capture_output=True)
+    from casework.cli import main
+    monkeypatch.setenv("CASEWORK_ROOT", str(root))
+    assert main(["render", "--renderer", "quarto"]) == 0
+    assert (root / "paper" / "paper_files" / "figure-typst").is_dir()  # left, as Quarto does
+    assert (root / ".quarto").is_dir()
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=root,
+                            check=True, capture_output=True, text=True).stdout
+    assert status == ""
 
 
 def test_cli_names_the_renderer(tmp_path, standin, monkeypatch, capsys):

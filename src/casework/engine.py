@@ -12,7 +12,9 @@ chunked (each simulation draws from its own SeedSequence stream, keyed by its in
 - workers=1: `Sequential`, in this process (no cluster).
 - workers>1 (default: the cores this process may use): `DaskEngine` on a
   `distributed.LocalCluster` of that many single-threaded worker processes, closed
-  when the block ends.
+  when the block ends; never more than the cores the build gives the notebook
+  ($CASEWORK_CORES, see `build_share`), so a notebook run beside others does its
+  work in its own process. Results are the same either way.
 - scheduler=ADDRESS, or the environment variable CASEWORK_SCHEDULER (set by
   `casework run --scheduler ADDRESS`): the same work on an existing Dask cluster,
   which is left running. The address is not a notebook parameter on purpose: results
@@ -28,13 +30,26 @@ the page; there the build's per-cell progress lines stand in for it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
+import pickle
 import sys
 import time
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 ENV = "CASEWORK_SCHEDULER"
+# Set by `casework run` for each notebook it executes: the cores that notebook may use
+# while the build runs others beside it. A local cluster never gets more workers than
+# this, and with 1 the work runs in the notebook's own process: no cluster started
+# (seconds of start-up, and processes competing with the other notebooks for cores).
+CORES_ENV = "CASEWORK_CORES"
+# Set by `casework run`: the folder (.casework/memo/NN_name/) where this notebook's maps
+# are kept, so a rebuild that changes only what a map does not read (the confidence level
+# of 07's power curves, say) reuses its results instead of simulating again. See memoized.
+MEMO_ENV = "CASEWORK_MEMO"
+MEMO_KEEP = 24              # stored maps per notebook (most recently used kept; 07 makes one per design)
 PROGRESS_MIN_TASKS = 20     # fewer tasks than this finish too fast to be worth reporting
 
 
@@ -48,6 +63,15 @@ def available_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:          # macOS, Windows
         return max(1, os.cpu_count() or 1)
+
+
+def build_share() -> int | None:
+    """The cores the build gives this notebook ($CASEWORK_CORES), or None outside a build."""
+    try:
+        share = int(os.environ.get(CORES_ENV, ""))
+    except ValueError:
+        return None
+    return share if share >= 1 else None
 
 
 def chunks(n: int, parts: int) -> list[range]:
@@ -103,6 +127,9 @@ class Sequential:
             progress: bool | None = None) -> list:
         """[fn(item) for item in items], or fn(item, shared) when `shared` is given."""
         items = list(items)
+        return memoized(fn, items, shared, lambda: self._map(fn, items, shared, label, progress))
+
+    def _map(self, fn, items, shared, label, progress) -> list:
         report = Progress(label, len(items)) if _reports(progress, len(items)) else None
         out = []
         for item in items:
@@ -135,10 +162,13 @@ class DaskEngine:
         `shared` (e.g. the data tables) is sent with one task whose result every task
         reads (each worker fetches it once), not with each task.
         """
-        from distributed import as_completed
         items = list(items)
         if not items:
             return []
+        return memoized(fn, items, shared, lambda: self._map(fn, items, shared, label, progress))
+
+    def _map(self, fn, items, shared, label, progress) -> list:
+        from distributed import as_completed
         if shared is None:
             futures = self.client.map(fn, items, pure=False)
         else:
@@ -160,6 +190,58 @@ class DaskEngine:
 Engine = Sequential | DaskEngine
 
 
+def memoized(fn: Callable, items: list, shared: Any, compute: Callable[[], list]) -> list:
+    """compute(), or the stored result of the same map: inside a build ($CASEWORK_MEMO set)
+    a map's results are kept under a key of everything they can depend on, and reused.
+
+    The key digests fn, the items and `shared` (cloudpickle: a function defined in the
+    notebook is pickled with its code, one of casework's by name), every file of the
+    casework package (its code behind those names) and Python's and every installed
+    library's version. A map whose inputs hold the confidence level (the multiverse's
+    intervals, the recovery's coverage) misses when it changes; one whose do not (07's
+    simulated tests) hits. Results are the same as computed: tasks are pure functions of
+    their inputs (one random stream per item), and where they ran does not matter."""
+    folder = os.environ.get(MEMO_ENV)
+    key = _memo_key(fn, items, shared) if folder else None
+    if key is None:
+        return compute()
+    path = Path(folder) / f"{key[:32]}.pickle"
+    try:
+        with open(path, "rb") as stored:
+            result = pickle.load(stored)
+        os.utime(path)  # recently used: pruned last
+        return result
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        pass  # not stored yet (or unreadable): compute
+    result = compute()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as out:
+            pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # a killed run leaves no half-written entry
+        for old in sorted(path.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns,
+                          reverse=True)[MEMO_KEEP:]:
+            old.unlink(missing_ok=True)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        pass  # not storable: the next run computes again
+    return result
+
+
+def _memo_key(fn: Callable, items: list, shared: Any) -> str | None:
+    """The digest a stored map must match (see memoized); None when the inputs do not pickle."""
+    try:
+        import cloudpickle  # distributed's own dependency
+        payload = cloudpickle.dumps((fn, items, shared), protocol=5)
+    except Exception:  # noqa: BLE001 - anything unpicklable is simply not stored
+        return None
+    from .pipeline import fingerprint
+    h = hashlib.sha256(payload)
+    h.update(fingerprint.package_digest().encode())
+    h.update(fingerprint.library_versions().encode())
+    return h.hexdigest()
+
+
 def scheduler_address(scheduler: str | None = None) -> str | None:
     """The scheduler asked for: the argument, else CASEWORK_SCHEDULER, else None (run locally)."""
     address = scheduler if scheduler else os.environ.get(ENV, "")
@@ -176,7 +258,10 @@ def open_engine(workers: int | None = None, scheduler: str | None = None,
     address = scheduler_address(scheduler)
     if address is not None:
         check_address(address, "--scheduler" if scheduler else f"${ENV}")
-    if address is None and workers == 1:
+    n = workers or available_cores()
+    share = build_share()
+    n = min(n, share) if share else n  # inside a build: no more than its share of the cores
+    if address is None and n == 1:
         yield Sequential()
         return
     from distributed import Client, LocalCluster
@@ -191,7 +276,6 @@ def open_engine(workers: int | None = None, scheduler: str | None = None,
         finally:
             client.close()
         return
-    n = workers or available_cores()
     # One thread per worker: the fits are numpy/BLAS-bound and hold the GIL between calls.
     # The scheduler's HTTP server on a free port (None still tries 8787, which another
     # run on the machine may hold, and warns).

@@ -20,7 +20,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..paths import executed_path
+from ..paths import EXECUTED, executed_path
 
 # Entries kept per notebook: enough for a reviewer to cycle through several named
 # parameter sets without re-running (`casework run --cache-entries N` to change).
@@ -99,7 +99,10 @@ class Cache:
             dest = self.root / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             tmp = dest.with_name(dest.name + ".tmp")
+            tmp.unlink(missing_ok=True)
             shutil.copyfile(src / Path(rel).name, tmp)
+            if rel.startswith(f"{EXECUTED}/"):
+                os.chmod(tmp, 0o444)  # an executed notebook is read-only (pipeline.execute)
             os.replace(tmp, dest)
         os.utime(src)  # recently used: pruned last
         self._mark_current(name, key)

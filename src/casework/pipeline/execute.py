@@ -20,7 +20,10 @@ import papermill
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
 
+from ..paths import SOURCES
+
 KERNEL = "python3"
+BUILD_PRODUCT_CLASS = "casework-build-product"  # the note atop an executed notebook
 MEMORY_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]{6,}")
 ENGINE = "casework"
 
@@ -63,8 +66,11 @@ papermill_engines.register(ENGINE, _ReportingEngine)
 def execute(source: Path, output: Path, params: dict, cwd: Path, on_cell=None) -> None:
     """Execute notebooks/NN_name.py with `params` into `output` (.ipynb).
 
-    While it runs, papermill saves the notebook after every cell, so on failure
-    `output` holds the partially executed notebook and NotebookFailure is raised.
+    papermill writes `output` when the notebook has run, and when a cell raised (then
+    `output` holds the partially executed notebook and NotebookFailure is raised); not
+    before and after every cell, as it does by default: each such save serializes and
+    validates the whole notebook, figures included (not measured on its own here; see
+    benchmarks/build.py for the build as a whole).
     """
     nb = jupytext.read(source)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -75,16 +81,24 @@ def execute(source: Path, output: Path, params: dict, cwd: Path, on_cell=None) -
         # papermill records its input path in the notebook: hand it a file, not an object.
         staged = Path(tmp) / f"{source.stem}.ipynb"
         nbformat.write(nb, staged)
+        # papermill writes into the scratch folder: the executed notebook in place (read-only,
+        # see write_clean) is replaced only by a complete one, or by the partial one of a failure.
+        written = Path(tmp) / "executed" / output.name
+        written.parent.mkdir()
         try:
             executed = papermill.execute_notebook(
-                str(staged), str(output), parameters=params, kernel_name=KERNEL, language="python",
+                str(staged), str(written), parameters=params, kernel_name=KERNEL, language="python",
                 engine_name=ENGINE, progress_bar=False, log_output=False,
+                request_save_on_cell_execute=False,
                 # The kernel's working directory, given to nbclient rather than through
                 # papermill's `cwd`, which changes the directory of the whole process.
                 resources={"metadata": {"path": str(cwd)}}, on_cell=on_cell)
         except PapermillExecutionError as exc:
+            if written.is_file():  # the partially executed notebook, for whoever reads the error
+                read_only(written)
+                os.replace(written, output)
             raise _failure(exc, injected_at) from None
-    write_clean(executed, output, params)
+    write_clean(executed, output, params, source=f"{SOURCES}/{source.name}")
 
 
 def _injected_position(nb) -> int:
@@ -101,6 +115,36 @@ def _failure(exc: PapermillExecutionError, injected_at: int) -> NotebookFailure:
     lines = [ln for ln in (exc.source or "").splitlines() if ln.strip() and not ln.startswith("#|")]
     return NotebookFailure(cell=cell, first_line=lines[0].strip() if lines else "",
                            ename=exc.ename, evalue=exc.evalue)
+
+
+def mark_build_product(nb, source: str):
+    """Say in the first markdown cell that this notebook is a build product and where its
+    source is, so an author who opens it in JupyterLab edits the source instead.
+
+    The note goes below the page title (the first '# ' line): Quarto takes a notebook's
+    title from a heading that opens the first markdown cell (quarto-cli
+    src/core/jupyter/jupyter-fixups.ts, fixupFrontMatter), so nothing may come before
+    it. It is HTML, shown as it is by JupyterLab, with a class that styles.css hides on
+    the site (both renderers load it), where each page's head note links the source."""
+    note = (f'<div class="{BUILD_PRODUCT_CLASS}">\n\n<b>Build product</b>: executed by <code>casework run'
+            f'</code> from <a href="../{source}"><code>{source}</code></a>. Edit that source, not this '
+            'file (it is read-only): the next build replaces it.\n\n</div>')
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            lines = cell.source.splitlines()
+            at = next((i + 1 for i, line in enumerate(lines) if line.startswith("# ")), None)
+            if at is not None:
+                cell.source = "\n".join([*lines[:at], "", note, *lines[at:]])
+                return nb
+            break
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(note))
+    return nb
+
+
+def read_only(path: Path) -> None:
+    """r--r--r--: the build replaces the file (os.replace needs only the folder writable),
+    an editor refuses to save over it."""
+    os.chmod(path, 0o444)
 
 
 def clean(nb, params: dict):
@@ -132,8 +176,14 @@ def clean(nb, params: dict):
     return nb
 
 
-def write_clean(nb, output: Path, params: dict) -> None:
-    """Write the cleaned notebook atomically (a reader never sees half a file)."""
+def write_clean(nb, output: Path, params: dict, source: str | None = None) -> None:
+    """Write the cleaned notebook atomically (a reader never sees half a file), read-only
+    and marked as a build product of `source` when given."""
+    nb = clean(nb, params)
+    if source:
+        nb = mark_build_product(nb, source)
     tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(nbformat.writes(clean(nb, params)) + "\n", encoding="utf-8")
+    tmp.unlink(missing_ok=True)  # a read-only leftover of a killed run
+    tmp.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+    read_only(tmp)
     os.replace(tmp, output)

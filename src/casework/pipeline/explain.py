@@ -2,7 +2,7 @@
 
 Compares each notebook's inputs now (casework.pipeline.plan.Task.inputs) with those
 stored in its latest cache entry, and names what changed: the source, a parameter
-(with both values), a data table, a casework module, the library versions.
+(with both values), a data table, a casework module, a library's version (both versions).
 """
 from __future__ import annotations
 
@@ -38,8 +38,13 @@ def reasons(task: Task, cache: Cache) -> list[str]:
     out += [f"parameter {k}: {before.get('params', {}).get(k)!r} -> {now['params'].get(k)!r}" for k in params]
     out += _changed("data", before.get("data", {}), now["data"])
     out += _changed("casework module", before.get("modules", {}), now["modules"])
-    if before.get("libraries") != now["libraries"]:
-        out.append("installed library versions changed")
+    libraries = before.get("libraries")
+    if not isinstance(libraries, dict):
+        out.append("cache entry from an older casework (library versions not recorded per notebook)")
+    else:
+        out += [_library(k, libraries.get(k), now["libraries"].get(k))
+                for k in sorted(set(libraries) | set(now["libraries"]))
+                if libraries.get(k) != now["libraries"].get(k)]
     return out
 
 
@@ -47,3 +52,11 @@ def _changed(kind: str, before: dict, now: dict) -> list[str]:
     names = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
     return [f"{kind} {k} {'added' if k not in before else 'removed' if k not in now else 'changed'}"
             for k in names]
+
+
+def _library(name: str, before: str | None, now: str | None) -> str:
+    if before is None:
+        return f"library {name} {now} now imported"
+    if now is None:
+        return f"library {name} {before} no longer imported"
+    return f"library {name}: {before} -> {now}"

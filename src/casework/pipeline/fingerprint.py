@@ -1,8 +1,10 @@
 """Fingerprints of everything a notebook's outputs depend on.
 
 A notebook's outputs are a function of its source, its resolved parameters, the
-data files it may read and the `casework` code it calls. The cache key is a
-digest of those four. Everything here reads files and hashes bytes only, so that
+data tables it reads, the `casework` modules it imports and the versions of the
+libraries (distributions) it imports, with what those require. The cache key is a
+digest of those five; an installed package the notebook never imports (JupyterLab,
+say) is not part of it. Everything here reads files and hashes bytes only, so that
 a fully cached build never imports pandas (the no-op build must stay fast).
 """
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import re
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -93,9 +97,11 @@ def is_synthetic(data_dir: Path) -> bool | None:
     return flag if isinstance(flag, bool) else None
 
 
-def cache_key(source_digest: str, params: dict, data: dict[str, str], package: str) -> str:
-    """The digest a cached result must match: source, parameters, data, code."""
-    doc = {"source": source_digest, "params": params, "data": data, "package": package}
+def cache_key(source_digest: str, params: dict, data: dict[str, str], package: str,
+              libraries: dict[str, str]) -> str:
+    """The digest a cached result must match: source, parameters, data, code, libraries."""
+    doc = {"source": source_digest, "params": params, "data": data, "package": package,
+           "libraries": libraries}
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -119,7 +125,6 @@ def notebook_tables(source: Path) -> list[str] | None:
             for kw in node.keywords:
                 if kw.arg == "tables" and isinstance(kw.value, (ast.List, ast.Tuple)) and all(
                         isinstance(e, ast.Constant) and isinstance(e.value, str) for e in kw.value.elts):
-                    from ..data.codebook import with_references  # lazy: pandas comes with it
                     try:
                         return with_references([e.value for e in kw.value.elts])
                     except KeyError:  # a table the codebook lacks: key on every table
@@ -127,22 +132,43 @@ def notebook_tables(source: Path) -> list[str] | None:
     return None
 
 
+def with_references(names: list[str]) -> list[str]:
+    """casework.data.codebook.with_references, read from the codebook's JSON here: importing
+    casework.data imports the loader, and with it pandas and pandera (seconds, on every
+    no-op build). The requested tables plus every table their foreign keys point at."""
+    resources = {r["name"]: r for r in json.loads(CODEBOOK_PATH.read_text(encoding="utf-8"))["resources"]}
+    out: list[str] = []
+
+    def add(name: str) -> None:
+        if name not in resources:
+            raise KeyError(name)
+        for fk in resources[name].get("schema", {}).get("foreignKeys", []):
+            add(fk["reference"]["resource"])
+        if name not in out:
+            out.append(name)
+
+    for n in names:
+        add(n)
+    return out
+
+
 def _module_file(package_dir: Path, dotted: str) -> Path | None:
     """casework.a.b -> PACKAGE_DIR/a/b.py or PACKAGE_DIR/a/b/__init__.py (None if neither)."""
     parts = dotted.split(".")[1:]
-    base = package_dir.joinpath(*parts) if parts else package_dir
-    for candidate in (base.with_suffix(".py") if parts else None, base / "__init__.py"):
-        if candidate is not None and candidate.is_file():
-            return candidate
+    base = os.path.join(package_dir, *parts)  # os.path, not pathlib: called thousands of times
+    for candidate in ((base + ".py") if parts else None, os.path.join(base, "__init__.py")):
+        if candidate is not None and os.path.isfile(candidate):
+            return Path(candidate)
     return None
 
 
-def _imports(path: Path, dotted: str, is_package: bool) -> set[str]:
-    """Dotted names of casework modules (and candidate submodules) `path` imports."""
+def _imports(path: Path, dotted: str, is_package: bool) -> tuple[frozenset, frozenset]:
+    """Dotted names of casework modules (and candidate submodules) `path` imports, and the
+    top-level names of the other modules it imports (libraries; the standard library left out)."""
     try:
         st = path.stat()
     except OSError:
-        return set()
+        return frozenset(), frozenset()
     return _parsed_imports(str(path), st.st_mtime_ns, st.st_size, dotted, is_package)
 
 
@@ -154,39 +180,57 @@ _IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w. ,\t]+(?:as[ \t]+\w+)?)", re.M)
 
 
 @lru_cache(maxsize=1024)  # a plan reads each shared module once, not once per notebook
-def _parsed_imports(path: str, mtime_ns: int, size: int, dotted: str, is_package: bool) -> frozenset:
+def _parsed_imports(path: str, mtime_ns: int, size: int, dotted: str,
+                    is_package: bool) -> tuple[frozenset, frozenset]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, ValueError):
-        return frozenset()
-    found = set()
+        return frozenset(), frozenset()
+    found, libraries = set(), set()
     here = dotted.split(".") if is_package else dotted.split(".")[:-1]
     for match in _IMPORT.finditer(text):
         for item in match.group(1).split(","):
             name = item.split()[0] if item.split() else ""
             if name.split(".")[0] == "casework":
                 found.add(name)
+            elif name:
+                libraries.add(name.split(".")[0])
     for dots, module, names in _FROM.findall(text):
         level = len(dots)
         if level:
             base = here[:len(here) - (level - 1)] if level > 1 else here
             module = ".".join(base + ([module] if module else []))
         if module.split(".")[0] != "casework":
+            if module:
+                libraries.add(module.split(".")[0])
             continue
         found.add(module)
         for item in names.strip("()").replace("\n", " ").split(","):
             if item.split():
                 found.add(f"{module}.{item.split()[0]}")  # kept if a submodule
-    return frozenset(found)
+    return frozenset(found), frozenset(libraries - STDLIB)
 
 
 def imported_modules(source: Path, package_dir: Path | None = None) -> list[Path] | None:
     """Files of every `casework` module the notebook imports, directly or through other
     casework modules, with their parent packages' __init__; None if the source does not parse."""
-    package_dir = Path(package_dir or PACKAGE_DIR)
+    found = _walk(source, Path(package_dir or PACKAGE_DIR))
+    return None if found is None else found[0]
+
+
+def imported_libraries(source: Path, package_dir: Path | None = None) -> set[str]:
+    """Top-level names of the libraries the notebook imports, itself or through the
+    casework modules it imports (pandas, statsmodels, ...; not the standard library)."""
+    found = _walk(source, Path(package_dir or PACKAGE_DIR))
+    return set() if found is None else found[1]
+
+
+def _walk(source: Path, package_dir: Path) -> tuple[list[Path], set[str]] | None:
+    """(casework files, library names) reached from the notebook's imports."""
     if not source.is_file():
         return None
-    todo = list(_imports(source, "__notebook__", False))
+    todo, libraries = (set(found) for found in _imports(source, "__notebook__", False))
+    todo = list(todo)
     seen: dict[str, Path] = {}
     while todo:
         dotted = todo.pop()
@@ -199,8 +243,10 @@ def imported_modules(source: Path, package_dir: Path | None = None) -> list[Path
             if path is None:
                 continue  # an attribute, not a module
             seen[name] = path
-            todo.extend(_imports(path, name, path.name == "__init__.py"))
-    return sorted(set(seen.values()))
+            modules, used = _imports(path, name, path.name == "__init__.py")
+            todo.extend(modules)
+            libraries |= used
+    return sorted(set(seen.values())), libraries
 
 
 def modules_digest(source: Path, package_dir: Path | None = None) -> dict[str, str]:
@@ -218,19 +264,111 @@ def modules_digest(source: Path, package_dir: Path | None = None) -> dict[str, s
     return {p.relative_to(package_dir).as_posix(): file_digest(p) for p in sorted(files)}
 
 
-def library_versions() -> str:
-    """A digest of Python's version and every installed distribution's name and version:
-    a new pandas or statsmodels can change a number, so it re-runs the notebooks.
+# --- library versions: the distributions a notebook imports, and what they require -------
 
-    Read from the names of the *.dist-info / *.egg-info folders on sys.path (they carry
-    name and version), which is much faster than importlib.metadata's METADATA files."""
-    import sys
-    names = set()
+# What runs every notebook and writes its executed copy (worker.py, execute.py): their
+# versions count for every notebook, whatever it imports itself.
+EXECUTION = ("papermill", "jupytext", "nbformat", "nbclient", "ipykernel")
+STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
+_NAME = re.compile(r"[-_.]+")
+
+
+def _normal(name: str) -> str:
+    """A distribution name as PEP 503 normalizes it: 'PyYAML' -> 'pyyaml', 'a_b' -> 'a-b'."""
+    return _NAME.sub("-", name).lower()
+
+
+def installed() -> dict[str, str]:
+    """Distribution (normalized name) -> version of everything installed on sys.path, read
+    from the names of the *.dist-info / *.egg-info folders (name-version.dist-info), which
+    is much faster than reading each METADATA file. The first on the path wins, as for imports."""
+    found: dict[str, str] = {}
     for entry in sys.path:
         folder = Path(entry or ".")
-        if folder.is_dir():
-            names.update(p.name.lower() for p in folder.iterdir()
-                         if p.suffix in (".dist-info", ".egg-info"))
+        if not folder.is_dir():
+            continue
+        for p in sorted(folder.iterdir()):
+            if p.suffix in (".dist-info", ".egg-info"):
+                name, _, rest = p.stem.partition("-")
+                found.setdefault(_normal(name), rest.split("-")[0] or "unknown")
+    return found
+
+
+def library_versions() -> str:
+    """A digest of Python's version and every installed distribution's name and version
+    (the environment as a whole; the cache keys use libraries_of, per notebook)."""
     h = hashlib.sha256(sys.version.encode())
-    h.update("\n".join(sorted(names)).encode())  # sorted: set order varies by process
+    h.update("\n".join(f"{k}=={v}" for k, v in sorted(installed().items())).encode())
     return h.hexdigest()
+
+
+def library_index(versions: dict[str, str], store: Path | None = None) -> tuple[dict, dict]:
+    """(import name -> distributions providing it, distribution -> distributions it requires)
+    for the environment `versions` describes. Reading every distribution's RECORD takes
+    over a second, so the index is kept in `store` (.casework/libraries.json) for as long
+    as the environment is the same (its name-version list and Python's version)."""
+    environment = hashlib.sha256((sys.version + "\n" + json.dumps(versions, sort_keys=True)).encode()).hexdigest()
+    if store is not None:
+        try:
+            doc = json.loads(store.read_text(encoding="utf-8"))
+            if doc.get("environment") == environment:
+                return doc["provides"], doc["requires"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+    provides, requires = _index(environment)
+    if store is not None:
+        try:
+            store.parent.mkdir(parents=True, exist_ok=True)
+            tmp = store.with_name(f".{store.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"environment": environment, "provides": provides,
+                                       "requires": requires}, sort_keys=True), encoding="utf-8")
+            os.replace(tmp, store)
+        except OSError:
+            pass  # a read-only project: the index is computed again next time
+    return provides, requires
+
+
+@lru_cache(maxsize=4)  # keyed by the environment's digest: recomputed when it changes
+def _index(environment: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The index, from importlib.metadata: top_level.txt / RECORD, and Requires-Dist with
+    markers evaluated for this interpreter (extras left out)."""
+    from importlib import metadata
+
+    from packaging.requirements import InvalidRequirement, Requirement
+    provides = {top: sorted({_normal(d) for d in dists})
+                for top, dists in metadata.packages_distributions().items()}
+    requires: dict[str, list[str]] = {}
+    for dist in metadata.distributions():
+        name = _normal(dist.metadata["Name"] or "")
+        if not name or name in requires:
+            continue  # shadowed by one earlier on sys.path
+        needed = set()
+        for line in dist.requires or []:
+            try:
+                req = Requirement(line)
+            except InvalidRequirement:
+                continue
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                needed.add(_normal(req.name))
+        requires[name] = sorted(needed)
+    return provides, requires
+
+
+def libraries_of(source: Path, package_dir: Path | None = None,
+                 versions: dict[str, str] | None = None, index: tuple | None = None) -> dict[str, str]:
+    """Distribution -> installed version of every library the notebook imports (itself or
+    through casework modules), of what runs it (EXECUTION), and of everything those
+    require, transitively; plus 'python'. What a researcher can read in the cache entry."""
+    versions = installed() if versions is None else versions
+    provides, requires = index or library_index(versions)
+    todo = [d for top in sorted(imported_libraries(source, package_dir) | set(EXECUTION))
+            for d in provides.get(top, [])]
+    seen: set[str] = set()
+    while todo:
+        dist = todo.pop()
+        if dist in seen or dist not in versions:
+            continue
+        seen.add(dist)
+        todo.extend(requires.get(dist, []))
+    seen.discard("casework")  # its modules are keyed file by file (modules_digest)
+    return {"python": sys.version.split()[0], **{d: versions[d] for d in sorted(seen)}}

@@ -126,7 +126,15 @@ def schema() -> dict[str, dict[str, Spec]]:
 
 
 def _raw_schema() -> dict:
-    return yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+    st = SCHEMA_PATH.stat()
+    return _parsed_schema(str(SCHEMA_PATH), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=4)  # read once per run, not once per notebook and rule check
+def _parsed_schema(path: str, mtime_ns: int, size: int) -> dict:
+    # libyaml's loader when PyYAML has it: the pure-Python one took seconds on a busy machine
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)
 
 
 @dataclass(frozen=True)

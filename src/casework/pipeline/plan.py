@@ -33,7 +33,7 @@ class Task:
     package_digest: str  # over the casework files the notebook imports (see modules)
     tables: list[str] | None = None  # tables the notebook reads; None: all
     modules: dict[str, str] | None = None  # casework file -> digest, as imported
-    libraries: str = ""  # digest of the installed libraries' versions
+    libraries: dict[str, str] | None = None  # distribution -> version, as imported (and python)
 
     @property
     def read_data(self) -> dict[str, str]:
@@ -45,12 +45,12 @@ class Task:
     @property
     def key(self) -> str:
         return fingerprint.cache_key(self.source_digest, self.params, self.read_data,
-                                     f"{self.package_digest}|{self.libraries}")
+                                     self.package_digest, self.libraries or {})
 
     def inputs(self) -> dict:
         """What the key is made of, kept in the cache entry so --dry-run can say what changed."""
         return {"source": self.source_digest, "params": self.params, "data": self.read_data,
-                "modules": self.modules or {}, "libraries": self.libraries}
+                "modules": self.modules or {}, "libraries": self.libraries or {}}
 
 
 def parameter_layers(root: Path, params_file: Path | None, overrides: list[str],
@@ -96,7 +96,8 @@ def make_plan(root: Path, notebooks: list[str], params_file: Path | None, overri
     if not names:
         raise ParameterError(f"no notebooks to run: {root / SOURCES} has no NN_name.py files")
     resolved = resolve(names, parameter_layers(root, params_file, overrides, data_dir))
-    libraries = fingerprint.library_versions()
+    installed = fingerprint.installed()
+    index = fingerprint.library_index(installed, root / ".casework" / "libraries.json")
     data_cache: dict[Path, dict[str, str]] = {}
     tasks = []
     for name in names:
@@ -111,5 +112,5 @@ def make_plan(root: Path, notebooks: list[str], params_file: Path | None, overri
                           data=data_cache[folder], source_digest=fingerprint.file_digest(source),
                           package_digest=hashlib.sha256(json.dumps(modules, sort_keys=True).encode()).hexdigest(),
                           tables=fingerprint.notebook_tables(source), modules=modules,
-                          libraries=libraries))
+                          libraries=fingerprint.libraries_of(source, versions=installed, index=index)))
     return tasks

@@ -17,6 +17,7 @@ import sys
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
+from ..engine import available_cores
 from ..paths import EXECUTED, SOURCES, executed_path, notebook_key, project_root
 from ..website.errors import RenderError
 from . import fingerprint
@@ -150,6 +151,7 @@ def _execute(root: Path, todo: list[Task], jobs: int, cache: Cache,
     outcomes: dict[str, Outcome] = {}
     previous: dict[str, str | None] = {}  # the good outputs in place before each run
     interrupted = False
+    cores = available_cores()
 
     def one(task: Task) -> Outcome:
         if running.stopping:
@@ -157,8 +159,11 @@ def _execute(root: Path, todo: list[Task], jobs: int, cache: Cache,
         previous[task.name] = cache.current_key(task.name)
         cache.forget(task.name)  # its outputs are about to change
         progress.started(task.name)
+        # Its share of the cores: all of them when it runs alone (the last one), else
+        # split among the notebooks that run beside it (engine.open_engine caps its cluster).
+        beside = max(1, min(jobs, len(todo) - len(outcomes)))
         job = Job(name=task.name, source=task.source, params=task.params, root=root,
-                  output=executed_path(root, task.name))
+                  output=executed_path(root, task.name), cores=max(1, cores // beside))
         return run_job(job, lambda i, n: progress.cell(task.name, i, n), running)
 
     (root / EXECUTED).mkdir(exist_ok=True)  # where papermill writes, and the kernels' cwd

@@ -32,6 +32,7 @@ class Job:
     output: Path  # analyses/NN_name.ipynb
     params: dict
     root: Path  # project root; the kernel runs in root/notebooks
+    cores: int | None = None  # the cores its notebook may use beside the others ($CASEWORK_CORES)
 
 
 @dataclass
@@ -71,6 +72,10 @@ def _close_quietly(stream) -> None:
 def run_job(job: Job, on_cell, running: Running) -> Outcome:
     """Execute `job` in a worker process; on_cell(i, n) is called as cells start."""
     env = {**os.environ, "CASEWORK_ROOT": str(job.root)}  # the kernel finds the same project
+    if job.cores:  # the kernel inherits it: casework.engine starts no larger cluster
+        env["CASEWORK_CORES"] = str(job.cores)
+    # where casework.engine keeps the notebook's maps (reused when their inputs are the same)
+    env["CASEWORK_MEMO"] = str(job.root / ".casework" / "memo" / job.name)
     payload = json.dumps({"name": job.name, "source": str(job.source), "output": str(job.output),
                           "params": job.params, "cwd": str(job.root / EXECUTED)})
     with tempfile.TemporaryFile() as stderr:

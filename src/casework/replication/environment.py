@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import platform
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 from .lockfile import Pin, canonical
@@ -24,13 +23,11 @@ def memory_gb() -> float | None:
 
 @lru_cache(maxsize=1)  # fixed for the life of a process; each build record asks twice
 def installed_packages() -> dict[str, str]:
-    """Every distribution in this interpreter's environment: canonical name -> version."""
-    found: dict[str, str] = {}
-    for dist in metadata.distributions():
-        name = dist.metadata["Name"]
-        if name:
-            found.setdefault(canonical(name), dist.version)
-    return dict(sorted(found.items()))
+    """Every distribution in this interpreter's environment: canonical name -> version,
+    from the names of the dist-info folders (casework.pipeline.fingerprint.installed):
+    every build writes this record, and parsing every METADATA file took a second."""
+    from ..pipeline.fingerprint import installed
+    return dict(sorted(installed().items()))
 
 
 def describe() -> dict:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -42,6 +43,7 @@ from .errors import RenderError
 METADATA_FILE = "_analyses.yml"
 TABLE_FILE = "_analyses.md"
 MENU_TEXT = "Analyses"
+_ENCODING = re.compile(r"^[ \t\f]*#.*?coding[:=]")  # PEP 263
 HEADING = re.compile(r"^# # (?P<title>\S.*?)\s*$")
 METADATA_KEY = "casework"  # the notebook metadata section (the source's YAML header)
 ABOUT = {"question": "What it asks", "reproduces": "Reproduces"}  # key -> table column
@@ -91,18 +93,52 @@ def title_of(path: Path) -> str:
                       "heading ('# # Title of the page')")
 
 
-def about_of(path: Path) -> dict[str, str]:
-    """What the page asks and reproduces, from the source's header (`jupyter: casework:`)."""
-    import jupytext  # ~0.5 s to import: only when a source is read
+def header_of(path: Path) -> dict:
+    """The notebook metadata in a source's YAML header (`# ---` ... `# ---` at the top,
+    each line commented with '# '), read as jupytext reads it (jupytext.header: the
+    `jupyter:` section of the uncommented YAML), without importing jupytext and the
+    notebook stack behind it (nbformat's validator alone took seconds): the catalog
+    reads every header on each run, also when nothing executes."""
+    st = path.stat()
+    return _header(str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=256)  # `casework run` checks the catalog, then writes it: read each header once
+def _header(name: str, mtime_ns: int, size: int) -> dict:
+    path = Path(name)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = 0
+    while start < len(lines) and (lines[start].startswith("#!") or _ENCODING.match(lines[start])):
+        start += 1  # jupytext keeps a shebang or coding line above the header
+    if start >= len(lines) or lines[start].rstrip() != "# ---":
+        return {}
+    body = []
+    for line in lines[start + 1:]:
+        if line.rstrip() == "# ---":
+            break
+        if line != "#" and not line.startswith("# "):
+            return {}  # not a commented YAML block: jupytext reads no header either
+        body.append(line[2:])
+    else:
+        return {}  # never closed: no header
     try:
-        section = jupytext.read(path).metadata.get(METADATA_KEY) or {}
+        doc = yaml.load("\n".join(body), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        doc = None  # read again below with the pure-Python loader, whose messages say more
+    try:
+        doc = yaml.safe_load("\n".join(body)) if doc is None else doc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        lines = path.read_text(encoding="utf-8").splitlines()
-        start = lines.index("# ---") if "# ---" in lines else None  # the header's first line
-        where = f" (line {start + 2 + mark.line})" if mark and start is not None else ""
+        where = f" (line {start + 2 + mark.line})" if mark else ""
         raise RenderError(f"{path}: the YAML header does not parse{where}: "
                           f"{getattr(exc, 'problem', None) or exc}; quote a value that holds ': '")
+    jupyter = doc.get("jupyter") if isinstance(doc, dict) else None
+    return jupyter if isinstance(jupyter, dict) else {}
+
+
+def about_of(path: Path) -> dict[str, str]:
+    """What the page asks and reproduces, from the source's header (`jupyter: casework:`)."""
+    section = header_of(path).get(METADATA_KEY) or {}
     about = {}
     for key in ABOUT:
         value = section.get(key) if isinstance(section, dict) else None
