@@ -20,7 +20,8 @@ from .layout import STYLESHEET, Frame, Page, relative, stylesheet
 from .links import fix_links
 from .notebook_html import ExecutedNotebook
 from ..paper_check import check_paper, typed_numbers_checked
-from .pages import Floats, markdown_html, number_sections, resolve_crossrefs, split_front_matter
+from .pages import (Floats, fenced_divs, markdown_html, number_sections, resolve_crossrefs,
+                    split_front_matter)
 from ..provenance import BuildStamp
 from ...paths import source_of
 from ..config import SiteConfig, output_path, resource_files
@@ -30,7 +31,8 @@ from .shortcodes import Shortcode, Variables, Where, expand
 # provenance appear on every page whatever the configuration says.
 DEFAULT_NOTICE = "{{< var build.notice >}}"
 DEFAULT_FOOTER = (("left", "Data: {{< var build.data_kind >}}"
-                           " · folder checksum `{{< var build.data_checksum >}}`"),
+                           " · data checksum `{{< var build.data_checksum >}}` (all tables of the folder;"
+                           " a figure's or table's stamp gives the checksum of the tables its notebook read)"),
                   ("right", "Commit `{{< var build.commit >}}` · parameters `{{< var build.params_hash >}}`"
                             " · built {{< var build.date >}}"))
 
@@ -122,7 +124,7 @@ class SiteBuilder:
             body = resolve_citations(body, where, bibliography, stash, doc.meta.get("nocite"))
         body = expand(body, where, handlers)
         body = resolve_crossrefs(body, floats, where)
-        body_html = markdown_html(body)
+        body_html = markdown_html(fenced_divs(body, where))
         if doc.meta.get("number-sections"):
             body_html = number_sections(body_html, doc.meta.get("number-depth"))
         body_html = self._front_matter_html(doc.meta, source) + body_html
