@@ -135,7 +135,14 @@ class Framed:
         return self._focusable(self.gt.as_raw_html(*args, **kwargs))
 
     def __getattr__(self, name):
-        return getattr(self.gt, name)
+        attr = getattr(self.gt, name)
+        if not callable(attr):
+            return attr
+
+        def kept(*args, **kwargs):  # GT methods return a new GT: keep it framed (e.g. .sub_missing)
+            result = attr(*args, **kwargs)
+            return Framed(result, self.slug, self.label) if isinstance(result, GT) else result
+        return kept
 
 
 def frame(gt: GT, nb, slug: str = "table", rows: int = 0, label: str | None = None) -> Framed:
