@@ -292,6 +292,7 @@ for model in reg.MODELS:
 
 # %%
 #| label: tbl-robustness
+#| column: page
 #| tbl-cap: "Headline estimates under alternative specifications (coefficient, stars, standard error)."
 baseline = {**options, "se_type": se_type}
 variants = rob.standard_variants(baseline)

@@ -227,6 +227,7 @@ curve_figure("short_list")
 
 # %%
 #| label: tbl-summary
+#| column: page
 #| tbl-cap: "Robustness of each headline estimate across the multiverse: spread, share with the published sign, share significant, and the choice that moves it most."
 significant_at = f"p < {alpha:g}".replace(" 0.", " .")      # the site's one p style: 'p < .05'
 shown = pd.DataFrame({

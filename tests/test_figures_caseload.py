@@ -316,3 +316,22 @@ def test_stamp_never_widens_the_canvas_and_text_stays_legible():
     assert min(t.get_fontsize() for t in fig.findobj(plt.Text) if t.get_text()) >= floor
     assert "\n" in next(t.get_text() for t in fig.texts if "provenance" in t.get_text())
     plt.close(fig)
+
+
+def test_text_stays_legible_when_labels_widen_the_saved_png():
+    """A legend outside the axes widens the tight PNG, which the page then shrinks: finish
+    raises the texts for the width shown, so the smallest is >= 9 px (issue 23)."""
+    import matplotlib.pyplot as plt
+    from casework.report import theme
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    for i in range(4):
+        ax.plot([0, 1], [0, i], label=f"a rather long legend entry number {i}")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=6)
+    ax.set_yticks([0, 1, 2, 3], ["a long tick label on the left side"] * 4, fontsize=6)
+    before = theme.saved_width_in(fig)
+    assert before > 7.5 + 1                                           # the labels stick out
+    floor_for_figure = theme.min_font_pt(7.5)
+    assert floor_for_figure * min(theme.FIGURE_DPI, theme.COLUMN_PX / before) / 72 < theme.READ_PX
+    theme.finish(fig, notebook(), n=10)
+    assert theme.smallest_text_px(fig) >= theme.READ_PX - 0.05
+    plt.close(fig)

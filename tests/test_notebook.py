@@ -75,7 +75,15 @@ def test_provenance_names_notebook_params_and_data(project):
     nb = notebook.start("00_data_overview", {}, root=project)
     p = nb.provenance
     assert p.startswith("SYNTHETIC DATA · notebooks/00_data_overview.py · params ")
-    assert p.endswith(f"data {nb.data.checksum}")
+    # one vocabulary (issue 23): the checksum says what it covers; all tables = the footer's
+    assert p.endswith(f"data checksum {nb.data.checksum} (all tables, as in the page footer)")
+    from casework.website.provenance import data_checksum
+    assert nb.data.checksum == data_checksum(nb.data_dir)
+
+
+def test_provenance_names_the_tables_a_partial_checksum_covers(project):
+    nb = notebook.start("00_data_overview", {}, root=project, tables=["communications"])
+    assert nb.provenance.endswith(f"data checksum {nb.data.checksum} (tables communications)")
 
 
 def test_record_accepts_a_formatting_function(project):

@@ -110,9 +110,15 @@ def test_a_result_typed_into_the_paper_is_caught(paper_text):
 
 def test_the_paper_has_the_front_matter_quarto_needs(paper_text):
     meta = split_front_matter(paper_text, "paper/paper.qmd").meta
-    assert {"title", "author", "date", "abstract", "bibliography", "number-sections", "crossref"} <= set(meta)
-    assert meta["author"] == "HRD casework compendium contributors"
+    assert {"title", "date", "abstract", "bibliography", "number-sections", "crossref"} <= set(meta)
     assert meta["bibliography"] == "references.bib"
+    # authors and affiliations: Quarto's directory metadata, read by both paths (issue 23)
+    from casework.website.paper_pdf import authors, paper_meta
+    people = authors(paper_meta(Path(__file__).resolve().parents[1]))
+    assert people and all(p["name"] and p["affiliation"] for p in people)
+    # one title for the site and the paper
+    index = split_front_matter((Path(__file__).resolve().parents[1] / "index.qmd").read_text(), "index.qmd").meta
+    assert meta["title"] == index["title"]
 
 
 def test_the_paper_states_which_data_it_was_built_from(paper_text):

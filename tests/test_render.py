@@ -451,7 +451,7 @@ def test_default_notice_and_footer_when_the_config_sets_none(project):
     site = render(project, renderer="builtin")
     html = page(site, "data/README.html")
     assert '<div class="cw-notice cw-synthetic" role="note">Synthetic data:' in html
-    assert "Data: synthetic data · folder checksum <code>none</code>" in html
+    assert "Data: synthetic data · data checksum <code>none</code> (all tables of the folder;" in html
     assert "Commit <code>unversioned</code>" in html
 
 

@@ -62,6 +62,15 @@ def test_regression_tables_get_the_frame_and_the_mark():
     data = pd.DataFrame({"x": x, "y": (x + rng.normal(size=60) > 0).astype(int)})
     fit = smf.logit("y ~ x", data).fit(disp=0)
     html = tables.show_etable(ETable([fit], notes="Logit."), FakeNotebook(), "tbl-logit").data
-    assert html.startswith('<div id="tbl-logit-frame" class="cw-table-frame" style="border: 1px solid')
-    assert "<strong style=\"color:#D55E00\">SYNTHETIC DATA</strong> · notebooks/99_x.py" in html
+    assert html.startswith('<div id="tbl-logit-frame" class="cw-table-frame" tabindex="0" role="region" '
+                           'aria-label="tbl-logit" style="border: 1px solid')
+    assert "<strong style=\"color:#A34700\">SYNTHETIC DATA</strong> · notebooks/99_x.py" in html
     assert "Logit." in html
+
+
+def test_a_scrolling_frame_takes_keyboard_focus():
+    """axe-core: a region that scrolls must be reachable by keyboard; the frame is a labelled region."""
+    shown = tables.show(pd.DataFrame({"a": range(30)}), FakeNotebook(), title="Long & wide", id="long")
+    chained = shown.sub_missing(missing_text="-")           # a GT method keeps the frame
+    for html in (shown.as_raw_html(), shown._repr_html_(), chained._repr_html_()):
+        assert '<div id="long" tabindex="0" role="region" aria-label="Long &amp; wide" ' in html

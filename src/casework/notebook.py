@@ -58,10 +58,19 @@ class Notebook:
 
     @property
     def provenance(self) -> str:
-        """One line naming where a figure or table came from."""
+        """One line naming where a figure or table came from.
+
+        The data checksum is the page footer's when the notebook read every table of
+        the folder; otherwise it covers the tables it read, and the stamp names them
+        (one vocabulary: a checksum always says what it covers).
+        """
+        from .data.codebook import tables as codebook_tables
         kind = "SYNTHETIC DATA" if self.data.synthetic else "real data"
+        read = sorted(self.data.checksums)
+        covers = ("all tables, as in the page footer" if set(read) >= set(codebook_tables())
+                  else "tables " + ", ".join(read))
         return (f"{kind} · notebooks/{self.name}.py · params {self.params_hash} · "
-                f"data {self.data.checksum}")
+                f"data checksum {self.data.checksum} ({covers})")
 
     def record(self, name: str, value, fmt: str | Callable | None = None, note: str | None = None,
                *, kind: str | None = None, mcse: float | None = None):

@@ -345,7 +345,8 @@ def to_markdown(table: pd.DataFrame) -> str:
     for study, group in table.groupby("study", sort=False):
         head = ("| section | estimate | published | computed | interval | difference | replicated? "
                 "| sign | SE ratio | stars | " + ("recovered? | " if truth else "") + "notebook |")
-        parts += [f"## {study}", "", _agreement(summary(group)), "", head,
+        # a page-wide block (Quarto's column class; the built-in renderer reads it too)
+        parts += [f"## {study}", "", _agreement(summary(group)), "", "::: {.column-page}", "", head,
                   "|---|---|---:|---:|---:|---:|---|:---:|---:|:---:|" + ("---|" if truth else "") + "---|"]
         for r in group.itertuples(index=False):
             year, share = _is_year(r.estimate), _is_share(r)
@@ -356,7 +357,7 @@ def to_markdown(table: pd.DataFrame) -> str:
                          f"{_fmt(r.computed, year, share)} | {ci} | {_difference(r)} | {_status(r)} | "
                          f"{_yes_no(r.sign_agrees)} | {ratio} | {_stars(r)} | {rec}"
                          f"[{r.notebook}](analyses/{r.notebook}.ipynb) |")
-        parts.append("")
+        parts += ["", ":::", ""]
     return "\n".join(parts)
 
 

@@ -69,9 +69,26 @@ def min_font_pt(width_in: float) -> float:
     return READ_PX * 72 / shown_px_per_in
 
 
-def legible(fig: plt.Figure) -> float:
-    """Raise every text of the figure to the legible minimum for its width; return that minimum."""
-    floor = round(min_font_pt(fig.get_figwidth()) + 0.05, 1)
+def saved_width_in(fig: plt.Figure) -> float:
+    """The width of the PNG the notebook shows, in inches: savefig's tight box takes in
+    labels and legends outside the axes, so it may be wider than the figure itself."""
+    fig.canvas.draw()
+    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    return box.width + 2 * mpl.rcParams["savefig.pad_inches"]
+
+
+def smallest_text_px(fig: plt.Figure) -> float:
+    """The smallest visible text of the figure on screen, in CSS px, when the page column
+    shows its PNG (at FIGURE_DPI px per inch, scaled down to COLUMN_PX when wider)."""
+    width = saved_width_in(fig)
+    sizes = [t.get_fontsize() for t in fig.findobj(mpl.text.Text) if t.get_text().strip() and t.get_visible()]
+    return min(sizes) * min(FIGURE_DPI, COLUMN_PX / width) / 72 if sizes else float("inf")
+
+
+def legible(fig: plt.Figure, floor: float | None = None) -> float:
+    """Raise every text of the figure to the legible minimum for its width (or to floor,
+    in points); return that minimum."""
+    floor = floor if floor is not None else round(min_font_pt(fig.get_figwidth()) + 0.05, 1)
     for ax in fig.axes:
         for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
             labels = axis.get_ticklabels()
@@ -97,6 +114,13 @@ def finish(fig: plt.Figure, nb, n: int | str | None = None, note: str | None = N
     minimum first. Returns None on purpose: a cell ending in this call shows the figure once.
     """
     floor = legible(fig)
+    # The floor is for the width the page shows: when labels outside the axes widen the
+    # saved PNG, it is scaled down more, so the texts are raised again (a few rounds at most).
+    for _ in range(4):
+        needed = round(min_font_pt(saved_width_in(fig)) + 0.05, 1)
+        if needed <= floor:
+            break
+        floor = legible(fig, needed)
     size = max(STAMP_PT, floor)
     parts = []
     if n is not None:

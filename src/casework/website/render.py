@@ -136,6 +136,9 @@ def _stage(root: Path, config, quarto: str | None, used: str, site: Path, key: s
         if paper.is_file() and not (folder / "paper" / "paper.pdf").exists():  # Quarto's typst may have made it
             from .paper_pdf import build_pdf  # pandoc + Typst from PyPI: only when building
             build_pdf(root, Variables(variables), folder / "paper" / "paper.pdf")
+        if paper.is_file() and not (folder / "paper" / "paper.docx").exists():  # Quarto's docx may have made it
+            from .paper_pdf import build_docx
+            build_docx(root, Variables(variables), folder / "paper" / "paper.docx")
         check_site(config, folder, used)
         write_snapshot(root, folder)  # the values, for `casework compare`
         (folder / SITE_KEY).write_text(key + "\n", encoding="utf-8")

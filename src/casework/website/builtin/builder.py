@@ -19,8 +19,10 @@ from .citations import page_bibliography, resolve as resolve_citations
 from .layout import STYLESHEET, Frame, Page, relative, stylesheet
 from .links import fix_links
 from .notebook_html import ExecutedNotebook
+from ..errors import RenderError
 from ..paper_check import check_paper, typed_numbers_checked
-from .pages import Floats, markdown_html, number_sections, resolve_crossrefs, split_front_matter
+from .pages import (Floats, fenced_divs, markdown_html, number_sections, resolve_crossrefs,
+                    split_front_matter)
 from ..provenance import BuildStamp
 from ...paths import source_of
 from ..config import SiteConfig, output_path, resource_files
@@ -30,7 +32,8 @@ from .shortcodes import Shortcode, Variables, Where, expand
 # provenance appear on every page whatever the configuration says.
 DEFAULT_NOTICE = "{{< var build.notice >}}"
 DEFAULT_FOOTER = (("left", "Data: {{< var build.data_kind >}}"
-                           " · folder checksum `{{< var build.data_checksum >}}`"),
+                           " · data checksum `{{< var build.data_checksum >}}` (all tables of the folder;"
+                           " a figure's or table's stamp gives the checksum of the tables its notebook read)"),
                   ("right", "Commit `{{< var build.commit >}}` · parameters `{{< var build.params_hash >}}`"
                             " · built {{< var build.date >}}"))
 
@@ -110,6 +113,7 @@ class SiteBuilder:
         if typed_numbers_checked(source):
             check_paper(text, source)  # no result typed into the prose of a hand-written page
         doc = split_front_matter(text, source)
+        doc.meta = {**self._directory_metadata(source), **doc.meta}
         where = Where(source, doc.body_line)
         floats = Floats()
         stash: dict[str, str] = {}
@@ -122,7 +126,7 @@ class SiteBuilder:
             body = resolve_citations(body, where, bibliography, stash, doc.meta.get("nocite"))
         body = expand(body, where, handlers)
         body = resolve_crossrefs(body, floats, where)
-        body_html = markdown_html(body)
+        body_html = markdown_html(fenced_divs(body, where))
         if doc.meta.get("number-sections"):
             body_html = number_sections(body_html, doc.meta.get("number-depth"))
         body_html = self._front_matter_html(doc.meta, source) + body_html
@@ -132,15 +136,30 @@ class SiteBuilder:
         return Page(source=source, title=str(meta_title or ""), body=body_html,
                     title_block=bool(meta_title), subtitle=doc.meta.get("subtitle"))
 
+    def _directory_metadata(self, source: str) -> dict:
+        """Quarto's directory metadata: `_metadata.yml` beside the page (e.g. paper/_metadata.yml)."""
+        import yaml
+        path = self.root / posixpath.dirname(source) / "_metadata.yml"
+        if not posixpath.dirname(source) or not path.is_file():
+            return {}
+        meta = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(meta, dict):
+            raise RenderError(f"{path.relative_to(self.root)}: expected 'key: value' lines")
+        return meta
+
     def _front_matter_html(self, meta: dict, source: str) -> str:
-        """Author, date and abstract from the front matter, as Quarto's title block shows them."""
+        """Authors, affiliations, date and abstract from the front matter, as Quarto's title block shows them."""
+        from ..paper_pdf import authors
         parts = []
         date = meta.get("date")
         if str(date) in ("today", "last-modified"):
             date = self.stamp.date.split(" ")[0]
-        byline = " · ".join(html.escape(str(v)) for v in (meta.get("author"), date) if v)
-        if byline:
-            parts.append(f'<p class="cw-byline">{byline}</p>')
+        for person in authors(meta):
+            place = f'<br><span class="cw-affiliation">{html.escape(person["affiliation"])}</span>' \
+                if person["affiliation"] else ""
+            parts.append(f'<p class="cw-author">{html.escape(person["name"])}{place}</p>')
+        if date:
+            parts.append(f'<p class="cw-byline">{html.escape(str(date))}</p>')
         if meta.get("abstract"):
             abstract = expand(str(meta["abstract"]), Where(f"{source} (abstract)"), {"var": self.variables})
             parts.append('<section class="cw-abstract"><h2 class="cw-abstract-title">Abstract</h2>'

@@ -18,7 +18,7 @@ from .layout import relative
 from ..config import output_path
 
 # Files the render step writes into the site itself (casework.website.paper_pdf).
-GENERATED = {"paper/paper.pdf"}
+GENERATED = {"paper/paper.pdf", "paper/paper.docx"}
 LOCAL = re.compile(r'(?P<attr>\b(?:href|src))="(?P<url>[^"#?:]+)(?P<rest>[#?][^"]*)?"')
 
 

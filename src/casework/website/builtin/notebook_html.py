@@ -2,7 +2,8 @@
 
 A code cell's leading `#| key: value` lines are Quarto cell options. The ones the
 compendium uses are honoured as Quarto does: `label`, `fig-cap`, `tbl-cap`,
-`fig-alt`, `echo`, `output`, `include`, `warning`; so are the Jupyter Book tags
+`fig-alt`, `echo`, `output`, `include`, `warning`, `column` (as a `column-*` class);
+so are the Jupyter Book tags
 Quarto accepts (`remove-cell`, `remove-input`, `remove-output`). Nothing is
 executed: outputs are shown as papermill left them, images inline as data URIs.
 """
@@ -189,6 +190,8 @@ class ExecutedNotebook:
             "label": str(label) if label else None,
             "kind": kind if kind in KINDS else None,
             "caption": str(caption) if caption else None,
+            # Quarto's `column: page` (body-outset, screen-inset, ...): the output's width
+            "column": str(options["column"]) if options.get("column") else None,
         }
         if options.get("warning") is False:
             cell.outputs = [o for o in cell.outputs

@@ -110,6 +110,35 @@ def number_sections(body_html: str, depth: int | None = None) -> str:
     return "".join(out)
 
 
+DIV_OPEN = re.compile(r"^:{3,}[ \t]*\{(?P<attrs>[^}\n]*)\}[ \t]*$")
+DIV_CLOSE = re.compile(r"^:{3,}[ \t]*$")
+
+
+def fenced_divs(body: str, where: Where) -> str:
+    """Pandoc's fenced divs (`::: {.landscape .column-page}` ... `:::`) as HTML divs
+    whose content is still Markdown (md_in_html), with their classes and id."""
+    out, depth = [], 0
+    lines = body.split("\n")
+    for i, line in enumerate(lines):
+        opened = DIV_OPEN.match(line)
+        if opened:
+            attrs = opened["attrs"].split()
+            classes = " ".join(a[1:] for a in attrs if a.startswith("."))
+            ident = next((a[1:] for a in attrs if a.startswith("#")), None)
+            id_attr = f' id="{ident}"' if ident else ""
+            class_attr = f' class="{classes}"' if classes else ""
+            out += ["", f'<div{id_attr}{class_attr} markdown="1">', ""]
+            depth += 1
+        elif DIV_CLOSE.match(line) and depth:
+            out += ["", "</div>", ""]
+            depth -= 1
+        else:
+            out.append(line)
+    if depth:
+        raise RenderError(f"{where.at(0)}: a fenced div ('::: {{...}}') is not closed by a ':::' line")
+    return "\n".join(out)
+
+
 def markdown_html(body: str) -> str:
     """Markdown body to HTML."""
     return markdown.markdown(body, extensions=EXTENSIONS, output_format="html")
