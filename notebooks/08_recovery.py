@@ -63,7 +63,7 @@ import casework.notebook
 from casework import engine
 from casework.analysis import recovery
 from casework.data.truths import declared_truths
-from casework.report import findings, tables, theme
+from casework.report import figures, findings, tables, theme
 
 nb = casework.notebook.start("08_recovery", globals(), tables=["freethe20"])
 theme.apply()
@@ -203,24 +203,9 @@ display(Markdown("\n\n".join(lines)))
 # %%
 #| label: fig-recovery-coverage
 #| fig-cap: "Coverage of the generating coefficients by the computed intervals, per model and estimator, with exact (Clopper–Pearson) intervals; the shaded band is the nominal level ±2 Monte Carlo errors for the number of replications."
-rows = generated.dropna(subset=["coverage"]).reset_index(drop=True)
-labels = [f"{model_label(m)} · {term_label(t)} · {e}" for m, t, e in zip(rows.model, rows.term, rows.estimator)]
-colours = {e: theme.OKABE_ITO[i] for i, e in enumerate(rows.estimator.unique())}
 low, high = recovery.nominal_band(P["confidence"], P["reps"])
-fig, ax = plt.subplots(figsize=(7.5, max(4, 0.16 * len(rows))))
-ax.axvspan(low, high, color=theme.GREY, alpha=0.2, lw=0, label="nominal ± 2 MC errors")
-for e, colour in colours.items():
-    m = rows.estimator == e
-    ax.errorbar(rows.coverage[m], np.flatnonzero(m),
-                xerr=[rows.coverage[m] - rows.coverage_low[m], rows.coverage_high[m] - rows.coverage[m]],
-                fmt="o", ms=3, color=colour, label=e)
-ax.set_yticks(range(len(rows)), labels, fontsize=6)
-ax.invert_yaxis()
-ax.set_xlim(-0.02, 1.02)
-ax.set_xlabel(f"Coverage of the truth by the {level} interval (share of replications)")
-ax.legend(fontsize=7, loc="lower left")
-fig.tight_layout()
-theme.finish(fig, nb, n=f"{P['reps']:,} replications")
+figures.recovery.coverage(generated.dropna(subset=["coverage"]).reset_index(drop=True), low, high, nb,
+                          model_label=model_label, term_label=term_label)
 plt.show()
 
 # %% [markdown]

@@ -14,7 +14,8 @@ def rows(n_models: int = 4, n_terms: int = 10) -> pd.DataFrame:
             for e in ("maximum likelihood", "Firth"):
                 out.append({"model": f"model{m}", "term": f"term_{t}", "estimator": e,
                             "coverage": 0.9 + 0.01 * ((m + t) % 5), "coverage_mc": 0.01})
-    return pd.DataFrame(out)
+    out = pd.DataFrame(out)
+    return out.assign(coverage_low=out.coverage - 0.02, coverage_high=(out.coverage + 0.015).clip(upper=1))
 
 
 def test_coverage_has_a_panel_per_model_and_legible_text():

@@ -17,11 +17,13 @@ LABEL_PT = 9.0
 
 def coverage(rows: pd.DataFrame, low: float, high: float, nb, *,
              model_label: Callable[[str], str] = str, term_label: Callable[[str], str] = str) -> plt.Figure:
-    """Coverage of each generating coefficient by the computed intervals, with ±2 Monte Carlo
-    errors: one panel per model, one row per coefficient (its name only: the model heads the
-    panel), the estimators side by side in colour; the band is the nominal level ±2 MC errors.
+    """Coverage of each generating coefficient by the computed intervals, with its exact
+    (Clopper–Pearson) interval: one panel per model, one row per coefficient (its name only:
+    the model heads the panel), the estimators side by side in colour; the band is the
+    nominal level ±2 Monte Carlo errors.
 
-    rows: model, term, estimator, coverage, coverage_mc (one row per model, term and estimator).
+    rows: model, term, estimator, coverage, coverage_low, coverage_high (one row per model,
+    term and estimator).
     """
     models = list(dict.fromkeys(rows.model))
     estimators = list(dict.fromkeys(rows.estimator))
@@ -39,7 +41,8 @@ def coverage(rows: pd.DataFrame, low: float, high: float, nb, *,
             mine = part[part.estimator == e]
             if mine.empty:
                 continue
-            ax.errorbar(mine.coverage, [y[t] + dy for t in mine.term], xerr=2 * mine.coverage_mc, fmt="o",
+            xerr = [mine.coverage - mine.coverage_low, mine.coverage_high - mine.coverage]
+            ax.errorbar(mine.coverage, [y[t] + dy for t in mine.term], xerr=xerr, fmt="o",
                         ms=4, lw=1.2, color=colours[e], label=e)
         ax.set_yticks(range(len(terms[model])), [term_label(t) for t in terms[model]], fontsize=LABEL_PT)
         ax.set_ylim(len(terms[model]) - 0.5, -0.5)
