@@ -3,7 +3,8 @@
 `collect(root)` reads whatever the last build left in results/: each notebook's recorded
 values (results/NN_name.json, with the `kind` and `mcse` nb.record stored beside them),
 the scorecard's summary (results/scorecard.json) and its rows (results/scorecard.csv,
-one value per row and column). `write_reference` stores them as a tab-separated file,
+one value per row and column), and the tables notebooks export (results/tables/*.csv:
+Table 1 fits, the robustness variants, the multiverse's specifications). `write_reference` stores them as a tab-separated file,
 one line per value: notebook, key, kind, value (Python repr, so a float keeps every
 bit) and the Monte Carlo SE where there is one. `casework verify` compares a build with
 it (casework.pipeline.verify).
@@ -113,21 +114,30 @@ def _cell(text: str):
     return text
 
 
-def _scorecard_rows(path: Path) -> list[Value]:
-    """One value per scorecard row and column, keyed by study | section | estimate."""
+def _csv_rows(path: Path, notebook: str, label_columns: tuple[str, ...] = ()) -> list[Value]:
+    """One value per row and column of a CSV table. A row is named by its label columns
+    (the scorecard: study | section | estimate), else by its number and first cell."""
     with path.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
+        reader = csv.reader(f)
+        header = next(reader, [])
+        rows = list(reader)
     out, seen = [], {}
-    for row in rows:
-        label = " | ".join(row.get(c, "") for c in ("study", "section", "estimate"))
-        seen[label] = seen.get(label, 0) + 1
-        if seen[label] > 1:   # a repeated label is told apart by its position
-            label = f"{label} #{seen[label]}"
+    for number, cells in enumerate(rows, 1):
+        row = dict(zip(header, cells))
+        if label_columns:
+            label = " | ".join(row.get(c, "") for c in label_columns)
+            seen[label] = seen.get(label, 0) + 1
+            if seen[label] > 1:   # a repeated label is told apart by its position
+                label = f"{label} #{seen[label]}"
+        else:
+            label = f"row {number} ({cells[0] if cells else ''})"
+        named_by = label_columns or header[:1]   # the cells already in the row's name
         for column, text in row.items():
-            if column in ("study", "section", "estimate"):
-                continue
             value = _cell(text)
-            out.append(_entry(SCORECARD, f"{label} | {column}", value, None, None))
+            # An empty cell is left out: a value appearing there (or one vanishing) is still
+            # drift, as a value extra or missing on one side.
+            if column not in named_by and value is not None:
+                out.append(_entry(notebook, f"{label} | {column}", value, None, None))
     return out
 
 
@@ -142,7 +152,9 @@ def collect(root: Path) -> list[Value]:
             out += _notebook_values(path)
     card = results / f"{SCORECARD}.csv"
     if card.is_file():
-        out += _scorecard_rows(card)
+        out += _csv_rows(card, SCORECARD, ("study", "section", "estimate"))
+    for path in sorted((results / "tables").glob("*.csv")):
+        out += _csv_rows(path, f"tables/{path.stem}")
     if not out:
         raise ReferenceError("results/ holds no recorded values: build first (`make report`)")
     return out

@@ -191,7 +191,7 @@ def write_current(root, params_file, out: TextIO, err: TextIO) -> int:
     name = "params/default.yml" if params_file is None else str(params_file)
     write_reference(values, path, (
         f"Reference build of {name}: every value the build records (results/*.json, the "
-        "scorecard), written by `make reference`.\n"
+        "scorecard, results/tables/*.csv), written by `make reference`.\n"
         "`casework verify` compares a build with it: counts, decisions, strings, signs exact; "
         "estimates and p-values relative 1e-8 (absolute floor 1e-10);\n"
         "Monte Carlo quantities (kind mc) within 3 of their Monte Carlo SE (column mcse). "
