@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from casework.data.codebook import tables
@@ -135,3 +136,41 @@ def _record_scale2() -> None:
 
 if __name__ == "__main__":
     _record_scale2()
+
+
+# --- the tie-breaks themselves, on hand-made ties -------------------------------------
+
+def test_largest_remainder_is_exact_and_gives_tied_remainders_to_the_earlier_position():
+    from casework.data.simulate.caseload import _largest_remainder
+    assert _largest_remainder([1, 1, 1], 2).tolist() == [1, 1, 0]
+    assert _largest_remainder([1, 1, 1, 1], 6).tolist() == [2, 2, 1, 1]
+    # Shares that are no exact binary fractions still give their whole quotas exactly.
+    assert _largest_remainder([0.1, 0.2, 0.7], 10).tolist() == [1, 2, 7]
+    assert _largest_remainder([0.3, 0.3, 0.4], 1000).tolist() == [300, 300, 400]
+
+
+def test_flags_among_equal_scores_go_to_the_earlier_cases():
+    from casework.data.simulate.caseload import _exactly
+    u = np.array([0.5, 0.2, 0.5, 0.5, 0.2, 0.9])   # cases of one letter share a draw
+    assert np.flatnonzero(_exactly(u, np.ones(6), 3)).tolist() == [0, 1, 4]
+    among = np.array([True, False, True, True, False, True])
+    assert np.flatnonzero(_exactly(u, np.ones(6), 2, among)).tolist() == [0, 2]
+
+
+def test_weighted_order_keeps_position_order_among_equal_keys():
+    from casework.data.simulate.caseload import _weighted_order
+
+    class Fixed:   # a generator whose uniforms tie
+        def random(self, n):
+            return np.full(n, 0.5)
+    idx = np.arange(10, 20)
+    assert _weighted_order(Fixed(), idx, np.ones(10)).tolist() == idx.tolist()
+
+
+def test_linear_predictor_sums_columns_in_order_and_equals_the_matrix_product():
+    from casework.data.frames.improvement import TABLE1
+    from casework.data.simulate.impact import _predictor, coefficients
+    beta = coefficients("all")
+    x = np.random.default_rng(1).normal(size=(50, len(TABLE1)))
+    expected = beta["const"] + x @ beta[list(TABLE1.values())].to_numpy()
+    assert np.allclose(_predictor(x, beta), expected, rtol=1e-12, atol=1e-12)
