@@ -174,3 +174,17 @@ def test_linear_predictor_sums_columns_in_order_and_equals_the_matrix_product():
     x = np.random.default_rng(1).normal(size=(50, len(TABLE1)))
     expected = beta["const"] + x @ beta[list(TABLE1.values())].to_numpy()
     assert np.allclose(_predictor(x, beta), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_a_cox_covariate_level_without_release_is_found_before_fitting():
+    import pandas as pd
+
+    from casework.analysis.multiverse import _level_without_release
+    base = pd.DataFrame({"duration": [1.0, 2, 3, 4, 5, 6], "released": [1, 0, 1, 1, 0, 1],
+                         "freethe20": [0, 1, 0, 1, 0, 1]})
+    assert _level_without_release(base) is None
+    # a binary covariate whose 1-level never sees a release
+    assert _level_without_release(base.assign(poc=[0, 1, 0, 0, 1, 0])) == "poc = 1"
+    # every region dummy has releases, but the reference region (all dummies 0) has none
+    regions = base.assign(region_asia=[1, 0, 0, 1, 0, 0], region_africa=[0, 0, 1, 0, 0, 1])
+    assert _level_without_release(regions) == "the reference region (Other)"
