@@ -9,7 +9,7 @@ UV     := uv==0.13.9
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help report test data validate bench clean lock dev package lab
+.PHONY: help report test data validate bench clean lock dev package lab reference verify
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,13 @@ report: $(STAMP) ## build the whole site from the default data into _site/ (PARA
 
 test: $(STAMP) ## run the test suite
 	$(BIN)/python -m pytest
+
+reference: $(STAMP) ## build, then write reference/NAME.tsv: every recorded value at full precision (PARAMS=file for another set)
+	$(BIN)/casework build $(if $(PARAMS),--params $(PARAMS))
+	$(BIN)/casework reference $(if $(PARAMS),--params $(PARAMS))
+
+verify: $(STAMP) ## rebuild and compare every recorded value with the committed reference (PARAMS=file)
+	$(BIN)/casework verify $(if $(PARAMS),--params $(PARAMS))
 
 data: $(STAMP) ## regenerate the synthetic default data (fixed seed) and its codebook
 	$(BIN)/casework simulate --out data --calibration-seeds 20

@@ -128,7 +128,7 @@ nb.record("synthetic", data.synthetic)
 nb.record("data_checksum", data.checksum)
 missing = pd.DataFrame([{"table": name, "column": f.name, "missing": data[name][f.name].isna().mean()}
                         for name, table in codebook().items() for f in table.fields])
-incomplete = missing[missing.missing > 0].sort_values("missing", ascending=False)
+incomplete = missing[missing.missing > 0].sort_values("missing", ascending=False, kind="stable")
 nb.record("n_columns", len(missing))
 nb.record("n_columns_missing", len(incomplete))
 nb.record("n_rows", int(overview.rows.sum()))

@@ -261,23 +261,33 @@ tables.show(pd.DataFrame(rows), nb, title="Power and how the simulated studies w
 
 # %%
 for d in designs:
+    # Simulated quantities carry kind="mc" and their Monte Carlo SE (casework verify
+    # allows three of them); settings and counts of the design are compared exactly.
     k, row, t = d.key, at_published[d.key], targets[d.key]
     runs = results[k].runs
+    mc = {"kind": "mc", "mcse": row.mc_se}
+    t_mc = {"kind": "mc", "mcse": power.target_mcse(t, P["confidence"])}
     nb.record(f"effect_{k}", d.effect_ratio, fmt="{:.2f}", note=f"true {d.ratio} ({d.source})")
     nb.record(f"published_n_{k}", d.published_n)
-    nb.record(f"power_at_published_n_{k}", row.power, fmt="{:.0%}")
-    nb.record(f"power_at_published_n_{k}_low", row.low, fmt="{:.0%}")
-    nb.record(f"power_at_published_n_{k}_high", row.high, fmt="{:.0%}")
-    nb.record(f"power_at_published_n_{k}_mc_se", row.mc_se, fmt="{:.1%}")
+    nb.record(f"power_at_published_n_{k}", row.power, fmt="{:.0%}", **mc)
+    nb.record(f"power_at_published_n_{k}_low", row.low, fmt="{:.0%}", **mc)
+    nb.record(f"power_at_published_n_{k}_high", row.high, fmt="{:.0%}", **mc)
+    nb.record(f"power_at_published_n_{k}_mc_se", row.mc_se, fmt="{:.1%}", kind="mc",
+              mcse=power.se_mcse(row.mc_se, row.sims))
     beyond = f"{t.status}: not reached within the sizes simulated"
-    nb.record(f"n_for_target_{k}", t.n, fmt="{:,.0f}", note=None if t.status == "in grid" else beyond)
-    nb.record(f"n_for_target_{k}_low", t.low, fmt="{:,.0f}")
-    nb.record(f"n_for_target_{k}_high", t.high, fmt="{:,.0f}")
-    nb.record(f"failed_fits_{k}", int(runs.failed.sum()))
-    nb.record(f"firth_fits_{k}", int(runs.method.str.startswith("Firth").sum()))
-    nb.record(f"exaggeration_{k}", power.exaggeration(runs, d.published_n, d.effect), fmt="{:.2f}")
+    nb.record(f"n_for_target_{k}", t.n, fmt="{:,.0f}", note=None if t.status == "in grid" else beyond,
+              **t_mc)
+    nb.record(f"n_for_target_{k}_low", t.low, fmt="{:,.0f}", **t_mc)
+    nb.record(f"n_for_target_{k}_high", t.high, fmt="{:,.0f}", **t_mc)
+    nb.record(f"failed_fits_{k}", int(runs.failed.sum()), kind="mc",
+              mcse=power.count_mcse(int(runs.failed.sum()), len(runs)))
+    firth = int(runs.method.str.startswith("Firth").sum())
+    nb.record(f"firth_fits_{k}", firth, kind="mc", mcse=power.count_mcse(firth, len(runs)))
+    nb.record(f"exaggeration_{k}", power.exaggeration(runs, d.published_n, d.effect), fmt="{:.2f}",
+              kind="mc", mcse=power.exaggeration_mcse(runs, d.published_n, d.effect))
 nb.record("n_sims", P["n_sims"])
-nb.record("mc_se_largest", mc_largest, fmt="{:.1%}", note="largest Monte Carlo SE of any power shown")
+nb.record("mc_se_largest", mc_largest, fmt="{:.1%}", note="largest Monte Carlo SE of any power shown",
+          kind="mc", mcse=power.se_mcse(mc_largest, P["n_sims"]))
 nb.record("seed", P["seed"], fmt="{}")
 nb.record("alpha", P["alpha"], fmt="{:g}")
 nb.record("target_power", P["target_power"], fmt="{:.0%}")

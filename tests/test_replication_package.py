@@ -139,3 +139,12 @@ def test_replication_settings_name_a_missing_key(tmp_path):
     (tmp_path / "replication.yml").write_text("title: x\nauthors: y\n")
     with pytest.raises(ValueError, match=r"replication.yml: missing key\(s\) confidential_data, access"):
         settings(tmp_path)
+
+
+def test_the_package_ships_the_reference_and_tells_the_data_editor_to_verify(archive, built_project):
+    with zipfile.ZipFile(archive) as z:
+        readme = z.read("REPLICATION.md").decode()
+        shipped = z.read("reference/default.tsv")
+    assert shipped == (built_project / "reference" / "default.tsv").read_bytes()
+    assert "After `make report`, run `casework verify`" in readme
+    assert ".venv/bin/casework verify --no-build" in readme

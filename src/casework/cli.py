@@ -1,4 +1,5 @@
-"""The `casework` command: simulate, recovery, validate, codebook, run, render, build, compare, lint, package."""
+"""The `casework` command: simulate, recovery, validate, codebook, run, render, build, compare,
+lint, package, verify, reference."""
 from __future__ import annotations
 
 import argparse
@@ -99,6 +100,17 @@ def _parser() -> argparse.ArgumentParser:
                                      "float noise, p = 0.000, raw keys, exception text, ...)")
     ln.add_argument("site", nargs="?", type=Path, default=Path("_site"), help="built site (default _site)")
     ln.add_argument("--no-pdf", action="store_true", help="leave out the PDF paper")
+    vf = sub.add_parser("verify", help="rebuild and compare every recorded value with the committed "
+                                       "reference build (reference/NAME.tsv)")
+    vf.add_argument("--params", type=Path, default=None,
+                    help="parameter file (default: params/default.yml); its reference is "
+                         "reference/<file name without .yml>.tsv")
+    vf.add_argument("--no-build", action="store_true",
+                    help="compare the last build's results/ instead of building first")
+    rf = sub.add_parser("reference", help="write reference/NAME.tsv from the last build "
+                                          "(`make reference` builds first)")
+    rf.add_argument("--params", type=Path, default=None,
+                    help="parameter file the last build ran (default: params/default.yml)")
     pk = sub.add_parser("package", help="write the deposit zip of the last build (REPLICATION.md, RO-Crate)")
     pk.add_argument("--out", type=Path, default=None,
                     help="zip to write (default: replication-package-<commit>.zip)")
@@ -231,6 +243,16 @@ def _dispatch(args) -> int:
         state = "unchanged, nothing to rebuild" if done.skipped else "built"
         print(f"site ready: {done.site}/index.html (renderer: {done.renderer}; {state})")
         return 0
+    if args.command in ("verify", "reference"):
+        from .paths import project_root
+        from .pipeline.verify import verify, write_current
+        root = project_root()
+        if args.params is not None and not args.params.is_file():
+            print(f"error: --params {args.params}: no such file", file=sys.stderr)
+            return 2
+        if args.command == "reference":
+            return write_current(root, args.params, sys.stdout, sys.stderr)
+        return verify(root, args.params, not args.no_build, sys.stdout, sys.stderr)
     if args.command == "compare":
         from .paths import project_root
         from .pipeline.compare import compare

@@ -239,7 +239,7 @@ def improvement_by_country(frame: pd.DataFrame, min_n: int, confidence: float = 
 
 def countries_display(countries: pd.DataFrame) -> pd.DataFrame:
     """improvement_by_country for reading: the countries with enough cases, best first."""
-    big = countries[~countries["small_n"]].sort_values("share", ascending=False)
+    big = countries[~countries["small_n"]].sort_values("share", ascending=False, kind="stable")
     return big[["n", "count", "share", "ci_low", "ci_high"]].rename_axis("Country").rename(
         columns={"n": "Cases", "count": "Improved", "share": "Share improved",
                  "ci_low": "Lower bound", "ci_high": "Upper bound"})

@@ -49,7 +49,7 @@ from statsmodels.tools.sm_exceptions import (ConvergenceWarning, HessianInversio
 
 from .. import engine as engines
 from ..data.frames.improvement import CONSTANT, model_columns, regression_frame
-from ..data.frames.survival import long_list_frame, urgent_action_frame
+from ..data.frames.survival import REGIONS, long_list_frame, urgent_action_frame
 from ..published import published
 from . import cox_newton
 from . import firth as firth_module
@@ -415,6 +415,13 @@ def _fit_cox(data: pd.DataFrame, group: str, headline: Headline, confidence: flo
         empty = ", ".join(f"{group} = {g}" for g, e in by_group.items() if e == 0) or f"only one {group} group"
         return _skip(headline, "a group without release",
                      f"no release among {empty}: the hazard ratio is not finite", n)
+    covariate = _level_without_release(data)
+    if covariate:
+        # A covariate level without releases has an infinite coefficient: Newton's method
+        # then drifts, and whether lifelines calls the fit converged depends on the last
+        # bits of the arithmetic (so on the machine). Decide it from the data instead.
+        return _skip(headline, "a group without release",
+                     f"no release among {covariate}: its coefficient is not finite", n)
     covariates = [c for c in data.columns if c not in ("duration", "released")]
     try:
         beta, se = cox_newton.fit_frame(data, covariates)
@@ -425,6 +432,26 @@ def _fit_cox(data: pd.DataFrame, group: str, headline: Headline, confidence: flo
     est, s = float(beta[j]), float(se[j])
     return _estimate(headline, est, s, est - z * s, est + z * s,
                      float(2 * stats.norm.sf(abs(est / s))), n=n, events=events)
+
+
+def _level_without_release(data: pd.DataFrame) -> str | None:
+    """A binary covariate level (or the reference region) whose rows have no release."""
+    released = data["released"].to_numpy() == 1
+    covariates = [c for c in data if c not in ("duration", "released")]
+    for c in covariates:
+        values = data[c].to_numpy()
+        if not np.isin(values, (0, 1)).all():
+            continue
+        for level in (0, 1):
+            rows = values == level
+            if rows.any() and not released[rows].any():
+                return f"{c} = {level}"
+    regions = [c for c in covariates if c in REGIONS]
+    if regions:
+        reference = (data[regions].to_numpy() == 0).all(axis=1)
+        if reference.any() and not released[reference].any():
+            return "the reference region (Other)"
+    return None
 
 
 def _fit_cox_ua_spec(spec: dict, headlines: tuple[Headline, ...]) -> list[dict]:

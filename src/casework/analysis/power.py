@@ -775,3 +775,32 @@ def exaggeration(runs: pd.DataFrame, n: int, effect: float) -> float:
     if hits.empty or effect == 0:
         return np.nan
     return float(hits["estimate"].abs().mean() / abs(effect))
+
+
+# ------------------------------------------------------------------ Monte Carlo errors
+# The unit of `casework verify`'s tolerance for the simulated quantities 07_power records.
+
+def target_mcse(target: TargetSize, confidence: float) -> float:
+    """Monte Carlo SE of the n at which power reaches the target: its interval (where the
+    Wilson bounds reach the target) spans about 2 z standard errors. NaN outside the grid."""
+    if not np.isfinite(target.low) or not np.isfinite(target.high):
+        return np.nan
+    return float((target.high - target.low) / (2 * norm.ppf(0.5 + confidence / 2)))
+
+
+def exaggeration_mcse(runs: pd.DataFrame, n: int, effect: float) -> float:
+    """Monte Carlo SE of `exaggeration`: the SE of the mean |estimate| of the significant fits."""
+    hits = runs[(runs["n"] == n) & runs["rejected"]]
+    if len(hits) < 2 or effect == 0:
+        return np.nan
+    return float(hits["estimate"].abs().std(ddof=1) / math.sqrt(len(hits)) / abs(effect))
+
+
+def count_mcse(count: int, total: int) -> float:
+    """Monte Carlo SE of how many of `total` simulated studies had some property (binomial)."""
+    return float(math.sqrt(count * (1 - count / total))) if total else np.nan
+
+
+def se_mcse(se: float, sims: int) -> float:
+    """Monte Carlo SE of an estimated Monte Carlo SE, about se / sqrt(2 sims)."""
+    return float(se / math.sqrt(2 * sims)) if sims else np.nan

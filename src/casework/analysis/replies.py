@@ -124,7 +124,7 @@ def response_times(cases: pd.DataFrame, min_cases: int, confidence: float,
     out = out.set_index("country")
     out = out.loc[out["replies"].ge(max(min_replies, 1))]
     out["mean_months"] = out["mean_days"] / DAYS_PER_MONTH
-    return out.sort_values(["mean_days"], ascending=False)
+    return out.sort_values(["mean_days"], ascending=False, kind="stable")
 
 
 def mean_response_days(cases: pd.DataFrame, confidence: float) -> pd.Series:

@@ -320,7 +320,7 @@ def ph_table(tests: pd.DataFrame) -> pd.DataFrame:
 def ph_worst_terms(tests: pd.DataFrame, model: int, k: int = 3, first: str = "freethe20") -> list[str]:
     """`first`, then the k other covariates of `model` with the smallest PH test p-values."""
     ranked = covariate_ph_tests(tests)
-    ranked = ranked[ranked.model == model].sort_values("p")
+    ranked = ranked[ranked.model == model].sort_values("p", kind="stable")  # ties: table order
     return [first, *[t for t in ranked.term if t != first][:k]]
 
 
@@ -329,7 +329,8 @@ def schoenfeld(model: CoxModel) -> pd.DataFrame:
     res = model.fitter.compute_residuals(model.data, kind="scaled_schoenfeld")
     out = res + model.fitter.params_[res.columns]
     out.insert(0, "duration", model.data.loc[res.index, "duration"].to_numpy())
-    return out.sort_values("duration").reset_index(drop=True)
+    # Tied event times keep the residuals' order (a stable sort, the same on every CPU).
+    return out.sort_values("duration", kind="stable").reset_index(drop=True)
 
 
 def split_follow_up(data: pd.DataFrame, cut: float, term: str = "freethe20") -> pd.DataFrame:

@@ -202,7 +202,15 @@ def _instructions(staged: Staged) -> list[str]:
             "With Python 3.10 or later and nothing else installed, in the unpacked folder:", "",
             "```sh", "make report   # installs the locked environment into .venv/, runs every "
             "notebook, builds the site and paper into _site/",
-            "make test     # runs the test suite", "```", "",
+            "make test     # runs the test suite",
+            ".venv/bin/casework verify --no-build   # every recorded value against "
+            "reference/default.tsv", "```", "",
+            "After `make report`, run `casework verify`: it compares every value the build "
+            "recorded (results/*.json, the scorecard, the exported tables) with the reference "
+            "build shipped in `reference/default.tsv`, counts, decisions, strings and signs "
+            "exactly, estimates and p-values to a relative 1e-8 (absolute 1e-10 near zero), "
+            "Monte Carlo quantities within three of their Monte Carlo standard errors; it "
+            "prints one line per value that drifted and exits non-zero if any did.", "",
             "Open `_site/index.html`. The outputs of the packaged build are in `outputs/` "
             "(site, executed notebooks, recorded values, one file per exhibit) for comparison; "
             "a build never writes there. " + pdf, ""]

@@ -142,7 +142,8 @@ def _volume_targets(frames: dict[str, pd.DataFrame]) -> list[Target]:
     cs = published()["caseload"]
     comms, cases = frames["communications"], frames["cases"]
     letters = comms[comms["type"].ne("press_release")]
-    per_year = comms["date"].dt.year.value_counts()
+    # By year, not by count: idxmax then takes the earliest of tied years on every CPU.
+    per_year = comms["date"].dt.year.value_counts(sort=False).sort_index()
     mentions = cases["individual_id"].value_counts()
     peak = cs["peak_year_communications"]
     dated = cases_with_dates(frames)

@@ -11,6 +11,7 @@ marked "chosen" with the reason. Outputs are pseudonymous: ids only, no names.
 from __future__ import annotations
 
 import io
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -209,20 +210,44 @@ REPLY_SHAPE = {"general": 3, "named": 10}  # gamma shape per reply (chosen)
 
 
 def simulate_caseload(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(communications, cases) in codebook columns and types, deterministic given rng."""
-    comms = _communications(rng)
-    cases = _cases(rng, comms)
-    _replies(rng, comms, cases)
+    """(communications, cases) in codebook columns and types, deterministic given rng.
+
+    Each block (communications, the defenders they name, replies) draws from its own
+    child stream of rng, so a change in one block never shifts the draws of another.
+    """
+    comms_rng, cases_rng, replies_rng = rng.spawn(3)
+    comms = _communications(comms_rng)
+    cases = _cases(cases_rng, comms)
+    _replies(replies_rng, comms, cases)
     return _communications_table(comms), _cases_table(cases)
+
+
+def _stable_smallest(score: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k smallest scores; equal scores in position order.
+
+    Defenders named in one letter share its draw, so equal scores are common: the
+    order among them must not depend on how a SIMD sort orders equal keys.
+    """
+    return np.argsort(score, kind="stable")[:k]
 
 
 # --- communications ----------------------------------------------------------------------
 
 def _largest_remainder(values: np.ndarray, total: int) -> np.ndarray:
-    """Round non-negative values to integers that add up to `total`."""
-    values = np.asarray(values, float) * total / np.sum(values)
-    out = np.floor(values).astype(int)
-    out[np.argsort(out - values)[: total - out.sum()]] += 1
+    """Round non-negative values to integers that add up to `total`.
+
+    In exact rational arithmetic (each float as the fraction it is), so no rounding
+    decision hangs on the last bits of a float; equal remainders go to the earlier
+    position.
+    """
+    exact = [Fraction(float(v)) for v in np.asarray(values, float)]
+    whole = sum(exact)
+    quotas = [v * int(total) / whole for v in exact]
+    out = np.array([q.numerator // q.denominator for q in quotas], dtype=int)
+    remainders = [q - int(o) for q, o in zip(quotas, out)]
+    # Largest remainder first, ties by position (sorted() is stable).
+    order = sorted(range(len(quotas)), key=lambda i: remainders[i], reverse=True)
+    out[order[: int(total) - int(out.sum())]] += 1
     return out
 
 
@@ -302,6 +327,8 @@ def _names_per_letter(rng: np.random.Generator, letters: int, cases: int) -> np.
 
 def _communications(rng: np.random.Generator) -> pd.DataFrame:
     """Communications with date, kind, names, type, mandates, delay, addressee, country."""
+    # One stream per block: dates and names, type, mandates, delay, addressee, country.
+    rng, types_rng, mandates_rng, delay_rng, addressee_rng, country_rng = rng.spawn(6)
     parts = []
     for seg in _communication_plan().itertuples(index=False):
         n = seg.named + seg.no_name + seg.press
@@ -318,11 +345,11 @@ def _communications(rng: np.random.Generator) -> pd.DataFrame:
     comms = comms.reset_index(drop=True)
     comms["communication_id"] = [f"C{i:05d}" for i in range(1, len(comms) + 1)]
     comms["holder"] = mandate_holder(comms["date"]).to_numpy()
-    comms["type"] = _types(rng, comms)
-    comms["mandates"] = _mandates(rng, comms["year"])
-    comms["delay_days"] = _issue_delay(rng, comms)
-    comms["addressee"] = _addressees(rng, comms["kind"])
-    comms["country"] = _countries(rng, comms["size"].to_numpy())
+    comms["type"] = _types(types_rng, comms)
+    comms["mandates"] = _mandates(mandates_rng, comms["year"])
+    comms["delay_days"] = _issue_delay(delay_rng, comms)
+    comms["addressee"] = _addressees(addressee_rng, comms["kind"])
+    comms["country"] = _countries(country_rng, comms["size"].to_numpy())
     return comms
 
 
@@ -401,16 +428,19 @@ def _cases(rng: np.random.Generator, comms: pd.DataFrame) -> pd.DataFrame:
                           "country": comms["country"].to_numpy()[comm],
                           "holder": comms["holder"].to_numpy()[comm]})
     cases["case_id"] = [f"K{i:06d}" for i in range(1, len(cases) + 1)]
-    person = _people(rng, cases)
+    # One stream per block: who is named, gender, violations, protest, issue areas.
+    people_rng, gender_rng, violations_rng, protest_rng, issues_rng = rng.spawn(5)
+    person = _people(people_rng, cases)
     cases["individual_id"] = [f"P{i:06d}" for i in person + 1]
-    genders = rng.choice(["female", "trans", "unknown", "male"], person.max() + 1,
+    genders = gender_rng.choice(["female", "trans", "unknown", "male"], person.max() + 1,
                          p=[*GENDER.values(), 1 - sum(GENDER.values())])
     cases["gender"] = genders[person]
     female = cases["gender"].eq("female").to_numpy()
-    for name, flags in _violations(rng, comm, len(comms), female).items():
+    for name, flags in _violations(violations_rng, comm, len(comms), female).items():
         cases[name] = flags
-    cases["protester"] = _protesters(rng, comm, len(comms), cases["viol_detention"].to_numpy())
-    for name, flags in _issues(rng, cases, len(comms), size).items():
+    cases["protester"] = _protesters(protest_rng, comm, len(comms),
+                                     cases["viol_detention"].to_numpy())
+    for name, flags in _issues(issues_rng, cases, len(comms), size).items():
         cases[name] = flags
     return cases
 
@@ -462,7 +492,7 @@ def _people(rng: np.random.Generator, cases: pd.DataFrame) -> np.ndarray:
     person[alone] = len(counts) + np.arange(len(alone))
     _, first = np.unique(person, return_index=True)       # renumber by first mention
     rank = np.empty(len(first), int)
-    rank[np.argsort(first)] = np.arange(len(first))
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
     return rank[person]
 
 
@@ -489,7 +519,7 @@ def _exactly(u: np.ndarray, chance: np.ndarray, k: int, among: np.ndarray | None
     if k:
         with np.errstate(divide="ignore"):
             score = u[idx] / chance[idx]
-        flags[idx[np.argpartition(score, k - 1)[:k]]] = True
+        flags[idx[_stable_smallest(score, k)]] = True
     return flags
 
 
@@ -560,9 +590,10 @@ def _issues(rng: np.random.Generator, cases: pd.DataFrame, n_comms: int,
             | _exactly(u[:, 1], ones, round(LAND_ENV_SHARE[False] * (~killed).sum()),
                        either & ~killed))
     indigenous = either & (~land | (rng.random(len(cases)) < INDIGENOUS_WITH_LAND))
-    lgbti = _lgbti(rng, cases, size)
+    lgbti_rng, other_rng = rng.spawn(2)
+    lgbti = _lgbti(lgbti_rng, cases, size)
     flags = {"issue_land_environment": land, "issue_indigenous": indigenous, "issue_lgbti": lgbti}
-    flags.update(_other_issues(rng, u[:, 2], u[:, 3], either, lgbti))
+    flags.update(_other_issues(other_rng, u[:, 2], u[:, 3], either, lgbti))
     return flags
 
 
@@ -639,7 +670,7 @@ def _closest_fill(rng: np.random.Generator, pool: np.ndarray, size: np.ndarray, 
 def _weighted_order(rng: np.random.Generator, idx: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """A random order in which heavier items tend to come first (Efraimidis-Spirakis keys)."""
     keys = np.log(rng.random(len(idx))) / weight
-    return idx[np.argsort(-keys)]
+    return idx[np.argsort(-keys, kind="stable")]
 
 
 def _replies(rng: np.random.Generator, comms: pd.DataFrame, cases: pd.DataFrame) -> None:
@@ -666,10 +697,11 @@ def _replies(rng: np.random.Generator, comms: pd.DataFrame, cases: pd.DataFrame)
         pool = pool[status[pool] == "none"]
         order = _weighted_order(rng, pool, weight[pool])
         status[_fill_quota(order, size, round(IMMATERIAL * term_cases))] = "immaterial"
-    delay = _reply_delays(rng, country, status == "substantive", size)
+    delay_rng, content_rng = rng.spawn(2)
+    delay = _reply_delays(delay_rng, country, status == "substantive", size)
     comm = cases["comm"].to_numpy()
     cases["reply_status"] = status[comm]
-    cases["reply_content"] = _reply_content(rng, cases)
+    cases["reply_content"] = _reply_content(content_rng, cases)
     cases["reply_delay_days"] = pd.array(delay[comm], dtype="Int64")
 
 

@@ -98,9 +98,12 @@ def simulate_freethe20(rng: np.random.Generator, conditions: frozenset[str] = fr
     coef = generating_coefficients()
     launch = launch_date()
 
-    featured = _featured_women(rng, coef, launch)
-    long_list = _long_list(rng, featured, coef, launch)
-    ua = _urgent_actions(rng, featured[featured.in_ua], coef, launch, pub,
+    # One stream per block: the featured women, the rest of the long list, the
+    # urgent-action women; so one table's draws never shift the other's.
+    featured_rng, long_list_rng, ua_rng = rng.spawn(3)
+    featured = _featured_women(featured_rng, coef, launch)
+    long_list = _long_list(long_list_rng, featured, coef, launch)
+    ua = _urgent_actions(ua_rng, featured[featured.in_ua], coef, launch, pub,
                          "reference_release" in conditions)
     return long_list, ua
 

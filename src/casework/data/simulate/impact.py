@@ -122,6 +122,18 @@ def _expit(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def _predictor(x: np.ndarray, beta: pd.Series) -> np.ndarray:
+    """const + x @ beta, summed column by column in a fixed order.
+
+    A BLAS product may sum in another order on another CPU or thread count; adding
+    one column at a time gives the same bits everywhere.
+    """
+    out = np.full(len(x), float(beta["const"]))
+    for j, col in enumerate(TABLE1.values()):
+        out = out + x[:, j] * float(beta[col])
+    return out
+
+
 def coefficients(model: str) -> pd.Series:
     """Published Table 1 logit coefficients of one model ('all', 'closed', 'open'),
     indexed by sample column, with the constant as 'const'."""
@@ -134,7 +146,7 @@ def improvement_probability(covariates: pd.DataFrame, model: str) -> np.ndarray:
     """Probability of improvement under a published logit, for complete covariates."""
     beta = coefficients(model)
     x = covariates[list(TABLE1.values())].astype(float).to_numpy()
-    return _expit(beta["const"] + x @ beta[list(TABLE1.values())].to_numpy())
+    return _expit(_predictor(x, beta))
 
 
 def linear_predictor(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -151,7 +163,7 @@ def linear_predictor(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         if m.any():
             beta = coefficients(model)
             x = full.loc[m, list(TABLE1.values())].astype(float).to_numpy()
-            eta[m] = beta["const"] + x @ beta[list(TABLE1.values())].to_numpy()
+            eta[m] = _predictor(x, beta)
             beta_m[m] = beta["mentions"]
     return eta, beta_m
 
@@ -414,7 +426,8 @@ def country_covariates(rng: np.random.Generator, drawn: pd.DataFrame) -> pd.Data
     bases = _country_bases(rng, np.array([regime_of[c] for c in countries]))
     bases.index = pd.Index(countries, name="country")
 
-    cy = drawn[["country", "year"]].drop_duplicates().sort_values(["country", "year"])
+    cy = drawn[["country", "year"]].drop_duplicates().sort_values(["country", "year"],
+                                                                   kind="stable")
     cy = cy.reset_index(drop=True)
     values = _country_year_values(rng, bases.loc[cy["country"]].reset_index(drop=True))
     cy = pd.concat([cy, values.add_suffix("_full")], axis=1)
@@ -570,7 +583,7 @@ def _tilted_fill(rng: np.random.Generator, p: np.ndarray, cls: np.ndarray, pool:
         fill = np.zeros(len(p), dtype=bool)
         for c, k in room.items():
             idx = np.flatnonzero(pool & (cls == c))
-            fill[idx[np.argsort(-score[idx])[:k]]] = True
+            fill[idx[np.argsort(-score[idx], kind="stable")[:k]]] = True
         loss = (p[fill | chosen].mean() - target) ** 2 + 1e-6 * lam ** 2
         if loss < best_loss:
             best, best_loss = fill, loss
@@ -635,8 +648,11 @@ def mentions_of_assessed(rng: np.random.Generator, frame: pd.DataFrame) -> np.nd
     best, best_loss = None, np.inf
     for lam in grid:
         score = lam * eta + grid[:, None] * hrd + gumbel          # one row per hrd weight
-        cut = -np.partition(-score, n_once - 1, axis=1)[:, n_once - 1:n_once]
-        once = score >= cut
+        # The n_once highest scores per row, equal scores in case order (a stable sort,
+        # not a threshold that a tie at the cut would overshoot).
+        top = np.argsort(-score, axis=1, kind="stable")[:, :n_once]
+        once = np.zeros(score.shape, dtype=bool)
+        np.put_along_axis(once, top, True, axis=1)
         p = np.where(once, p_once, p_repeated)
         loss = (((p.mean(axis=1) - targets[0]) / 0.005) ** 2
                 + ((p[:, hrd].mean(axis=1) - targets[1]) / 0.02) ** 2
@@ -873,9 +889,10 @@ def _sr_impact(rng: np.random.Generator, attention: np.ndarray, improved: np.nda
     extra = sr["dont_know"] - len(dont_know)
     if extra > 0:
         others = np.flatnonzero((out == "") & (attention != "dont_know"))
-        dont_know = np.concatenate([dont_know, others[np.argsort(np.abs(score[others] - 1.0))[:extra]]])
+        closest = np.argsort(np.abs(score[others] - 1.0), kind="stable")[:extra]
+        dont_know = np.concatenate([dont_know, others[closest]])
     out[dont_know[: sr["dont_know"]]] = "dont_know"
-    ranked = [i for i in np.argsort(-score) if out[i] == ""]
+    ranked = [i for i in np.argsort(-score, kind="stable") if out[i] == ""]
     n_def, n_prob = counts["definitely"], counts["probably"] - len(negative)
     for i in ranked[:n_def]:
         out[i] = "definitely"
@@ -911,8 +928,11 @@ def simulate_impact(rng: np.random.Generator, communications: pd.DataFrame, case
     rare = {"viol_disciplinary":
             2 * sample["improvement_by_violation"]["professional_restriction_improved"]["of"],
             "hrd_alone": int(1.5 * sample["improvement_by_sender"]["hrd_mandate_alone"]["cases"])}
+    # One stream per block, so that one changed choice cannot shift later draws.
+    (draw_rng, country_rng, assessed_rng, covariate_rng, improve_rng, development_rng,
+     source_rng, information_rng, survey_rng) = rng.spawn(9)
     elig = eligible_cases(communications, cases)
-    drawn = draw_sample_cases(rng, elig, sample["drawn"], rare)
+    drawn = draw_sample_cases(draw_rng, elig, sample["drawn"], rare)
     comm = communications[["communication_id", "addressee"]]
     frame = drawn.merge(comm, on="communication_id", how="left")
     frame = frame.assign(
@@ -923,30 +943,30 @@ def simulate_impact(rng: np.random.Generator, communications: pd.DataFrame, case
         issue_minority=frame[["issue_cultural", "issue_lgbti", "issue_women",
                               "issue_indigenous"]].astype(bool).any(axis=1).to_numpy(),
     )
-    frame = frame.merge(country_covariates(rng, frame), on="case_id", how="left")
-    assessed = choose_assessed(rng, frame)
-    frame = pd.concat([frame, case_covariates(rng, frame, assessed)], axis=1)
+    frame = frame.merge(country_covariates(country_rng, frame), on="case_id", how="left")
+    assessed = choose_assessed(assessed_rng, frame)
+    frame = pd.concat([frame, case_covariates(covariate_rng, frame, assessed)], axis=1)
 
     sub = frame[assessed].reset_index(drop=True)
     # Independent draws from the declared logits; conditioning only when asked.
     if "estimable_improvement" in conditions:
-        improved, _ = draw_estimable_improvement(rng, sub)
+        improved, _ = draw_estimable_improvement(improve_rng, sub)
     else:
-        improved = draw_improvement(rng, outcome_probability(sub))
-    development = draw_development(rng, sub, improved)
-    source, negative = draw_source(rng, sub, improved)
-    information = draw_information(rng, source, development)
+        improved = draw_improvement(improve_rng, outcome_probability(sub))
+    development = draw_development(development_rng, sub, improved)
+    source, negative = draw_source(source_rng, sub, improved)
+    information = draw_information(information_rng, source, development)
 
     for col, values in (("development", development), ("source", source),
                         ("information", information)):
         frame[col] = None
         frame.loc[assessed, col] = values
     frame["assessed"] = assessed
-    frame = frame.sort_values("case_id").reset_index(drop=True)
+    frame = frame.sort_values("case_id", kind="stable").reset_index(drop=True)
 
     on_survey = np.flatnonzero(source == "survey")
     surveyed = sub.iloc[on_survey][["case_id"]].assign(development=development[on_survey])
     neg_pos = np.flatnonzero(np.isin(on_survey, negative))
-    survey = draw_survey(rng, surveyed.reset_index(drop=True), neg_pos)
-    survey = survey.sort_values("case_id")
+    survey = draw_survey(survey_rng, surveyed.reset_index(drop=True), neg_pos)
+    survey = survey.sort_values("case_id", kind="stable")
     return _typed(frame, "sample"), _typed(survey, "survey")
