@@ -63,7 +63,7 @@ import casework.notebook
 from casework import engine
 from casework.analysis import recovery
 from casework.data.truths import declared_truths
-from casework.report import figures, findings, tables, theme
+from casework.report import apa, figures, findings, tables, theme
 
 nb = casework.notebook.start("08_recovery", globals(), tables=["freethe20"])
 theme.apply()
@@ -225,7 +225,8 @@ missed = generated[generated.verdict.isin(["under-covers", "over-covers"])]
 tables.show(pd.DataFrame({"Model": missed.model.map(model_label), "Term": missed.term.map(term_label),
                           "Estimator": missed.estimator, "Coverage": missed.coverage,
                           f"{level} CI low": missed.coverage_low, f"{level} CI high": missed.coverage_high,
-                          "Holm p": missed.coverage_p_holm, "Verdict": missed.verdict,
+                          "Holm p": [apa.p_text(p).removeprefix("p = ").removeprefix("p ")
+                                     for p in missed.coverage_p_holm], "Verdict": missed.verdict,
                           "Reason": [recovery.miss_reason(r) for r in missed.itertuples()]}
                          ).reset_index(drop=True),
             nb, title="Estimates that miss the nominal coverage beyond chance",
@@ -237,7 +238,7 @@ count_line = (
     f"Of {chance['judged']} judged coefficients, {chance['flagged']} differ from the nominal coverage "
     f"on their own exact test at {P['alpha']:g}; if every interval were right, chance would flag about "
     f"{chance['expected']:.1f} (at most {P['alpha']:.0%} each), and {chance['flagged']} or more would "
-    f"happen with probability {chance['p_beyond']:.2g} (binomial; the coefficients share replications, "
+    f"happen by chance with {apa.p_text(chance['p_beyond'])} (binomial; the coefficients share replications, "
     "so this count is a guide). "
     + recovery.chance_sentence(beyond, chance["missed"], chance["judged"]))
 display(Markdown(count_line))

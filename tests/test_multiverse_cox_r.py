@@ -121,6 +121,10 @@ def test_every_cox_specification_of_the_grid_equals_r(tmp_path):
             assert abs(row.se - r_coef(r, spec_id, term, "se")) < TOL, spec_id
             estimated += 1
         else:
-            # Skipped (a group without release): R's estimate runs off to infinity.
-            assert r_coef(r, spec_id, term, "se") > 100, spec_id
-    assert estimated >= 40
+            # Skipped (a group or a covariate level without release, decided from the data
+            # so that no machine's last bits decide it): R's coefficient of that group or
+            # level runs off to infinity, so R has an infinite coefficient there too.
+            assert row.reason == "a group without release", spec_id
+            ses = r[(r.spec_id == spec_id) & (r.quantity == "se")].value
+            assert (ses > 100).any(), spec_id
+    assert estimated >= len(results) // 2, (estimated, len(results))  # most specifications are compared

@@ -224,12 +224,15 @@ def test_the_readme_table_prints_years_without_separators_and_no_float_noise():
     # mean of identical draws reads 0 (not 1.14e-16), a year reads 2008 (not 2,008).
     import pandas as pd
     from casework.data.calibration import markdown_table
-    table = pd.DataFrame({"domain": ["caseload"] * 3,
-                          "target": ["peak year of communications", "cases per year under Forst", "detention share"],
-                          "published": [2008.0, 545.0, 0.5], "generated": [2008.0, 545.078, 0.568],
-                          "expected": [2008.0, 545.078, 0.568], "sd": [0.0, 1.17e-13, 0.0123],
-                          "ok": [True, True, True], "source": ["Fig. 4"] * 3, "seeds": [20] * 3})
-    rows = markdown_table(table).splitlines()[2:5]
+    table = pd.DataFrame({"domain": ["caseload"] * 4,
+                          "target": ["peak year of communications", "cases per year under Forst", "detention share",
+                                     "administrative measures share"],
+                          "published": [2008.0, 545.0, 0.5, 0.08], "generated": [2008.0, 545.078, 0.568, 0.082],
+                          "expected": [2008.0, 545.078, 0.568, 0.082], "sd": [0.0, 1.17e-13, 0.0123, 3.88e-4],
+                          "ok": [True] * 4, "source": ["Fig. 4"] * 4, "seeds": [20] * 4})
+    rows = markdown_table(table).splitlines()[2:6]
     assert rows[0] == "| caseload | peak year of communications | 2008 | 2008 | 2008 | 0 | yes | Fig. 4 |"
     assert rows[1] == "| caseload | cases per year under Forst | 545 | 545.078 | 545.078 | 0 | yes | Fig. 4 |"
     assert rows[2] == "| caseload | detention share | 0.500 | 0.568 | 0.568 | 0.0123 | yes | Fig. 4 |"
+    # a small SD stays positional: no "3.9e-04" in a reader's table
+    assert rows[3] == "| caseload | administrative measures share | 0.080 | 0.082 | 0.082 | 0.00039 | yes | Fig. 4 |"

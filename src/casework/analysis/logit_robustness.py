@@ -109,7 +109,7 @@ def fit_variant(sample: pd.DataFrame, cases: pd.DataFrame, variant: Variant, bas
         try:
             y, X = design(sub, predictors)
             sep = detect_separation(X, y)
-            note = (f"{model}: separation by {', '.join(sep.causes or sep.variables)}"
+            note = (f"{model}: separation by {', '.join(LABELS.get(v, v) for v in sep.causes or sep.variables)}"
                     + (" (finite under Firth)" if variant.method == "firth" else "")) if sep.separated else ""
             if variant.method == "firth":
                 result = firth_logit(y, X, confidence=confidence)
@@ -125,7 +125,7 @@ def fit_variant(sample: pd.DataFrame, cases: pd.DataFrame, variant: Variant, bas
             est = coefficients({model: result}, confidence)
         except (DesignError, np.linalg.LinAlgError, RuntimeError) as exc:
             est = pd.DataFrame({"model": [model]})
-            note = f"{model}: not estimable: {exc}"
+            note = f"{model}: not estimable ({_reason(exc)})"
         est["note"] = note
         est["n"] = len(sub)
         pieces.append(est)
@@ -235,3 +235,13 @@ def headline_stable(long: pd.DataFrame, headline: list[tuple[str, str]] = HEADLI
                  & ((others["p"] < 0.05) == (b["p"] < 0.05)))
         stable += bool(keeps.all())
     return stable
+
+
+def _reason(exc: Exception) -> str:
+    """A reader's reason for a fit that gave no estimate: no exception text, no iteration
+    counts or residual scores (those belong in a log, not in a table cell)."""
+    if isinstance(exc, DesignError):
+        return str(exc).split(":")[0]
+    if isinstance(exc, np.linalg.LinAlgError):
+        return "singular design"
+    return "the fit did not converge"

@@ -141,7 +141,8 @@ def _sd(sd: float, expected: float) -> str:
         return "–"
     if sd <= SD_NOISE * max(1.0, abs(expected)):
         return "0"
-    return f"{sd:.3g}" if sd >= 1e-3 else f"{sd:.1e}"
+    # positional, never scientific: a reader's table has no "3.9e-04"
+    return f"{sd:.3g}" if sd >= 1e-3 else np.format_float_positional(sd, precision=2, fractional=False)
 
 
 def update_readme(readme: Path, table: pd.DataFrame, header: str) -> None:
