@@ -131,6 +131,7 @@ nb.record("misses_beyond_chance", chance["p_beyond"] < P["alpha"], kind="decisio
 
 # %%
 #| label: tbl-recovery-logit
+#| column: page
 #| tbl-cap: "Recovery of the generating logit coefficients (closed and open regimes), by estimator: truth, mean estimate, bias in standard errors and SE calibration with their Monte Carlo errors, coverage with its exact interval, share not estimable, verdict."
 logit = generated[generated.analysis == recovery.LOGIT]
 tables.show(recovery.display_rows(logit, level), nb, title="Table 1 logits: truth and estimates",
@@ -146,6 +147,7 @@ tables.show(recovery.display_rows(logit, level), nb, title="Table 1 logits: trut
 
 # %%
 #| label: tbl-recovery-cox
+#| column: page
 #| tbl-cap: "Recovery of the generating Cox model 4 coefficients, with time from arrest as in the study and with delayed entry at the launch for the featured women: bias and SE calibration with Monte Carlo errors, coverage with its exact interval."
 cox = generated[generated.analysis == recovery.COX]
 tables.show(recovery.display_rows(cox, level), nb, title="Cox model 4: truth and estimates",
@@ -220,6 +222,7 @@ plt.show()
 
 # %%
 #| label: tbl-recovery-missed
+#| column: page
 #| tbl-cap: "Generating coefficients whose coverage differs from the nominal level beyond chance (exact binomial tests, Holm-adjusted over all judged coefficients), with the reason their bias, SE calibration or separation rate points to."
 missed = generated[generated.verdict.isin(["under-covers", "over-covers"])]
 tables.show(pd.DataFrame({"Model": missed.model.map(model_label), "Term": missed.term.map(term_label),

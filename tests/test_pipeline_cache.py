@@ -527,3 +527,45 @@ def test_a_restored_executed_notebook_is_read_only_again(project):
     restored = project / "analyses" / "01_alpha.ipynb"
     assert restored.read_text() == "notebook one" and stat.S_IMODE(restored.stat().st_mode) == 0o444
     assert stat.S_IMODE((project / "results" / "01_alpha.json").stat().st_mode) & 0o200  # values stay writable
+
+
+def test_a_restore_brings_back_the_tables_a_notebook_exported(tmp_path):
+    """results/tables/NN_*.csv belong to the notebook's entry: after another parameter set
+    rewrote them, going back restores this set's tables, not only its values."""
+    root = tmp_path
+    (root / "analyses").mkdir()
+    (root / "results" / "tables").mkdir(parents=True)
+    executed = root / "analyses" / "04_regressions.ipynb"
+    values = root / "results" / "04_regressions.json"
+    table = root / "results" / "tables" / "04_regressions_robustness.csv"
+    other = root / "results" / "tables" / "05_freethe20_cox_table1.csv"
+    other.write_text("not 04's\n")
+    cache = Cache(root / ".casework" / "cache", root)
+    for key, rows in (("a" * 64, "default\n"), ("b" * 64, "sensitivity\n")):
+        executed.write_text(f"{{}} {key}")
+        values.write_text(f'{{"set": "{rows.strip()}"}}')
+        table.write_text(rows)
+        cache.store("04_regressions", key, {"params": {}})
+    cache.restore("04_regressions", "a" * 64)
+    assert table.read_text() == "default\n"
+    assert json.loads(values.read_text()) == {"set": "default"}
+    assert other.read_text() == "not 04's\n"                     # another notebook's table untouched
+    assert cache.is_current("04_regressions", "a" * 64)
+    table.write_text("edited by hand\n")                         # a touched table is not current
+    assert not cache.is_current("04_regressions", "a" * 64)
+
+
+def test_an_entry_of_an_earlier_layout_is_a_miss(tmp_path):
+    """Entries written before tables were stored would restore a notebook without them."""
+    root = tmp_path
+    (root / "analyses").mkdir()
+    (root / "analyses" / "04_regressions.ipynb").write_text("{}")
+    cache = Cache(root / ".casework" / "cache", root)
+    cache.store("04_regressions", "c" * 64, {"params": {}})
+    assert cache.entry("04_regressions", "c" * 64) is not None
+    (entry,) = (root / ".casework" / "cache" / "04_regressions").glob("*/entry.json")
+    meta = json.loads(entry.read_text())
+    del meta["layout"]
+    entry.write_text(json.dumps(meta))
+    assert cache.entry("04_regressions", "c" * 64) is None
+    assert cache.current_key("04_regressions") is None

@@ -25,12 +25,20 @@ from ..paths import EXECUTED, executed_path
 # Entries kept per notebook: enough for a reviewer to cycle through several named
 # parameter sets without re-running (`casework run --cache-entries N` to change).
 KEEP = 8
+# What an entry holds. 2: the exported tables (results/tables/NN_*) too; an entry of an
+# earlier layout would restore a notebook without its tables, so it counts as a miss.
+LAYOUT = 2
 
 
 def output_files(root: Path, name: str) -> list[Path]:
-    """A notebook's outputs in the project: its executed .ipynb and results/NAME.*."""
+    """A notebook's outputs in the project: its executed .ipynb, results/NAME.* and the
+    tables it exports, results/tables/NN_*.* (without them a restore from the cache left
+    another parameter set's tables beside this set's values)."""
     files = [executed_path(root, name)]
     files += sorted(p for p in (root / "results").glob(f"{name}.*") if not p.name.endswith(".tmp"))
+    number = name.split("_", 1)[0]
+    files += sorted(p for p in (root / "results" / "tables").glob(f"{number}_*")
+                    if not p.name.endswith(".tmp"))
     return [p for p in files if p.is_file()]
 
 
@@ -62,7 +70,7 @@ class Cache:
             current = json.loads((self.folder / name / "current.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return False
-        if current.get("key") != key:
+        if current.get("key") != key or self.entry(name, key) is None:
             return False
         present = {p.relative_to(self.root).as_posix(): p for p in output_files(self.root, name)}
         recorded = current.get("files", {})
@@ -83,7 +91,7 @@ class Cache:
             meta = json.loads((self._entry_dir(name, key) / "entry.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return meta if meta.get("key") == key else None
+        return meta if meta.get("key") == key and meta.get("layout") == LAYOUT else None
 
     def restore(self, name: str, key: str) -> dict:
         """Copy a stored entry's files back into the project; returns its metadata."""
@@ -116,7 +124,8 @@ class Cache:
         scratch = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.folder / name))
         for path in files:
             shutil.copyfile(path, scratch / path.name)
-        _write_json(scratch / "entry.json", {**meta, "key": key, "notebook": name, "files": rels})
+        _write_json(scratch / "entry.json", {**meta, "key": key, "notebook": name, "files": rels,
+                                             "layout": LAYOUT})
         final = self._entry_dir(name, key)
         if final.exists():  # --force re-ran an entry we already had
             shutil.rmtree(final)
