@@ -241,7 +241,9 @@ def _reason(exc: Exception) -> str:
     """A reader's reason for a fit that gave no estimate: no exception text, no iteration
     counts or residual scores (those belong in a log, not in a table cell)."""
     if isinstance(exc, DesignError):
-        return str(exc).split(":")[0]
+        if exc.flat:
+            return "no variation in " + ", ".join(LABELS.get(c, c) for c in exc.flat)
+        return "collinear predictors"
     if isinstance(exc, np.linalg.LinAlgError):
         return "singular design"
     return "the fit did not converge"

@@ -33,7 +33,14 @@ class SeparationError(RuntimeError):
 
 
 class DesignError(ValueError):
-    """The design matrix cannot identify the model (constant or collinear columns)."""
+    """The design matrix cannot identify the model (constant or collinear columns).
+
+    `flat` names the predictors without variation (empty for collinear columns), so a
+    caller can word the reason in labels rather than column names."""
+
+    def __init__(self, message: str, flat: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.flat = tuple(flat)
 
 
 @dataclass
@@ -60,7 +67,7 @@ def check_design(X: pd.DataFrame, constant: str = "constant") -> None:
     if flat:
         values = ", ".join(f"{c} = {X[c].iloc[0]:g}" for c in flat)
         raise DesignError(f"predictor(s) without variation in this sample: {values}; "
-                          "the coefficient is not identified")
+                          "the coefficient is not identified", flat=tuple(flat))
     rank = np.linalg.matrix_rank(X.to_numpy(float))
     if rank < X.shape[1]:
         raise DesignError(f"design matrix has rank {rank} < {X.shape[1]} columns: some of "
