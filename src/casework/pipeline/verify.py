@@ -142,7 +142,7 @@ def verify(root, params_file, build: bool, out: TextIO, err: TextIO) -> int:
     0: every value within its tolerance; 1: drift (one line per value, then a summary);
     2: no reference for these parameters, or no complete build to compare.
     """
-    from .reference import ReferenceError, collect, read_reference, reference_path
+    from .reference import ReferenceError, read_reference, reference_path
     ref_path = reference_path(root, params_file)
     shown = ref_path.relative_to(root).as_posix()
     if not ref_path.is_file():
@@ -162,14 +162,8 @@ def verify(root, params_file, build: bool, out: TextIO, err: TextIO) -> int:
         if code:
             print(f"error: the build failed (exit {code}); nothing verified", file=err)
             return code
-    problem = build_problem(root, params_file, "build it (drop --no-build)")
-    if problem:
-        print(f"error: {problem}", file=err)
-        return 2
-    try:
-        now = collect(root)
-    except ReferenceError as exc:
-        print(f"error: {exc}", file=err)
+    now = _built_values(root, params_file, "build it (drop --no-build)", err)
+    if now is None:
         return 2
     drifts, compared = compare(reference, now)
     return report(drifts, compared, shown, out)
@@ -177,15 +171,9 @@ def verify(root, params_file, build: bool, out: TextIO, err: TextIO) -> int:
 
 def write_current(root, params_file, out: TextIO, err: TextIO) -> int:
     """Write the reference of params_file from the last build (which must be a complete one)."""
-    from .reference import ReferenceError, collect, reference_path, write_reference
-    problem = build_problem(root, params_file, "build it first (`make reference` does)")
-    if problem:
-        print(f"error: {problem}", file=err)
-        return 2
-    try:
-        values = collect(root)
-    except ReferenceError as exc:
-        print(f"error: {exc}", file=err)
+    from .reference import reference_path, write_reference
+    values = _built_values(root, params_file, "build it first (`make reference` does)", err)
+    if values is None:
         return 2
     path = reference_path(root, params_file)
     name = "params/default.yml" if params_file is None else str(params_file)
@@ -198,3 +186,18 @@ def write_current(root, params_file, out: TextIO, err: TextIO) -> int:
         "Values are Python reprs (floats at full precision)."))
     print(f"wrote {path.relative_to(root).as_posix()} ({len(values)} values)", file=out)
     return 0
+
+
+def _built_values(root, params_file, hint: str, err: TextIO):
+    """Every value the last (complete) build of params_file recorded, or None after a
+    one-line error naming what is missing."""
+    from .reference import ReferenceError, collect
+    problem = build_problem(root, params_file, hint)
+    if problem:
+        print(f"error: {problem}", file=err)
+        return None
+    try:
+        return collect(root)
+    except ReferenceError as exc:
+        print(f"error: {exc}", file=err)
+        return None
