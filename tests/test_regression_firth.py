@@ -99,3 +99,26 @@ def test_profiling_selected_terms_matches_profiling_all():
     import pytest
     with pytest.raises(ValueError, match=r"profile: no column\(s\) \['c'\] in X"):
         firth_logit(y, X, profile=["c"])
+
+
+def test_the_exact_jacobian_of_the_modified_score_equals_its_finite_differences():
+    """_polish's Newton steps rest on this Jacobian; a wrong one would stop early (or
+    wander) and let the estimate depend on the machine again."""
+    from casework.analysis import firth
+    rng = np.random.default_rng(7)
+    X = np.column_stack([rng.normal(size=(80, 3)), rng.random(80) < 0.1, np.ones(80)])
+    y = (rng.random(80) < 0.35).astype(float)
+    beta = rng.normal(size=X.shape[1]) * 0.5
+
+    def score_jacobian(b):
+        pi = firth._prob(X @ b)
+        return firth._score_and_jacobian(X, y, pi, np.linalg.inv(firth._information(X, pi)))
+
+    _, jacobian = score_jacobian(beta)
+    step = 1e-6
+    numeric = np.column_stack([(score_jacobian(beta + e)[0] - score_jacobian(beta - e)[0]) / (2 * step)
+                               for e in np.eye(len(beta)) * step])
+    np.testing.assert_allclose(jacobian, numeric, rtol=1e-6, atol=1e-6 * np.abs(jacobian).max())
+    # and the Fisher information the main iteration uses instead is not it (else no polish)
+    pi = firth._prob(X @ beta)
+    assert np.abs(jacobian + firth._information(X, pi)).max() > 1e-3

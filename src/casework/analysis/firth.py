@@ -26,6 +26,7 @@ from scipy import optimize, stats
 
 MAX_STEP = 5.0      # logistf's default cap on a Newton step
 MAX_HALVINGS = 25
+POLISH_STEPS = 6     # Newton steps after convergence (see _polish)
 
 
 @dataclass
@@ -67,12 +68,14 @@ class FirthResult:
 
 
 def firth_logit(y, X: pd.DataFrame, confidence: float = 0.95, profile: bool | list[str] = True,
-                tol: float = 1e-8, max_iter: int = 200) -> FirthResult:
+                tol: float = 1e-8, max_iter: int = 1000) -> FirthResult:
     """Fit a Firth logit of 0/1 outcome y on X (which carries its own constant column).
 
     profile: True for profile penalized-likelihood intervals and tests of every
     coefficient, False for Wald ones, or a list of column names to profile (the rest
     Wald) — profiling costs a refit per bound, so callers needing a few terms say so.
+    max_iter is generous because a profile far out in a bound search, where another
+    coefficient heads towards separation, can converge slowly (227 iterations were seen).
     """
     Xa = X.to_numpy(float)
     ya = np.asarray(y, dtype=float)
@@ -154,25 +157,17 @@ def _penalized(X, y, beta) -> float:
     return _state(X, y, beta)[2]
 
 
-def _fit(X, y, beta, free, tol, max_iter):
-    """Maximise the penalized log-likelihood over the `free` coefficients (others fixed)."""
+def _fit(X, y, beta, free, tol, max_iter, polish=True):
+    """Maximise the penalized log-likelihood over the `free` coefficients (others fixed).
+
+    polish: end with exact Newton steps (`_polish`), for estimates. A profile needs only
+    the maximum's value, whose error is quadratic in the distance to the maximiser."""
     beta = beta.astype(float).copy()
     pi, info, current = _state(X, y, beta)
-    every = bool(free.all())
-    block = np.ix_(free, free)
     for it in range(1, max_iter + 1):
-        cov = np.linalg.inv(info)
-        w = pi * (1 - pi)
-        h = np.sum((X @ cov) * X, axis=1) * w                 # hat-matrix diagonal
-        score = X.T @ (y - pi + h * (0.5 - pi))
-        gradient = np.max(np.abs(score[free]))
-        if gradient < tol:
-            return beta, current, it
-        if every:
-            step = cov @ score
-        else:
-            step = np.zeros_like(beta)
-            step[free] = np.linalg.solve(info[block], score[free])
+        step, gradient = _newton(X, y, beta, free, pi, info)
+        if gradient < tol or np.max(np.abs(step)) < tol:
+            return (*_polish(X, y, beta, free, info, current), it) if polish else (beta, current, it)
         biggest = np.max(np.abs(step))
         if biggest > MAX_STEP:
             step *= MAX_STEP / biggest
@@ -182,16 +177,72 @@ def _fit(X, y, beta, free, tol, max_iter):
                 break
             step /= 2.0
         else:
-            # no step improves on the current value: we sit at the optimum up to rounding
+            # no step improves on the current value: near the optimum the penalized
+            # log-likelihood changes by less than its rounding, so let the score decide
             if gradient < 1e-5:
-                return beta, current, it
+                return (*_polish(X, y, beta, free, info, current), it) if polish else (beta, current, it)
             raise RuntimeError(f"Firth logit: no ascent step from a point with score {gradient:.2e}")
         beta = beta + step
         pi, info, current = trial
-        if np.max(np.abs(step)) < tol:
-            return beta, current, it
     raise RuntimeError(f"Firth logit did not converge in {max_iter} iterations "
                        f"(last step {np.max(np.abs(step)):.2e}, score {gradient:.2e})")
+
+
+def _newton(X, y, beta, free, pi, info):
+    """The Newton step on the modified score at beta, and the score's largest free entry."""
+    cov = np.linalg.inv(info)
+    h = np.sum((X @ cov) * X, axis=1) * (pi * (1 - pi))     # hat-matrix diagonal
+    score = X.T @ (y - pi + h * (0.5 - pi))
+    if free.all():
+        return cov @ score, float(np.max(np.abs(score)))
+    step = np.zeros_like(beta)
+    step[free] = np.linalg.solve(info[np.ix_(free, free)], score[free])
+    return step, float(np.max(np.abs(score[free])))
+
+
+def _polish(X, y, beta, free, info, current):
+    """Newton steps with the exact Jacobian of the modified score, from a converged point.
+
+    The iteration above scales the modified score by the Fisher information, which is not
+    its Jacobian: it converges linearly, slowly near separation (a rate of 0.95 was seen),
+    so a fit stopped at |score| < tol sits up to about tol / (1 − rate) from the root, on
+    a side set by the last bits of the path — Firth estimates differed by 1e-7 (relative)
+    between SIMD levels. Newton with the exact Jacobian converges quadratically from
+    there: a few steps reach the root to rounding on every machine. Steps stop when they
+    no longer shrink (the rounding floor)."""
+    previous = np.inf
+    for _ in range(POLISH_STEPS):
+        score, jacobian = _score_and_jacobian(X, y, _prob(X @ beta), np.linalg.inv(info))
+        move = np.zeros_like(beta)
+        move[free] = np.linalg.solve(jacobian[np.ix_(free, free)], -score[free])
+        size = float(np.max(np.abs(move)))
+        if not size < previous:
+            break
+        beta = beta + move
+        _, info, current = _state(X, y, beta)
+        previous = size
+        if size <= 4 * np.finfo(float).eps * (1.0 + float(np.max(np.abs(beta)))):
+            break
+    return beta, current
+
+
+def _score_and_jacobian(X, y, pi, cov):
+    """The modified score U*(β) = X'(y − π + h(½ − π)) and its exact Jacobian.
+
+    With w = π(1 − π), Q = X I⁻¹ X' and h = w·diag(Q):
+    ∂h/∂β = diag(w(1 − 2π)·diag Q) X − diag(w) (Q∘Q) diag(w(1 − 2π)) X, so
+    J = −X' diag(w(1 + h)) X + X' diag(½ − π) ∂h/∂β. Q∘Q is never formed (n × n): with
+    z_i = x_i ⊗ x_i, (Q∘Q)_im = z_i' (I⁻¹ ⊗ I⁻¹) z_m."""
+    w = pi * (1 - pi)
+    q = np.sum((X @ cov) * X, axis=1)
+    h = w * q
+    score = X.T @ (y - pi + h * (0.5 - pi))
+    c = w * (1 - 2 * pi)
+    Z = (X[:, :, None] * X[:, None, :]).reshape(len(X), -1)
+    squared = Z @ (np.kron(cov, cov) @ (Z.T @ (X * c[:, None])))      # (Q∘Q) diag(c) X
+    dh = X * (c * q)[:, None] - w[:, None] * squared
+    jacobian = -(X * (w * (1 + h))[:, None]).T @ X + (X * (0.5 - pi)[:, None]).T @ dh
+    return score, jacobian
 
 
 def _profile(X, y, beta_hat, j, value, tol, max_iter) -> float:
@@ -200,7 +251,7 @@ def _profile(X, y, beta_hat, j, value, tol, max_iter) -> float:
     start[j] = value
     free = np.ones(len(beta_hat), dtype=bool)
     free[j] = False
-    return _fit(X, y, start, free, tol, max_iter)[1]
+    return _fit(X, y, start, free, tol, max_iter, polish=False)[1]
 
 
 def _root(drop, centre: float, side: int, se: float, crit: float) -> float:
