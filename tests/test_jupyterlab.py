@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -123,48 +124,55 @@ def lab(project, tmp_path):
         log.close()
 
 
-def test_a_source_opens_as_a_notebook_and_a_one_line_edit_is_a_one_line_diff(lab, project):
+@contextmanager
+def _opened(lab: str, folder: str, name: str):
+    """A JupyterLab page (1400 px) with folder/name opened from the file browser by double
+    clicks, as an author does; yields (page, the notebook's panel)."""
     from playwright.sync_api import sync_playwright
 
-    SHOTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         try:
             page.goto(f"{lab}/lab", wait_until="domcontentloaded")
             listing = page.locator(".jp-DirListing-content")
-            listing.get_by_text("notebooks", exact=True).dblclick(timeout=60_000)
-            listing.get_by_text(NOTEBOOK, exact=True).dblclick(timeout=30_000)
-            panel = page.locator(".jp-NotebookPanel:visible")
-            panel.locator(".jp-CodeCell").first.wait_for(timeout=60_000)
-            dialogs = page.locator(".jp-Dialog")
-            assert not dialogs.filter(has_text="File Load Error").count(), dialogs.first.inner_text()
-            assert page.locator(".jp-FileEditor:visible").count() == 0  # not the text editor
-            assert page.locator(".lm-TabBar-tab.lm-mod-current", has_text=NOTEBOOK).count()
-
-            # the kernel the header names starts without a "Select Kernel" question
-            page.locator(".jp-Notebook-ExecutionIndicator, .jp-Toolbar-kernelName",
-                         has_text="Python 3").first.wait_for(timeout=60_000)
-            assert not dialogs.count(), dialogs.first.inner_text()
-            # and, once it is ready, the untouched notebook is not marked modified
-            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=120_000)
-            page.wait_for_timeout(2000)
-            assert page.locator(DIRTY_TAB).count() == 0, "opened untouched, marked modified"
-
-            # one line: the end of the first code cell (the parameters), then Ctrl+S
-            editor = panel.locator(".jp-CodeCell .cm-content").first
-            editor.click()
-            page.keyboard.press("Control+End")
-            page.keyboard.type(EDIT)
-            page.keyboard.press("Control+s")
-            source = project / "notebooks" / NOTEBOOK
-            deadline = time.monotonic() + 30
-            while EDIT not in source.read_text(encoding="utf-8") and time.monotonic() < deadline:
-                time.sleep(0.25)
-            page.screenshot(path=str(SHOTS / "jupyterlab_edit.png"))
-            assert not dialogs.count(), dialogs.first.inner_text()
+            listing.get_by_text(folder, exact=True).dblclick(timeout=60_000)
+            listing.get_by_text(name, exact=True).dblclick(timeout=30_000)
+            yield page, page.locator(".jp-NotebookPanel:visible")
         finally:
             browser.close()
+
+
+def test_a_source_opens_as_a_notebook_and_a_one_line_edit_is_a_one_line_diff(lab, project):
+    SHOTS.mkdir(exist_ok=True)
+    with _opened(lab, "notebooks", NOTEBOOK) as (page, panel):
+        panel.locator(".jp-CodeCell").first.wait_for(timeout=60_000)
+        dialogs = page.locator(".jp-Dialog")
+        assert not dialogs.filter(has_text="File Load Error").count(), dialogs.first.inner_text()
+        assert page.locator(".jp-FileEditor:visible").count() == 0  # not the text editor
+        assert page.locator(".lm-TabBar-tab.lm-mod-current", has_text=NOTEBOOK).count()
+
+        # the kernel the header names starts without a "Select Kernel" question
+        page.locator(".jp-Notebook-ExecutionIndicator, .jp-Toolbar-kernelName",
+                     has_text="Python 3").first.wait_for(timeout=60_000)
+        assert not dialogs.count(), dialogs.first.inner_text()
+        # and, once it is ready, the untouched notebook is not marked modified
+        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=120_000)
+        page.wait_for_timeout(2000)
+        assert page.locator(DIRTY_TAB).count() == 0, "opened untouched, marked modified"
+
+        # one line: the end of the first code cell (the parameters), then Ctrl+S
+        editor = panel.locator(".jp-CodeCell .cm-content").first
+        editor.click()
+        page.keyboard.press("Control+End")
+        page.keyboard.type(EDIT)
+        page.keyboard.press("Control+s")
+        source = project / "notebooks" / NOTEBOOK
+        deadline = time.monotonic() + 30
+        while EDIT not in source.read_text(encoding="utf-8") and time.monotonic() < deadline:
+            time.sleep(0.25)
+        page.screenshot(path=str(SHOTS / "jupyterlab_edit.png"))
+        assert not dialogs.count(), dialogs.first.inner_text()
 
     assert _git("diff", "--numstat", cwd=project) == f"1\t1\tnotebooks/{NOTEBOOK}\n"
     changed = [line for line in _git("diff", "-U0", cwd=project).splitlines()
@@ -174,23 +182,11 @@ def test_a_source_opens_as_a_notebook_and_a_one_line_edit_is_a_one_line_diff(lab
 
 
 def test_an_executed_notebook_opens_unmodified_and_says_where_its_source_is(lab, project):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        try:
-            page.goto(f"{lab}/lab", wait_until="domcontentloaded")
-            listing = page.locator(".jp-DirListing-content")
-            listing.get_by_text("analyses", exact=True).dblclick(timeout=60_000)  # reachable
-            listing.get_by_text("04_regressions.ipynb", exact=True).dblclick(timeout=30_000)
-            panel = page.locator(".jp-NotebookPanel:visible")
-            note = panel.locator(".jp-MarkdownCell").first.locator(".casework-build-product")
-            note.wait_for(timeout=60_000)
-            assert "notebooks/04_regressions.py" in note.inner_text()
-            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=120_000)
-            page.wait_for_timeout(2000)
-            page.screenshot(path=str(SHOTS / "jupyterlab_executed.png"))
-            assert page.locator(DIRTY_TAB).count() == 0, "opened untouched, marked modified"
-        finally:
-            browser.close()
+    with _opened(lab, "analyses", "04_regressions.ipynb") as (page, panel):  # analyses/ reachable
+        note = panel.locator(".jp-MarkdownCell").first.locator(".casework-build-product")
+        note.wait_for(timeout=60_000)
+        assert "notebooks/04_regressions.py" in note.inner_text()
+        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=120_000)
+        page.wait_for_timeout(2000)
+        page.screenshot(path=str(SHOTS / "jupyterlab_executed.png"))
+        assert page.locator(DIRTY_TAB).count() == 0, "opened untouched, marked modified"

@@ -18,7 +18,7 @@ import statsmodels.api as sm
 from ..data.frames.improvement import LABELS, model_columns, regression_frame
 from .firth import firth_logit
 from .logit import MODELS, coefficients, design, fit_logit, model_frame, stars
-from .separation import DesignError, detect_separation
+from .separation import DesignError, detect_separation, why_not_estimable
 
 FRAME_KEYS = ("include_mixed", "aid", "regime_cutoff", "exclude_limited", "control_next_report", "require")
 
@@ -125,7 +125,7 @@ def fit_variant(sample: pd.DataFrame, cases: pd.DataFrame, variant: Variant, bas
             est = coefficients({model: result}, confidence)
         except (DesignError, np.linalg.LinAlgError, RuntimeError) as exc:
             est = pd.DataFrame({"model": [model]})
-            note = f"{model}: not estimable ({_reason(exc)})"
+            note = f"{model}: not estimable ({why_not_estimable(exc, LABELS)})"
         est["note"] = note
         est["n"] = len(sub)
         pieces.append(est)
@@ -235,15 +235,3 @@ def headline_stable(long: pd.DataFrame, headline: list[tuple[str, str]] = HEADLI
                  & ((others["p"] < 0.05) == (b["p"] < 0.05)))
         stable += bool(keeps.all())
     return stable
-
-
-def _reason(exc: Exception) -> str:
-    """A reader's reason for a fit that gave no estimate: no exception text, no iteration
-    counts or residual scores (those belong in a log, not in a table cell)."""
-    if isinstance(exc, DesignError):
-        if exc.flat:
-            return "no variation in " + ", ".join(LABELS.get(c, c) for c in exc.flat)
-        return "collinear predictors"
-    if isinstance(exc, np.linalg.LinAlgError):
-        return "singular design"
-    return "the fit did not converge"

@@ -43,6 +43,19 @@ class DesignError(ValueError):
         self.flat = tuple(flat)
 
 
+def why_not_estimable(exc: Exception, labels: dict[str, str]) -> str:
+    """A reader's reason for a fit that gave no estimate, predictors named by `labels`: no
+    exception text, iteration counts or residual scores (those belong in a log, not in a
+    table cell)."""
+    if isinstance(exc, DesignError):
+        if exc.flat:
+            return "no variation in " + ", ".join(labels.get(c, c) for c in exc.flat)
+        return "collinear predictors"
+    if isinstance(exc, np.linalg.LinAlgError):
+        return "singular design"
+    return "the fit did not converge"
+
+
 @dataclass
 class SeparationReport:
     separated: bool
