@@ -347,9 +347,9 @@ answer = (
                       + findings.choose(chance["missed"] == 1, "misses", "miss")
                       + " beyond chance; the table of misses gives the reason for each.")
     + f" The Free the 20 coefficient {scale_name} "
-    + findings.choose(chosen.verdict == "recovered", "is recovered",
-                      f"is not recovered (coverage {chosen.coverage:.1%}, bias {chosen.bias_se:.1f} SE)")
-    + ".")
+    + findings.choose(chosen.verdict == "recovered", "is recovered", "is not recovered")
+    + f" (coverage {chosen.coverage:.1%}, exact {level} interval {chosen.coverage_low:.1%} to "
+    f"{chosen.coverage_high:.1%}; bias {chosen.bias_se:.1f} ± {chosen.bias_se_mc:.2f} SE).")
 findings.conclude(nb, answer, [
     answer,
     *lines,
