@@ -44,10 +44,12 @@ sys.exit(main(sys.argv[2:]))
 
 @pytest.fixture
 def site_project(project):
-    """Two light notebooks; 02_beta sleeps when label=slow. Built and rendered once."""
+    """Two light notebooks; 02_beta, when label=slow, waits until the test kills the build
+    (a condition, not a duration that could run out on a loaded machine; 600 s at most, so a
+    failed test leaves nothing running)."""
     write_notebook(project, "01_alpha", RECORD, 'record("01_alpha", n=n)')
     write_notebook(project, "02_beta", RECORD, 'record("02_beta", label=label)',
-                   'import time\nif label == "slow":\n    time.sleep(120)')
+                   'import time\nif label == "slow":\n    time.sleep(600)')
     (project / "_quarto.yml").write_text(QUARTO)
     (project / "index.qmd").write_text("---\ntitle: Home\n---\n\nThe label is {{< var beta.label >}}.\n")
     assert build() == 0
