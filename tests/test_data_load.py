@@ -280,11 +280,28 @@ def test_a_duplicated_header_is_named_not_reported_missing(tiny_data):
 def test_the_folders_own_resources_name_its_files(tiny_data):
     (tiny_data / tables()["survey"].path).rename(tiny_data / "my_survey.csv")
     pkg = json.loads((tiny_data / "datapackage.json").read_text())
-    pkg["resources"] = [{"name": "survey", "path": "my_survey.csv"}]
+    next(r for r in pkg["resources"] if r["name"] == "survey")["path"] = "my_survey.csv"
     (tiny_data / "datapackage.json").write_text(json.dumps(pkg))
     assert len(load(tiny_data, only=["survey"])["survey"]) == 1
     from casework.pipeline.fingerprint import data_digests
     assert data_digests(tiny_data)["survey"] != "missing"
+
+
+def test_a_partial_resources_list_names_the_tables_it_leaves_out(tiny_data):
+    """Listed resources are the folder's tables: one left out is refused, not read from the
+    codebook's path (where a stale synthetic copy may lie); no list reads those paths."""
+    pkg = json.loads((tiny_data / "datapackage.json").read_text())
+    pkg["resources"] = [r for r in pkg["resources"] if r["name"] in ("communications", "cases", "survey")]
+    (tiny_data / "datapackage.json").write_text(json.dumps(pkg))
+    assert problems(tiny_data) == [
+        f"{tiny_data / 'datapackage.json'}: key resources: tables sample, "
+        "freethe20, urgent_actions not listed; a resources list must name the file of every table, "
+        'e.g. {"name": "sample", "path": "raw/sample.csv"}, or be left out to read each table from '
+        "the codebook's path"]
+    assert len(load(tiny_data, only=["communications"])["communications"]) == 2  # only what is read
+    del pkg["resources"]
+    (tiny_data / "datapackage.json").write_text(json.dumps(pkg))
+    assert len(load(tiny_data)["sample"]) == 2  # no list: the codebook's paths
 
 
 def test_the_missing_datapackage_hint_names_a_real_step(tiny_data):

@@ -341,6 +341,42 @@ def test_stale_lock_of_dead_process_is_taken_over(tmp_path):
     assert lock.read_text() == ""
 
 
+# A build holding the lock that starts one worker, which ends once the file argv[2] exists.
+HOLDER = """
+import subprocess, sys, time
+from pathlib import Path
+from casework.pipeline.lock import build_lock, inherited_fds
+WORKER = "import os, sys, time\\nwhile not os.path.exists(sys.argv[1]): time.sleep(0.05)"
+with build_lock(Path(sys.argv[1])):
+    worker = subprocess.Popen([sys.executable, "-c", WORKER, sys.argv[2]], pass_fds=inherited_fds())
+    print(worker.pid, flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_start_waits_for_the_workers_a_build_killed_outright_left(tmp_path, monkeypatch):
+    """A build's workers inherit the lock's open file: killed outright, the build leaves
+    them holding it, and the next start waits until they have ended (issue 22)."""
+    import signal
+
+    import psutil
+    lock, flag = tmp_path / ".casework" / "lock", tmp_path / "worker-may-end"
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(lock), str(flag)],
+                              stdout=subprocess.PIPE, text=True)
+    worker = psutil.Process(int(holder.stdout.readline()))
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(timeout=60)
+    monkeypatch.setattr(lock_module, "ORPHAN_WAIT", 0.3)
+    with pytest.raises(LockError, match=rf"a killed casework build \(pid {holder.pid}\) left notebook "
+                                        rf"workers that still hold the lock {lock}; waited 0 s"):
+        with build_lock(lock, wait=0):
+            pass
+    monkeypatch.setattr(lock_module, "ORPHAN_WAIT", 120)
+    flag.touch()  # the worker ends now: the start below waits for exactly that
+    with build_lock(lock, wait=0):
+        assert not worker.is_running() or worker.status() == psutil.STATUS_ZOMBIE
+
+
 # --- recorded values ----------------------------------------------------------------------
 
 def results(root, name: str, values: dict) -> None:

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from test_parameters import project, write_notebook  # noqa: F401 (fixture)
 from test_pipeline import RECORD, build
@@ -43,10 +44,12 @@ sys.exit(main(sys.argv[2:]))
 
 @pytest.fixture
 def site_project(project):
-    """Two light notebooks; 02_beta sleeps when label=slow. Built and rendered once."""
+    """Two light notebooks; 02_beta, when label=slow, waits until the test kills the build
+    (a condition, not a duration that could run out on a loaded machine; 600 s at most, so a
+    failed test leaves nothing running)."""
     write_notebook(project, "01_alpha", RECORD, 'record("01_alpha", n=n)')
     write_notebook(project, "02_beta", RECORD, 'record("02_beta", label=label)',
-                   'import time\nif label == "slow":\n    time.sleep(120)')
+                   'import time\nif label == "slow":\n    time.sleep(600)')
     (project / "_quarto.yml").write_text(QUARTO)
     (project / "index.qmd").write_text("---\ntitle: Home\n---\n\nThe label is {{< var beta.label >}}.\n")
     assert build() == 0
@@ -83,13 +86,30 @@ def no_leftovers(root: Path) -> bool:
     return publish.leftovers(root / "_site") == []
 
 
+def still_running(procs: list[psutil.Process]) -> list[str]:
+    """The processes of `procs` still running (a zombie, killed but not yet reaped, writes nothing)."""
+    alive = []
+    for p in procs:
+        try:
+            if p.status() != psutil.STATUS_ZOMBIE:
+                alive.append(" ".join(p.cmdline()[:3]))
+        except psutil.Error:
+            pass
+    return alive
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_a_killed_build_is_refused_and_the_previous_site_stays(site_project, sig):
     proc = start_slow_build(site_project)
+    workers = psutil.Process(proc.pid).children(recursive=True)  # the notebook's worker and kernel
+    assert len(workers) >= 2, workers
     proc.send_signal(sig)
     proc.communicate(timeout=300)  # winding down is slow on a busy machine
     with pytest.raises(RenderError) as err:
         render(site_project, renderer="builtin")
+    # After SIGKILL the worker outlives the build for a moment and may still write; the
+    # render (like any next start) waits for it on the build lock its workers inherit.
+    assert still_running(workers) == []
     message = str(err.value)
     assert "refusing to render" in message and "02_beta:" in message and "01_alpha" not in message
     expected = "did not finish" if sig == signal.SIGKILL else "its last run failed"

@@ -3,12 +3,14 @@ lint, package, verify, reference."""
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import signal
 import sys
 from pathlib import Path
 
 from .engine import SchedulerError
-from .errors import DataValidationError
+from .errors import DataValidationError, one_line
 from .pipeline.parameters import ParameterError
 from .website.errors import RenderError
 
@@ -22,17 +24,54 @@ def _seed(text: str) -> int | str:
         return text
 
 
+LONG_WORD = re.compile(r"\S{61,}")  # a word this long in argparse's message is shortened
+
+
+def _shown(text: str) -> str:
+    """A value as a message may quote it: at most 40 characters."""
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, refusing in one line (`error: ...`, exit 2) like the rest of casework,
+    instead of the usage block; a long value is shortened, never echoed whole."""
+
+    def error(self, message: str):
+        message = one_line(LONG_WORD.sub(lambda m: m.group()[:40] + "...", message))
+        self.exit(2, f"error: {self.prog}: {message}; see `{self.prog} --help`\n")
+
+
+def _whole(text: str) -> int:
+    """An option's whole number; argparse names the option when this refuses."""
+    try:
+        if len(text.strip()) <= 40:
+            return int(text)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{_shown(text)}: expected a whole number, e.g. 2")
+
+
+def _path(text: str) -> Path:
+    """A path argument the file system can hold (checked at once: a longer one makes every
+    later check fail with 'File name too long')."""
+    raw = os.fsencode(text)
+    if len(raw) > 4095 or any(len(name) > 255 for name in raw.split(b"/")):
+        raise argparse.ArgumentTypeError(f"{_shown(text)}: too long for a path; expected names of at "
+                                         "most 255 bytes and a path of at most 4,095")
+    return Path(text)
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="casework", description=__doc__)
+    p = _Parser(prog="casework", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("simulate", help="write synthetic data (all tables + data package) into a folder")
     s.add_argument("--seed", type=_seed, default=20190101, help="random seed (default: the committed data's)")
-    s.add_argument("--out", type=Path, default=Path("data"), help="data folder to write (default: data)")
+    s.add_argument("--out", type=_path, default=Path("data"), help="data folder to write (default: data)")
     s.add_argument("--condition", action="append", default=[], metavar="NAME",
                    help="condition the outcome draws on an event (declared in the data package): "
                         "estimable_improvement, reference_release; repeatable (default: none)")
-    s.add_argument("--calibration-seeds", type=int, default=0, metavar="K",
+    s.add_argument("--calibration-seeds", type=_whole, default=0, metavar="K",
                    help="estimate each calibration target's expected value and sampling SD over "
                         "K further seeds for data/README.md (default 0: this seed only)")
     s.add_argument("--scale", default="1", metavar="K",
@@ -41,38 +80,38 @@ def _parser() -> argparse.ArgumentParser:
 
     rc = sub.add_parser("recovery", help="simulate N data sets, re-fit every model, report recovery "
                                          "of the generating values")
-    rc.add_argument("--reps", type=int, default=1000, help="replications (default 1000, as page 08)")
+    rc.add_argument("--reps", type=_whole, default=1000, help="replications (default 1000, as page 08)")
     rc.add_argument("--seed", type=_seed, default=20190101, help="seed of the study (default 20190101)")
     rc.add_argument("--condition", action="append", default=[], metavar="NAME",
                     help="simulate under a declared condition (see `casework simulate`)")
-    rc.add_argument("--jobs", type=int, default=1,
+    rc.add_argument("--jobs", type=_whole, default=1,
                     help="Dask workers (default 1: in this process; more start a local cluster)")
     rc.add_argument("--scheduler", metavar="ADDRESS", default=None,
                     help="run the replications on the Dask scheduler at ADDRESS (or $CASEWORK_SCHEDULER)")
-    rc.add_argument("--out", type=Path, default=None, help="write the summary as CSV here")
+    rc.add_argument("--out", type=_path, default=None, help="write the summary as CSV here")
 
     v = sub.add_parser("validate", help="validate a data folder against the codebook")
-    v.add_argument("folder", nargs="?", type=Path, default=Path("data"))
+    v.add_argument("folder", nargs="?", type=_path, default=Path("data"))
 
     c = sub.add_parser("codebook", help="write data/CODEBOOK.md from the codebook")
-    c.add_argument("--out", type=Path, default=Path("data/CODEBOOK.md"))
+    c.add_argument("--out", type=_path, default=Path("data/CODEBOOK.md"))
 
     def run_args(q):
         q.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                        help="notebooks to run, e.g. 01_caseload or 01 (default: all)")
-        q.add_argument("--params", type=Path, default=None,
+        q.add_argument("--params", type=_path, default=None,
                        help="parameter file (default: params/default.yml)")
         q.add_argument("-p", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                        help="override a parameter (KEY or NOTEBOOK.KEY); repeatable")
-        q.add_argument("--data", type=Path, default=None, help="data folder (sets data_dir)")
+        q.add_argument("--data", type=_path, default=None, help="data folder (sets data_dir)")
         q.add_argument("--force", action="store_true", help="re-execute even when cached")
-        q.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
+        q.add_argument("--jobs", type=_whole, default=2, help="notebooks run in parallel (default 2)")
         q.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="send the simulations (06, 07, 08) to the Dask scheduler at ADDRESS "
                             "(sets $CASEWORK_SCHEDULER for the notebooks; results are the same)")
         q.add_argument("--dry-run", action="store_true",
                        help="say which notebooks would run and why (what changed); run nothing")
-        q.add_argument("--cache-entries", type=int, default=None, metavar="N",
+        q.add_argument("--cache-entries", type=_whole, default=None, metavar="N",
                        help="cached runs kept per notebook (default 8: several parameter sets)")
 
     r = sub.add_parser("run", help="execute notebooks (cached) and collect recorded values")
@@ -88,31 +127,31 @@ def _parser() -> argparse.ArgumentParser:
     run_args(b)
     renderer_arg(b)
     for q in (rn, b):
-        q.add_argument("--out", type=Path, default=None, metavar="DIR",
+        q.add_argument("--out", type=_path, default=None, metavar="DIR",
                        help="write the site to DIR instead of _site/ (a second site to compare)")
     cmp = sub.add_parser("compare", help="page of the values that moved and conclusions that flipped "
                                          "between two builds (site folders) or two parameter files")
-    cmp.add_argument("first", type=Path, metavar="A")
-    cmp.add_argument("second", type=Path, metavar="B")
-    cmp.add_argument("--out", type=Path, default=Path("_comparison") / "index.html",
+    cmp.add_argument("first", type=_path, metavar="A")
+    cmp.add_argument("second", type=_path, metavar="B")
+    cmp.add_argument("--out", type=_path, default=Path("_comparison") / "index.html",
                      help="page to write (default _comparison/index.html)")
     ln = sub.add_parser("lint", help="check the words of a built site and its PDF paper (no inf/NaN, "
                                      "float noise, p = 0.000, raw keys, exception text, ...)")
-    ln.add_argument("site", nargs="?", type=Path, default=Path("_site"), help="built site (default _site)")
+    ln.add_argument("site", nargs="?", type=_path, default=Path("_site"), help="built site (default _site)")
     ln.add_argument("--no-pdf", action="store_true", help="leave out the PDF paper")
     vf = sub.add_parser("verify", help="rebuild and compare every recorded value with the committed "
                                        "reference build (reference/NAME.tsv)")
-    vf.add_argument("--params", type=Path, default=None,
+    vf.add_argument("--params", type=_path, default=None,
                     help="parameter file (default: params/default.yml); its reference is "
                          "reference/<file name without .yml>.tsv")
     vf.add_argument("--no-build", action="store_true",
                     help="compare the last build's results/ instead of building first")
     rf = sub.add_parser("reference", help="write reference/NAME.tsv from the last build "
                                           "(`make reference` builds first)")
-    rf.add_argument("--params", type=Path, default=None,
+    rf.add_argument("--params", type=_path, default=None,
                     help="parameter file the last build ran (default: params/default.yml)")
     pk = sub.add_parser("package", help="write the deposit zip of the last build (REPLICATION.md, RO-Crate)")
-    pk.add_argument("--out", type=Path, default=None,
+    pk.add_argument("--out", type=_path, default=None,
                     help="zip to write (default: replication-package-<commit>.zip)")
     return p
 
@@ -164,7 +203,7 @@ def _dispatch(args) -> int:
             out = simulate(seed=args.seed, out=args.out, conditions=conditions,
                            calibration_seeds=args.calibration_seeds, scale=scale)
         except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {one_line(exc)}", file=sys.stderr)
             return 2
         except OSError as exc:  # unwritable, not a folder, disk full: the scratch is removed
             print(f"error: simulate --out {args.out}: cannot write "
@@ -184,7 +223,7 @@ def _dispatch(args) -> int:
         try:
             ds = load(args.folder)
         except DataValidationError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {one_line(exc)}", file=sys.stderr)
             return 2  # bad input, as for bad parameters
         rows = ", ".join(f"{k} {len(v):,}" for k, v in ds.tables.items())
         print(f"{args.folder}: valid ({'synthetic' if ds.synthetic else 'real'} data; rows: {rows})")
@@ -198,18 +237,18 @@ def _dispatch(args) -> int:
     if args.command in ("run", "build"):
         from .pipeline.run import run
         if args.command == "build":
-            from .website.destination import OutputError
-            from .website.render import check_out
+            from .website.render import check_out, check_renderer
             try:
                 check_out(args.out)  # before any notebook runs
-            except OutputError as exc:
-                print(f"error: {exc}", file=sys.stderr)
+                check_renderer(args.renderer)  # quarto asked for but not installed
+            except RenderError as exc:
+                print(f"error: {one_line(exc)}", file=sys.stderr)
                 return 2
         if args.scheduler:
             try:
                 _use_scheduler(args.scheduler)
             except SchedulerError as exc:  # a bad or dead address: before any notebook starts
-                print(f"error: {exc}", file=sys.stderr)
+                print(f"error: {one_line(exc)}", file=sys.stderr)
                 return 2
         code = run(notebooks=args.notebooks, params_file=args.params, overrides=args.overrides,
                    data_dir=args.data, force=args.force, jobs=args.jobs, dry_run=args.dry_run,
@@ -225,7 +264,7 @@ def _dispatch(args) -> int:
         try:
             out = package(project_root(), args.out)
         except OutputError as exc:  # a file that is not an earlier package: never replaced
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {one_line(exc)}", file=sys.stderr)
             return 2
         except (PackageError, ExhibitError, LockError, ValueError, FileNotFoundError) as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -234,11 +273,16 @@ def _dispatch(args) -> int:
         return 0
     if args.command in ("render", "build"):
         from .website.destination import OutputError
-        from .website.render import build_site
+        from .website.render import build_site, check_renderer
+        try:
+            check_renderer(args.renderer)
+        except RenderError as exc:  # quarto asked for but not installed: a bad argument here
+            print(f"error: {one_line(exc)}", file=sys.stderr)
+            return 2
         try:
             done = build_site(renderer=args.renderer, force=args.force, out=args.out)
         except OutputError as exc:  # a destination that would lose work, or cannot be written
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {one_line(exc)}", file=sys.stderr)
             return 2
         state = "unchanged, nothing to rebuild" if done.skipped else "built"
         print(f"site ready: {done.site}/index.html (renderer: {done.renderer}; {state})")
@@ -248,7 +292,7 @@ def _dispatch(args) -> int:
         from .pipeline.verify import verify, write_current
         root = project_root()
         if args.params is not None and not args.params.is_file():
-            print(f"error: --params {args.params}: no such file", file=sys.stderr)
+            print(f"error: --params {one_line(args.params)}: no such file", file=sys.stderr)
             return 2
         if args.command == "reference":
             return write_current(root, args.params, sys.stdout, sys.stderr)
@@ -259,7 +303,7 @@ def _dispatch(args) -> int:
         try:
             return compare(project_root(), args.first, args.second, args.out, sys.stderr)
         except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {one_line(exc)}", file=sys.stderr)
             return 2
     raise AssertionError(args.command)
 
@@ -327,7 +371,7 @@ def _recovery(args) -> int:
         if args.out is not None:
             _writable_file(args.out, "recovery --out")
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
     from . import engine
     if engine.scheduler_address(args.scheduler):
@@ -335,7 +379,7 @@ def _recovery(args) -> int:
             engine.check_address(engine.scheduler_address(args.scheduler),
                                  "--scheduler" if args.scheduler else f"${engine.ENV}")
         except SchedulerError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {one_line(exc)}", file=sys.stderr)
             return 2
     with engine.open_engine(args.jobs, scheduler=args.scheduler) as eng:
         runs = recovery.run_recovery(args.reps, args.seed, conditions, mapper=engine.engine_map(eng))

@@ -136,6 +136,14 @@ def load(folder: str | Path, only: list[str] | None = None) -> Dataset:
     paths, issues = table_paths(folder, pkg)
     if issues:  # a refused resource: reading the codebook's path instead would mislead
         raise DataValidationError(issues, str(folder))
+    unlisted = [name for name in needed if paths.listed and name not in paths.keys_of]
+    if unlisted:  # a partial list: the file at the codebook's path may be a stale copy
+        raise DataValidationError([_key_issue(
+            str(folder / "datapackage.json"), "resources",
+            f"table{'s' if len(unlisted) > 1 else ''} {', '.join(unlisted)} not listed; a resources "
+            "list must name the file of every table, e.g. {\"name\": \"" + unlisted[0] + "\", \"path\": \""
+            + tables()[unlisted[0]].path + "\"}, or be left out to read each table from the "
+            "codebook's path")], str(folder))
     for name in needed:
         table = tables()[name]
         path = folder / paths[name]
@@ -160,6 +168,7 @@ class TablePaths(dict):
     """table -> file inside the data folder, with the datapackage.json key that gave it."""
 
     keys_of: dict[str, str]
+    listed: bool  # datapackage.json has a resources list: it must name every table read
 
 
 def table_paths(folder: Path, pkg: dict) -> tuple[TablePaths, list[DataIssue]]:
@@ -167,9 +176,12 @@ def table_paths(folder: Path, pkg: dict) -> tuple[TablePaths, list[DataIssue]]:
     datapackage.json lists a resource of that name (found by name, not position) with
     another path (a researcher's export named differently), which is then used as
     written. A resource that is not an object with a known `name` and a relative `path`
-    inside the folder is refused, naming its key (resources[i].name / .path)."""
+    inside the folder is refused, naming its key (resources[i].name / .path). When the
+    file has a `resources` list at all, load() requires every table it reads to be in it
+    (`listed`): a table left out is refused, not read from the codebook's path."""
     paths = TablePaths({name: t.path for name, t in tables().items()})
     paths.keys_of = {}
+    paths.listed = "resources" in pkg
     where = str(folder / "datapackage.json")
     resources = pkg.get("resources", [])
     if not isinstance(resources, list):

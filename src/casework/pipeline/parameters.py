@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -82,6 +83,7 @@ class Spec:
         return v
 
 
+MAX_FILE_BYTES = 2**20  # a parameter file is a few lines; anything larger is not one
 SHOWN_CHARS = 40  # longest value quoted in a message (a 5,000-digit number is not echoed)
 
 
@@ -212,14 +214,19 @@ def parse_overrides(items: list[str]) -> dict:
 
 def read_param_file(path: Path) -> dict:
     """A parameter set: flat keys, and notebook sections {notebook: {key: value}}."""
-    if path.is_dir():
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise ParameterError(f"parameter file {path} does not exist") from None
+    except OSError as exc:  # a name too long, a loop of links, no permission
+        raise ParameterError(f"parameter file {path} cannot be read ({exc.strerror}); expected a "
+                             "YAML file such as params/sensitivity.yml") from None
+    if stat.S_ISDIR(mode):
         raise ParameterError(f"parameter file {path} is a folder; expected a YAML file such as "
                              "params/sensitivity.yml")
-    if path.exists() and not path.is_file():
+    if not stat.S_ISREG(mode):
         raise ParameterError(f"parameter file {path} is not a regular file (a device, pipe or "
                              "socket); expected a YAML file such as params/sensitivity.yml")
-    if not path.is_file():
-        raise ParameterError(f"parameter file {path} does not exist")
     data = load_yaml(path) or {}
     if not isinstance(data, dict):
         raise ParameterError(f"parameter file {path}: expected a mapping of key: value")
@@ -259,7 +266,15 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 def load_yaml(path: Path):
     """A YAML file's content; every problem a ParameterError naming the file and line."""
-    raw = path.read_bytes()
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:  # no permission (e.g. /proc/1/mem), an I/O error
+        raise ParameterError(f"parameter file {path} cannot be read ({exc.strerror}); expected a "
+                             "readable YAML file such as params/sensitivity.yml") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ParameterError(f"parameter file {path} is larger than {MAX_FILE_BYTES // 2**20} MiB; "
+                             "expected a few lines of key: value (params/sensitivity.yml)")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from ..engine import available_cores
+from ..errors import one_line
 from ..paths import EXECUTED, SOURCES, executed_path, notebook_key, project_root
 from ..website.errors import RenderError
 from . import fingerprint
@@ -49,10 +50,10 @@ def run(notebooks: list[str], params_file: Path | None, overrides: list[str],
         from ..website import catalog
         catalog.check(root)  # every source's title and header, before any kernel starts
     except (ParameterError, SelectionError, RenderError) as exc:
-        print(f"error: {exc}", file=stream)
+        print(f"error: {one_line(exc)}", file=stream)
         return 2
     for warning in unselected_keys([t.name for t in tasks], pset["layers"]):
-        print(warning, file=stream)
+        print(one_line(warning), file=stream)
     cache = Cache(root / ".casework" / "cache", root, keep=cache_entries)
     if dry_run:
         from .explain import verdict
@@ -65,7 +66,7 @@ def run(notebooks: list[str], params_file: Path | None, overrides: list[str],
             recover(root)  # a comparison killed outright: the build it set aside comes back first
             return _build(root, tasks, force, jobs, Progress(stream), pset, cache)
     except LockError as exc:
-        print(f"error: {exc}", file=stream)
+        print(f"error: {one_line(exc)}", file=stream)
         return 1
 
 

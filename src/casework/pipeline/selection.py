@@ -7,6 +7,12 @@ from pathlib import Path
 NOTEBOOK_FILE = re.compile(r"^(\d{2,})_[A-Za-z0-9_]+\.py$")
 
 
+def _shown(item: str) -> str:
+    """A name as typed, quoted for a message: escaped, at most 40 characters."""
+    text = repr(item)
+    return text if len(text) <= 40 else f"{text[:37]}...' ({len(text)} characters)"
+
+
 class SelectionError(ValueError):
     """A requested notebook does not exist (the message lists those that do), or a
     source in notebooks/ is misnamed."""
@@ -48,8 +54,8 @@ def select(requested: list[str], known: list[str]) -> list[str]:
         matches = [n for n in known
                    if want in (n, n.split("_", 1)[0], n.split("_", 1)[1])]
         if not matches:
-            raise SelectionError(f"unknown notebook '{item}'; known: {', '.join(known) or '(none)'}")
+            raise SelectionError(f"unknown notebook {_shown(item)}; known: {', '.join(known) or '(none)'}")
         if len(matches) > 1:
-            raise SelectionError(f"notebook '{item}' is ambiguous: {', '.join(matches)}")
+            raise SelectionError(f"notebook {_shown(item)} is ambiguous: {', '.join(matches)}")
         chosen.update(matches)
     return [n for n in known if n in chosen]

@@ -49,8 +49,12 @@ class Running:
     """The worker processes alive right now, so Ctrl-C can be passed on to them."""
 
     def __init__(self):
+        from .lock import inherited_fds
         self.procs: set[subprocess.Popen] = set()
         self.stopping = False
+        # The build lock's open file: each worker holds it too, so the lock outlasts a
+        # build killed outright until its workers have ended (casework.pipeline.lock).
+        self.lock_fds = inherited_fds()
 
     def interrupt(self) -> None:
         self.stopping = True
@@ -84,7 +88,7 @@ def run_job(job: Job, on_cell, running: Running) -> Outcome:
                                 cwd=job.root, env=env, text=True,
                                 # Ctrl-C reaches the build only; it passes one SIGINT on
                                 # (Running.interrupt), so each worker can shut its kernel down.
-                                start_new_session=True)
+                                start_new_session=True, pass_fds=running.lock_fds)
         running.procs.add(proc)
         if running.stopping:  # interrupted while this one was starting
             proc.send_signal(signal.SIGINT)
@@ -156,11 +160,26 @@ def _stop() -> None:
     notices a dead kernel within a second) instead of waiting for the running cell."""
     import psutil   # ipykernel's own dependency
     STOPPING.set()
-    for child in psutil.Process().children(recursive=True):
+    children = psutil.Process().children(recursive=True)
+    for child in children:
         try:
             child.kill()
         except psutil.Error:    # already gone
             pass
+    # Gone before this worker ends (and with it its hold on the build lock): the next
+    # build must not start while a kernel of this one could still write.
+    deadline = time.monotonic() + 30
+    while any(_alive(child) for child in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _alive(proc) -> bool:
+    """Still running: neither gone nor a zombie (a killed process not yet reaped writes nothing)."""
+    import psutil
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:    # gone
+        return False
 
 
 def _on_sigint(signum, frame) -> None:

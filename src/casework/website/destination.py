@@ -37,6 +37,14 @@ def check_destination(path: Path, option: str = "--out") -> None:
     option: how the user gave the path (named in the message, e.g. '--out' or 'output-dir').
     """
     shown = f"{option} {path}"
+    try:
+        _check(path, shown)
+    except OSError as exc:  # a loop of links, a folder that cannot be searched
+        raise OutputError(f"{shown}: cannot be checked ({exc.strerror or type(exc).__name__}); "
+                          f"expected {ALLOWED}") from None
+
+
+def _check(path: Path, shown: str) -> None:
     if path.is_symlink():
         raise OutputError(f"{shown}: is a symbolic link; expected {ALLOWED}")
     if path.exists():

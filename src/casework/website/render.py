@@ -186,6 +186,11 @@ def _built_key(site: Path) -> str | None:
         return None
 
 
+def check_renderer(renderer: str | None) -> None:
+    """RenderError for a renderer that cannot run here (checked before a build runs anything)."""
+    _quarto(renderer)
+
+
 def _quarto(renderer: str | None) -> str | None:
     """Path of the quarto executable to use, or None for the built-in renderer."""
     if renderer not in (None, *RENDERERS):
