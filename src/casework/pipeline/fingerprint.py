@@ -18,6 +18,8 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
+from . import digests
+
 # The `casework` package whose code every notebook calls. Tests point this at a
 # fake package to check that a code change invalidates the cache.
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -28,17 +30,14 @@ CODEBOOK_PATH = Path(__file__).resolve().parents[1] / "data" / "datapackage.json
 
 def file_digest(path: Path) -> str:
     """sha256 of a file's bytes, read in blocks (a data table may be large), or 'missing'
-    / 'unreadable' (a folder, no permission): a state too, which validation then names."""
-    h = hashlib.sha256()
+    / 'unreadable' (a folder, no permission): a state too, which validation then names.
+    Remembered while the file is unchanged, inside digests.remembering (a no-op build)."""
     try:
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(2**20), b""):
-                h.update(block)
+        return digests.digest(path)
     except FileNotFoundError:
         return "missing"
     except OSError:
         return "unreadable"
-    return h.hexdigest()
 
 
 def package_digest(root: Path | None = None) -> str:
@@ -48,7 +47,7 @@ def package_digest(root: Path | None = None) -> str:
     for path in sorted(root.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
             h.update(path.relative_to(root).as_posix().encode() + b"\0")
-            h.update(hashlib.sha256(path.read_bytes()).digest())
+            h.update(bytes.fromhex(digests.digest(path)))
     return h.hexdigest()
 
 
