@@ -36,6 +36,7 @@ FORMAT = 1
 MAX_ENTRIES = 20_000     # a store never grows without bound (oldest-checked dropped first)
 
 _memo: dict[str, list] | None = None   # path -> [size, mtime_ns, ctime_ns, inode, digest]
+_derived: dict | None = None           # "kind:digest" -> a value computed from those bytes
 _added = False
 
 
@@ -74,25 +75,42 @@ def digest(path: Path | str) -> str:
     return value
 
 
-def _load(store: Path) -> dict[str, list]:
+def derived(path: Path | str, kind: str, compute):
+    """compute(), a JSON value that depends only on the bytes of `path` (and on what `kind`
+    names), remembered under the file's digest inside `remembering`. OSError passes."""
+    global _added
+    key = f"{kind}:{digest(path)}"
+    if _derived is not None and key in _derived:
+        return _derived[key]
+    value = compute()
+    if _derived is not None and _memo is not None and os.path.abspath(path) in _memo:
+        _derived[key] = value  # only for a digest that is remembered (not a fresh file)
+        _added = True
+    return value
+
+
+def _load(store: Path) -> tuple[dict[str, list], dict]:
     try:
         doc = json.loads(store.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
+        return {}, {}
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("files"), dict):
-        return {}
-    return {k: v for k, v in doc["files"].items()
-            if isinstance(v, list) and len(v) == 5 and isinstance(v[4], str)}
+        return {}, {}
+    files = {k: v for k, v in doc["files"].items()
+             if isinstance(v, list) and len(v) == 5 and isinstance(v[4], str)}
+    return files, doc.get("derived") if isinstance(doc.get("derived"), dict) else {}
 
 
-def _save(store: Path, memo: dict[str, list]) -> None:
+def _save(store: Path, memo: dict[str, list], derived_values: dict) -> None:
     if len(memo) > MAX_ENTRIES:
         memo = dict(list(memo.items())[-MAX_ENTRIES:])
+    if len(derived_values) > MAX_ENTRIES:
+        derived_values = dict(list(derived_values.items())[-MAX_ENTRIES:])
     try:
         store.parent.mkdir(parents=True, exist_ok=True)
         tmp = store.with_name(f".{store.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"format": FORMAT, "files": memo}, separators=(",", ":")),
-                       encoding="utf-8")
+        tmp.write_text(json.dumps({"format": FORMAT, "files": memo, "derived": derived_values},
+                                  separators=(",", ":")), encoding="utf-8")
         os.replace(tmp, store)  # readers see the old store or the new one, never half of one
     except OSError:
         pass  # a read-only project: the digests are computed again next time
@@ -102,16 +120,16 @@ def _save(store: Path, memo: dict[str, list]) -> None:
 def remembering(root: Path) -> Iterator[None]:
     """Remember digests in root/.casework/digests.json for the block (nested: the outer
     block's store is used)."""
-    global _memo, _added
+    global _memo, _derived, _added
     if _memo is not None:
         yield
         return
     store = Path(root) / STORE
-    _memo, _added = _load(store), False
+    (_memo, _derived), _added = _load(store), False
     try:
         yield
     finally:
-        memo, added = _memo, _added
-        _memo, _added = None, False
+        memo, derived_values, added = _memo, _derived, _added
+        _memo, _derived, _added = None, None, False
         if added:
-            _save(store, memo)
+            _save(store, memo, derived_values)

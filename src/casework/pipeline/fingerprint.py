@@ -114,7 +114,16 @@ NOT_INPUTS = {"parameters.yml"}
 def notebook_tables(source: Path) -> list[str] | None:
     """The tables a notebook asks `casework.notebook.start(..., tables=[...])` for, with
     the tables their foreign keys point at (load() reads and checks those too); None when
-    the source does not say (then every table counts)."""
+    the source does not say (then every table counts). Remembered by the digests of the
+    source and the codebook (parsing every source took a tenth of the no-op build)."""
+    try:
+        kind = f"notebook_tables:{digests.digest(CODEBOOK_PATH)}"
+        return digests.derived(source, kind, lambda: _notebook_tables(source))
+    except OSError:
+        return _notebook_tables(source)
+
+
+def _notebook_tables(source: Path) -> list[str] | None:
     try:
         tree = ast.parse(source.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
@@ -210,18 +219,28 @@ def _parsed_imports(path: str, mtime_ns: int, size: int, dotted: str,
     return frozenset(found), frozenset(libraries - STDLIB)
 
 
-def imported_modules(source: Path, package_dir: Path | None = None) -> list[Path] | None:
+def imported_modules(source: Path, package_dir: Path | None = None,
+                     walked: tuple | None = None) -> list[Path] | None:
     """Files of every `casework` module the notebook imports, directly or through other
-    casework modules, with their parent packages' __init__; None if the source does not parse."""
-    found = _walk(source, Path(package_dir or PACKAGE_DIR))
-    return None if found is None else found[0]
+    casework modules, with their parent packages' __init__; None if the source does not parse.
+    walked: walk(source) when the caller has it already (a plan asks twice per notebook)."""
+    found = walked if walked is not None else walk(source, package_dir)
+    return found[0] if found else None
 
 
-def imported_libraries(source: Path, package_dir: Path | None = None) -> set[str]:
+def imported_libraries(source: Path, package_dir: Path | None = None,
+                       walked: tuple | None = None) -> set[str]:
     """Top-level names of the libraries the notebook imports, itself or through the
     casework modules it imports (pandas, statsmodels, ...; not the standard library)."""
+    found = walked if walked is not None else walk(source, package_dir)
+    return found[1] if found else set()
+
+
+def walk(source: Path, package_dir: Path | None = None) -> tuple:
+    """(casework files, library names) reached from the notebook's imports, or () when the
+    source cannot be read: what imported_modules and imported_libraries report."""
     found = _walk(source, Path(package_dir or PACKAGE_DIR))
-    return set() if found is None else found[1]
+    return () if found is None else found
 
 
 def _walk(source: Path, package_dir: Path) -> tuple[list[Path], set[str]] | None:
@@ -248,12 +267,13 @@ def _walk(source: Path, package_dir: Path) -> tuple[list[Path], set[str]] | None
     return sorted(set(seen.values())), libraries
 
 
-def modules_digest(source: Path, package_dir: Path | None = None) -> dict[str, str]:
+def modules_digest(source: Path, package_dir: Path | None = None,
+                   walked: tuple | None = None) -> dict[str, str]:
     """package-relative path -> digest of each casework file the notebook depends on: the
     modules it imports and the data files beside them (published.yml, datapackage.json);
     the whole package when the imports cannot be read."""
     package_dir = Path(package_dir or PACKAGE_DIR)
-    modules = imported_modules(source, package_dir)
+    modules = imported_modules(source, package_dir, walked)
     if modules is None:
         return {"*": package_digest(package_dir)}
     files = set(modules)
@@ -354,13 +374,14 @@ def _index(environment: str) -> tuple[dict[str, list[str]], dict[str, list[str]]
 
 
 def libraries_of(source: Path, package_dir: Path | None = None,
-                 versions: dict[str, str] | None = None, index: tuple | None = None) -> dict[str, str]:
+                 versions: dict[str, str] | None = None, index: tuple | None = None,
+                 walked: tuple | None = None) -> dict[str, str]:
     """Distribution -> installed version of every library the notebook imports (itself or
     through casework modules), of what runs it (EXECUTION), and of everything those
     require, transitively; plus 'python'. What a researcher can read in the cache entry."""
     versions = installed() if versions is None else versions
     provides, requires = index or library_index(versions)
-    todo = [d for top in sorted(imported_libraries(source, package_dir) | set(EXECUTION))
+    todo = [d for top in sorted(imported_libraries(source, package_dir, walked) | set(EXECUTION))
             for d in provides.get(top, [])]
     seen: set[str] = set()
     while todo:
