@@ -619,3 +619,22 @@ def test_a_file_written_just_now_is_not_remembered(tmp_path):
     (tmp_path / ".casework" / "digests.json").write_text("{not json")  # a broken store: unused
     with digests.remembering(tmp_path):
         assert digests.digest(fresh) == digests.sha256_file(fresh)
+
+
+def test_remembered_notebook_tables_follow_the_source(tmp_path, monkeypatch):
+    """The tables a source names are remembered under its digest (and the codebook's): an
+    edit that keeps size and mtime is still read again."""
+    from casework.pipeline import digests
+    monkeypatch.setattr(digests, "RACY_NS", 0)
+    source = tmp_path / "01_alpha.py"
+    source.write_text('nb = casework.notebook.start("01_alpha", globals(), tables=["cases"])\n')
+    _aged(source)
+    with digests.remembering(tmp_path):
+        assert fingerprint.notebook_tables(source) == fingerprint.with_references(["cases"])
+    assert any(k.startswith("notebook_tables:") for k in
+               json.loads((tmp_path / ".casework" / "digests.json").read_text())["derived"])
+    st = source.stat()
+    source.write_text('nb = casework.notebook.start("01_alpha", globals(), tables=["sample"])\n')
+    os.utime(source, ns=(st.st_atime_ns, st.st_mtime_ns))
+    with digests.remembering(tmp_path):
+        assert fingerprint.notebook_tables(source) == fingerprint.with_references(["sample"]) != fingerprint.with_references(["cases"])
