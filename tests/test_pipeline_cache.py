@@ -638,3 +638,29 @@ def test_remembered_notebook_tables_follow_the_source(tmp_path, monkeypatch):
     os.utime(source, ns=(st.st_atime_ns, st.st_mtime_ns))
     with digests.remembering(tmp_path):
         assert fingerprint.notebook_tables(source) == fingerprint.with_references(["sample"]) != fingerprint.with_references(["cases"])
+
+
+def test_a_remembered_walk_of_the_imports_follows_the_package(tmp_path, monkeypatch):
+    """The walk of a notebook's casework imports is remembered under the package's state
+    (every file's stamps): a new module the notebook imports is found."""
+    from casework.pipeline import digests
+    pkg = tmp_path / "casework"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("import numpy\n")
+    source = tmp_path / "01_alpha.py"
+    source.write_text("from casework import a, b\n")
+    for p in (pkg / "__init__.py", pkg / "a.py", source):
+        _aged(p)
+    assert fingerprint.package_state(pkg) is None            # ctimes are fresh: not remembered
+    monkeypatch.setattr(digests, "RACY_NS", 0)
+    state = fingerprint.package_state(pkg)
+    with digests.remembering(tmp_path):
+        first = fingerprint.walk(source, pkg, state)
+    assert [p.name for p in first[0]] == ["__init__.py", "a.py"] and first[1] == {"numpy"}
+    (pkg / "b.py").write_text("import scipy\n")
+    assert fingerprint.package_state(pkg) != state
+    with digests.remembering(tmp_path):
+        assert fingerprint.walk(source, pkg, state) == first   # remembered under the old state
+        again = fingerprint.walk(source, pkg, fingerprint.package_state(pkg))
+    assert [p.name for p in again[0]] == ["__init__.py", "a.py", "b.py"] and again[1] == {"numpy", "scipy"}

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sys
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -236,11 +237,48 @@ def imported_libraries(source: Path, package_dir: Path | None = None,
     return found[1] if found else set()
 
 
-def walk(source: Path, package_dir: Path | None = None) -> tuple:
+def walk(source: Path, package_dir: Path | None = None, state: str | None = None) -> tuple:
     """(casework files, library names) reached from the notebook's imports, or () when the
-    source cannot be read: what imported_modules and imported_libraries report."""
-    found = _walk(source, Path(package_dir or PACKAGE_DIR))
-    return () if found is None else found
+    source cannot be read: what imported_modules and imported_libraries report.
+
+    state: package_state(package_dir), when the caller has it. The walk then is remembered
+    (casework.pipeline.digests.derived) under the source's digest and that state: it
+    depends on nothing else (which package files exist and what they say)."""
+    package_dir = Path(package_dir or PACKAGE_DIR)
+    if state is None:
+        found = _walk(source, package_dir)
+        return () if found is None else found
+
+    def computed():
+        found = _walk(source, package_dir)
+        return [] if found is None else [[p.as_posix() for p in found[0]], sorted(found[1])]
+    try:
+        found = digests.derived(source, f"walk:{state}", computed)
+    except OSError:
+        found = computed()
+    return ([Path(p) for p in found[0]], set(found[1])) if found else ()
+
+
+def package_state(package_dir: Path | None = None) -> str | None:
+    """A digest of the package's file listing with each file's size, mtime, ctime and inode
+    (any edit, new or removed file changes it); None when a file changed in the last
+    digests.RACY_NS (its stamps could still be those of another content)."""
+    package_dir = Path(package_dir or PACKAGE_DIR)
+    h = hashlib.sha256(str(package_dir).encode())
+    newest, now = 0, time.time_ns()
+    for folder, dirs, files in os.walk(package_dir):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".pyc"):
+                continue
+            try:
+                st = os.stat(os.path.join(folder, name))
+            except OSError:
+                return None
+            newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
+            h.update(f"{os.path.relpath(os.path.join(folder, name), package_dir)}\0{st.st_size}:"
+                     f"{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}\n".encode())
+    return None if newest > now - digests.RACY_NS else h.hexdigest()
 
 
 def _walk(source: Path, package_dir: Path) -> tuple[list[Path], set[str]] | None:
