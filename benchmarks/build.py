@@ -13,9 +13,11 @@ of the casework code, it times
   edit      `casework run` after editing one notebook's source
 
 and prints each time with its ratio to the baseline (the no-ops in seconds: they are
-wall-clock targets). With --load N, baseline and cold build are measured a second time
-while N busy processes (one pure-Python loop each) compete for the cores, as on a shared
-server, and both ratios are reported: quiet and under load. Each ratio comes from one run.
+wall-clock targets). With --load N, baseline and cold build are measured a second time,
+right after the first pair, while N busy processes (one pure-Python loop each) compete
+for the cores, as on a shared server, and both ratios are reported: quiet and under load.
+Each ratio comes from one run. The machine's load average is printed with each line
+(other jobs on a shared machine load it too).
 
 Usage: python benchmarks/build.py [--jobs N] [--load N]
 """
@@ -100,9 +102,11 @@ def busy(n: int):
 
 
 def shown(label: str, seconds: float, ref: float | None = None, summary: str = "") -> None:
-    """One line as soon as it is measured (a long benchmark stopped early still says something)."""
+    """One line as soon as it is measured (a long benchmark stopped early still says
+    something), with the load average of the last minute at its end."""
     ratio = f"{seconds / ref:12.3f}" if ref else f"{'':12}"
-    print(f"{label:12}{seconds:9.2f}{ratio}   {summary}", flush=True)
+    load = f"{os.getloadavg()[0]:6.1f}" if hasattr(os, "getloadavg") else f"{'':6}"
+    print(f"{label:15}{seconds:9.2f}{ratio}{load}   {summary}", flush=True)
 
 
 def cold_build(tmp: Path, label: str, jobs: str) -> tuple[Path, tuple[float, str]]:
@@ -119,7 +123,7 @@ def main() -> None:
     jobs = str(opts.jobs)
     run = ("-m", "casework.cli", "run", "--jobs", jobs)
     print(f"--jobs {jobs}; {os.cpu_count()} cores" + (f"; load: {opts.load} busy processes" if opts.load else ""))
-    print(f"{'':12}{'seconds':>9}{'× baseline':>12}   casework's summary", flush=True)
+    print(f"{'':15}{'seconds':>9}{'× baseline':>12}{'load':>6}   casework's summary", flush=True)
     with tempfile.TemporaryDirectory(prefix="casework-bench-") as name:
         tmp = Path(name)
         snapshot_code(tmp / "src")
@@ -129,6 +133,12 @@ def main() -> None:
         names = [p.stem for p in sorted((project / "notebooks").glob(NOTEBOOK_GLOB))]
         timings = {"cold": cold}
         shown("cold", *cold[:1], base["quiet"], cold[1])
+        if opts.load:  # the two ratios first: a run stopped early still has both
+            with busy(opts.load):
+                base["load"] = baseline(scratch_copy(tmp / "baseline-load"))
+                shown("baseline, load", base["load"], base["load"])
+                timings["cold, load"] = cold_build(tmp, "load", jobs)[1]
+                shown("cold, load", timings["cold, load"][0], base["load"], timings["cold, load"][1])
         build = ("-m", "casework.cli", "build", "--jobs", jobs, "--renderer", "builtin")
         command(project, *build)  # the first render (untimed): the site the no-op keeps
         for label, args in (("no-op run", run), ("no-op build", build),
@@ -139,12 +149,6 @@ def main() -> None:
         edited.write_text(edited.read_text() + "\n# benchmark: an edit\n")
         timings["edit"] = command(project, *run)
         shown("edit", timings["edit"][0], base["quiet"], timings["edit"][1])
-        if opts.load:
-            with busy(opts.load):
-                base["load"] = baseline(scratch_copy(tmp / "baseline-load"))
-                shown("baseline, load", base["load"], base["load"])
-                timings["cold, load"] = cold_build(tmp, "load", jobs)[1]
-                shown("cold, load", timings["cold, load"][0], base["load"], timings["cold, load"][1])
 
     print(f"{len(names)} notebooks ({', '.join(names)}); edited: {names[0]}")
     ratios = [f"quiet {timings['cold'][0] / base['quiet']:.2f}× (target ≤ 0.6)"]

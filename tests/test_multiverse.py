@@ -369,3 +369,36 @@ def test_a_headline_without_estimates_still_gets_a_figure_and_a_summary():
     assert list(summary.reset_index().columns) == mv.SUMMARY_COLUMNS
     with pytest.raises(KeyError, match="not part of this run"):
         cox.curve("upr_open")
+
+
+def test_another_confidence_level_reuses_the_fits_that_do_not_depend_on_it(data, tmp_path, monkeypatch):
+    """Inside a build ($CASEWORK_MEMO) the maximum-likelihood and Cox fits are mapped without
+    the level and read back at another one (a reviewer's -p confidence=0.9); their intervals
+    are computed as the fits compute them, and Firth's profile intervals are fitted anew."""
+    from scipy import stats
+    from casework import engine
+    levels = {**TEST_LEVELS, "aid_measure": ("gdp",), "exclude_limited": (False,)}
+    analyses = (mv.ANALYSIS_BY_KEY["logit_all"], mv.ANALYSIS_BY_KEY["cox_ua"])
+    fresh = mv.run(data, levels=levels, analyses=analyses, confidence=0.9).results
+    memo = tmp_path / "memo"
+    monkeypatch.setenv(engine.MEMO_ENV, str(memo))
+    mv.run(data, levels=levels, analyses=analyses, confidence=0.95)
+    assert len(list(memo.glob("*.pickle"))) == 2          # the level-free fits, the Firth fits
+    again = mv.run(data, levels=levels, analyses=analyses, confidence=0.9).results
+    assert len(list(memo.glob("*.pickle"))) == 3          # only Firth's were fitted again
+    pd.testing.assert_frame_equal(again, fresh)            # the same numbers, to the last bit
+    frame = regression_frame(data["sample"], data["cases"])
+    direct = reg.fit_logit(reg.model_frame(frame, "all"), model_columns(), se_type="hc1")
+    ci = direct.conf_int(alpha=0.1)
+    row = again[(again.headline == "business_all") & again.spec_id.isin(
+        mv.build_grid(analyses, "full", levels).query("se_type == 'hc1' and estimator == 'logit'").spec_id)]
+    est, se = row.estimate.iloc[0], row.se.iloc[0]
+    q = stats.norm.ppf(1 - 0.1 / 2)                        # statsmodels' conf_int, alpha 0.1
+    assert (row.low.iloc[0], row.high.iloc[0]) == (est - q * se, est + q * se)
+    assert row.low.iloc[0] == pytest.approx(ci.loc["business_involved", 0], rel=1e-9)
+    cox = again[again.analysis == "cox_ua"].dropna(subset=["estimate"]).iloc[0]
+    z = stats.norm.ppf(0.95)
+    assert (cox.low, cox.high) == (cox.estimate - z * cox.se, cox.estimate + z * cox.se)
+    firth = again[again.spec_id.isin(mv.build_grid(analyses, "full", levels).query("estimator == 'firth'").spec_id)]
+    assert len(firth) and not np.allclose(firth.low, mv.run(data, levels=levels, analyses=analyses,
+                                                            confidence=0.95).results.loc[firth.index, "low"])

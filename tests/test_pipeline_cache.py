@@ -605,3 +605,98 @@ def test_an_entry_of_an_earlier_layout_is_a_miss(tmp_path):
     entry.write_text(json.dumps(meta))
     assert cache.entry("04_regressions", "c" * 64) is None
     assert cache.current_key("04_regressions") is None
+
+
+# --- remembered file digests (pipeline.digests): what a no-op build does not read again --
+
+def _aged(path: Path, seconds: float = 10.0) -> None:
+    """Set a file's mtime back (its ctime stays now: what a write does is still seen)."""
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - int(seconds * 1e9)))
+
+
+def test_a_remembered_digest_is_used_only_while_the_file_is_unchanged(tmp_path, monkeypatch):
+    from casework.pipeline import digests
+    table = tmp_path / "table.csv"
+    table.write_bytes(b"a,b\n1,2\n")
+    _aged(table)
+    monkeypatch.setattr(digests, "RACY_NS", 0)  # ctime is now: remember anyway, for the test
+    with digests.remembering(tmp_path):
+        first = digests.digest(table)
+    store = tmp_path / ".casework" / "digests.json"
+    assert json.loads(store.read_text())["files"][str(table)][4] == first
+    # Same size, same mtime, other bytes: the write moved the ctime, so it is hashed again.
+    st = table.stat()
+    table.write_bytes(b"a,b\n1,3\n")
+    os.utime(table, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert table.stat().st_size == st.st_size and table.stat().st_mtime_ns == st.st_mtime_ns
+    with digests.remembering(tmp_path):
+        assert digests.digest(table) == digests.sha256_file(table) != first
+    # A remembered digest is what is returned, without reading the file (shown by a stored lie).
+    doc = json.loads(store.read_text())
+    doc["files"][str(table)][4] = "remembered"
+    store.write_text(json.dumps(doc))
+    with digests.remembering(tmp_path):
+        assert digests.digest(table) == "remembered"
+        assert fingerprint.file_digest(tmp_path / "gone.csv") == "missing"
+    assert digests.digest(table) == digests.sha256_file(table)  # outside a block: always hashed
+
+
+def test_a_file_written_just_now_is_not_remembered(tmp_path):
+    """As git's racily clean entries: a write in the same clock tick after the hashing could
+    keep every stamp, so a digest is remembered only for stamps older than RACY_NS."""
+    from casework.pipeline import digests
+    fresh = tmp_path / "fresh.txt"
+    fresh.write_text("now")
+    with digests.remembering(tmp_path):
+        assert digests.digest(fresh) == digests.sha256_file(fresh)
+    assert not (tmp_path / ".casework" / "digests.json").exists()  # nothing worth storing
+    (tmp_path / ".casework").mkdir()
+    (tmp_path / ".casework" / "digests.json").write_text("{not json")  # a broken store: unused
+    with digests.remembering(tmp_path):
+        assert digests.digest(fresh) == digests.sha256_file(fresh)
+
+
+def test_remembered_notebook_tables_follow_the_source(tmp_path, monkeypatch):
+    """The tables a source names are remembered under its digest (and the codebook's): an
+    edit that keeps size and mtime is still read again."""
+    from casework.pipeline import digests
+    monkeypatch.setattr(digests, "RACY_NS", 0)
+    source = tmp_path / "01_alpha.py"
+    source.write_text('nb = casework.notebook.start("01_alpha", globals(), tables=["cases"])\n')
+    _aged(source)
+    with digests.remembering(tmp_path):
+        assert fingerprint.notebook_tables(source) == fingerprint.with_references(["cases"])
+    assert any(k.startswith("notebook_tables:") for k in
+               json.loads((tmp_path / ".casework" / "digests.json").read_text())["derived"])
+    st = source.stat()
+    source.write_text('nb = casework.notebook.start("01_alpha", globals(), tables=["sample"])\n')
+    os.utime(source, ns=(st.st_atime_ns, st.st_mtime_ns))
+    with digests.remembering(tmp_path):
+        assert fingerprint.notebook_tables(source) == fingerprint.with_references(["sample"]) != fingerprint.with_references(["cases"])
+
+
+def test_a_remembered_walk_of_the_imports_follows_the_package(tmp_path, monkeypatch):
+    """The walk of a notebook's casework imports is remembered under the package's state
+    (every file's stamps): a new module the notebook imports is found."""
+    from casework.pipeline import digests
+    pkg = tmp_path / "casework"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("import numpy\n")
+    source = tmp_path / "01_alpha.py"
+    source.write_text("from casework import a, b\n")
+    for p in (pkg / "__init__.py", pkg / "a.py", source):
+        _aged(p)
+    assert fingerprint.package_state(pkg) is None            # ctimes are fresh: not remembered
+    monkeypatch.setattr(digests, "RACY_NS", 0)
+    state = fingerprint.package_state(pkg)
+    with digests.remembering(tmp_path):
+        first = fingerprint.walk(source, pkg, state)
+    assert [p.name for p in first[0]] == ["__init__.py", "a.py"] and first[1] == {"numpy"}
+    (pkg / "b.py").write_text("import scipy\n")
+    assert fingerprint.package_state(pkg) != state
+    with digests.remembering(tmp_path):
+        assert fingerprint.walk(source, pkg, state) == first   # remembered under the old state
+        again = fingerprint.walk(source, pkg, fingerprint.package_state(pkg))
+    assert [p.name for p in again[0]] == ["__init__.py", "a.py", "b.py"] and again[1] == {"numpy", "scipy"}

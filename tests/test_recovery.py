@@ -245,3 +245,34 @@ def test_beyond_mc_error_counts_bias_and_calibration():
     # row 0: bias 2 MC errors (not), row 1: 5 (biased) and SE ratio 5 errors off, row 2: 2.5 (not)
     assert (out["judged"], out["biased"], out["miscalibrated"]) == (3, 1, 1)
     assert out["expected"] == pytest.approx(3 * 2 * stats.norm.sf(3))
+
+
+COUNTED: list[int] = []
+
+
+def counted(seed, index, conditions=()):
+    """toy, counting its calls (module level: the memo key pickles it by name)."""
+    COUNTED.append(index)
+    return toy(seed, index, conditions)
+
+
+def test_the_replications_are_mapped_without_the_level_and_read_back_at_another(tmp_path, monkeypatch):
+    """A reviewer's -p confidence=0.9: the replications (draws and fits) do not depend on the
+    level, so inside a build ($CASEWORK_MEMO) they are read back from the memo, and the
+    intervals computed at the new level are those a fit at that level gives, bit for bit."""
+    from casework import engine
+    at_90 = recovery.replicate(20190101, 0, (), 0.9)
+    runs = recovery.run_recovery(1, 20190101, confidence=0.9)
+    pd.testing.assert_frame_equal(runs, at_90)
+    calls = COUNTED
+    calls.clear()
+    monkeypatch.setenv(engine.MEMO_ENV, str(tmp_path / "memo"))
+    mapper = engine.engine_map(engine.Sequential())
+    first = recovery.run_recovery(30, 11, (), 0.95, mapper, replicate_fn=counted)
+    assert len(calls) == 30
+    second = recovery.run_recovery(30, 11, (), 0.9, mapper, replicate_fn=counted)
+    assert len(calls) == 30                                  # read back, not drawn again
+    z = stats.norm.ppf(0.95)
+    pd.testing.assert_series_equal(second.low, second.estimate - z * second.se, check_names=False)
+    pd.testing.assert_frame_equal(second.drop(columns=["low", "high"]), first.drop(columns=["low", "high"]))
+    assert (second.high - second.low < first.high - first.low).all()

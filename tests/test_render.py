@@ -11,6 +11,8 @@ import os
 import re
 import stat
 import struct
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 from urllib.parse import unquote
@@ -515,3 +517,54 @@ def test_an_unchanged_project_is_not_rendered_again(project):
     render(project, renderer="builtin")
     assert "One more line." in (site / "index.html").read_text()         # a page edited: rebuilt
     assert _leftovers(project) == []
+
+
+def test_the_render_stamp_covers_included_files_and_files_beside_pages(project):
+    """The stamp of the render's inputs (SITE_KEY): an included file, a file beside a page
+    in its folder (a bibliography), the values and _quarto.yml each make a new site; the
+    build date does not. Digests are remembered, so an edit keeping size and mtime counts too."""
+    from casework.website.render import SITE_KEY
+    (project / "_notes.md").write_text("First note.\n", encoding="utf-8")
+    (project / "index.qmd").write_text(INDEX + "\n{{< include _notes.md >}}\n", encoding="utf-8")
+    site = render(project, renderer="builtin")
+    key = (site / SITE_KEY).read_text()
+    assert "First note." in page(site, "index.html")
+    notes = project / "_notes.md"
+    st = notes.stat()
+    notes.write_text("Other note.\n", encoding="utf-8")   # same size, mtime set back below
+    os.utime(notes, ns=(st.st_atime_ns, st.st_mtime_ns))
+    render(project, renderer="builtin")
+    assert "Other note." in page(site, "index.html")
+    assert (site / SITE_KEY).read_text() != key
+    key = (site / SITE_KEY).read_text()
+    (project / "data" / "refs.bib").write_text("@book{a, title={A}}\n", encoding="utf-8")
+    render(project, renderer="builtin")
+    assert (site / SITE_KEY).read_text() != key               # beside data/README.md
+    key = (site / SITE_KEY).read_text()
+    os.environ["SOURCE_DATE_EPOCH"] = "86400"
+    try:
+        before = (site / "index.html").stat().st_mtime_ns
+        assert render(project, renderer="builtin") == site     # another date: same site
+        assert (site / "index.html").stat().st_mtime_ns == before
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
+    (project / "_quarto.yml").write_text(QUARTO_YML.replace("Scratch compendium", "Other title"))
+    render(project, renderer="builtin")
+    assert "Other title" in page(site, "index.html") and (site / SITE_KEY).read_text() != key
+
+
+HEAVY = ("pandas", "jupytext", "nbformat", "pandera", "numpy", "matplotlib", "papermill", "nbconvert")
+
+
+def test_a_render_with_nothing_to_do_imports_no_data_or_notebook_stack(project):
+    """`casework build` / `make report` with nothing to do: the render checks the stamp of
+    its inputs and stops, without pandas (the provenance stamp once imported it through
+    casework.data) or the renderer's notebook stack. Under half a second wall clock:
+    benchmarks/build.py measures it."""
+    site = render(project, renderer="builtin")
+    code = ("import sys; from casework.website.render import build_site; "
+            f"done = build_site({str(project)!r}, renderer='builtin'); "
+            f"print(done.skipped, sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=project)
+    assert out.stdout.strip() == "True []", out.stderr[-2000:]
+    assert (site / "index.html").is_file()

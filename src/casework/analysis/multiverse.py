@@ -291,9 +291,11 @@ def _fit_logit_spec(spec: dict, headlines: tuple[Headline, ...]) -> list[dict]:
                              for h in mine]
                     continue
                 res = sample.ml_fit(spec["se_type"], model)
-                ci = res.conf_int(alpha=1 - confidence)
-                fitted = {h.term: (res.params[h.term], res.bse[h.term], ci.loc[h.term, 0],
-                                   ci.loc[h.term, 1], res.pvalues[h.term]) for h in mine}
+                # Wald intervals as statsmodels' conf_int computes them, at the level when the
+                # run has one; else left for with_intervals (the fit is then level-free).
+                fitted = {h.term: (res.params[h.term], res.bse[h.term],
+                                   *_ml_interval(res.params[h.term], res.bse[h.term], confidence),
+                                   res.pvalues[h.term]) for h in mine}
         except DesignError as exc:
             rows += [_skip(h, "predictor without variation", f"{model}: {exc}", n) for h in mine]
             continue
@@ -394,6 +396,35 @@ def _logit_sample(key: tuple, model: str, frame: pd.DataFrame, predictors: list[
     return samples[(key, model)]
 
 
+def _ml_interval(est: float, se: float, confidence: float | None) -> tuple[float, float]:
+    """statsmodels' Wald interval of a Logit coefficient (LikelihoodModelResults.conf_int:
+    params ∓ q·bse with q the normal quantile 1 − alpha/2), NaN when no level is given."""
+    if confidence is None:
+        return np.nan, np.nan
+    q = stats.norm.ppf(1 - (1 - confidence) / 2)
+    return est - q * se, est + q * se
+
+
+def _wald_interval(est: float, se: float, confidence: float | None) -> tuple[float, float]:
+    """est ∓ z·se with z the normal quantile 0.5 + confidence/2 (the Cox fits' interval)."""
+    if confidence is None:
+        return np.nan, np.nan
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    return est - z * se, est + z * se
+
+
+def with_intervals(rows: list[dict], confidence: float) -> list[dict]:
+    """Rows fitted without a level (confidence None) with their intervals at `confidence`,
+    computed as the fits compute them: statsmodels' Wald interval for ML logits, est ∓ z·se
+    for Cox models. The same numbers as a fit at that level, without fitting again."""
+    out = []
+    for row in rows:
+        interval = _ml_interval if row["analysis"].startswith("logit") else _wald_interval
+        low, high = interval(row["estimate"], row["se"], confidence)
+        out.append({**row, "low": float(low), "high": float(high)})
+    return out
+
+
 def _firth_terms(sub: pd.DataFrame, predictors: list[str], terms: list[str], confidence: float) -> dict:
     """Firth estimates of `terms`, profiling only those (profiling all costs ~1 s a model)."""
     y, X = design(sub, predictors)
@@ -428,9 +459,8 @@ def _fit_cox(data: pd.DataFrame, group: str, headline: Headline, confidence: flo
     except cox_newton.CoxNewtonFailure as exc:
         return _skip(headline, "did not converge", str(exc), n)
     j = covariates.index(headline.term)
-    z = stats.norm.ppf(0.5 + confidence / 2)
     est, s = float(beta[j]), float(se[j])
-    return _estimate(headline, est, s, est - z * s, est + z * s,
+    return _estimate(headline, est, s, *_wald_interval(est, s, confidence),
                      float(2 * stats.norm.sf(abs(est / s))), n=n, events=events)
 
 
@@ -523,12 +553,20 @@ def _fit_task(task: tuple[str, str, dict]) -> list[dict]:
 def _fit_chunk(chunk: list, shared: tuple) -> list[list[dict]]:
     """One engine task: a run of specifications. `shared` (token, tables, confidence,
     min_cases) reaches each worker once; the worker keeps its frame cache between chunks
-    of the same run (same token) and starts afresh for another run."""
+    of the same data (same token) and starts afresh for other data. confidence None:
+    fits without intervals (with_intervals adds them)."""
     token, tables, confidence, min_cases = shared
     if _STATE.get("token") != token:
         _start(tables, confidence, min_cases)
         _STATE["token"] = token
+    _STATE["confidence"] = confidence
     return [_fit_task(t) for t in chunk]
+
+
+def _needs_level(task: tuple[str, str, dict]) -> bool:
+    """Whether a specification's fit depends on the confidence level beyond its interval:
+    Firth's profile penalized-likelihood intervals are found by refitting at the level."""
+    return task[2].get("estimator") == "firth"
 
 
 # --- running the multiverse ----------------------------------------------------------------
@@ -662,15 +700,31 @@ def run(data, grid: str = "full", confidence: float = 0.95, jobs: int = 1,
     todo = grid_frame[grid_frame["invalid"].isna()]
     tasks = [(r["analysis"], r["spec_id"],
               {c: r[c] for c in choice_names(r["analysis"])}) for r in todo.to_dict("records")]
-    token = hashlib.sha256(pickle.dumps((tables, confidence, min_cases))).hexdigest()
-    shared = (token, tables, confidence, min_cases)
+    token = hashlib.sha256(pickle.dumps((tables, min_cases))).hexdigest()
+    # Two maps: the fits that do not depend on the level (maximum likelihood, Cox) fitted
+    # without one, their intervals computed after (with_intervals), so a rebuild at another
+    # confidence level reads them back from the build's memo (casework.engine.memoized);
+    # and the Firth fits, whose profile intervals are found at the level.
+    level_free = [i for i, t in enumerate(tasks) if not _needs_level(t)]
+    at_level = [i for i, t in enumerate(tasks) if _needs_level(t)]
+
+    def fit_some(eng, indices: list[int], level: float | None) -> list[list[dict]]:
+        if not indices:
+            return []
+        # Specifications in grid order: neighbours share frames, so a chunk reuses its worker's cache.
+        some = [tasks[i] for i in indices]
+        parts = engines.chunks(len(some), 4 * eng.workers if eng.workers > 1 else 1)
+        done = eng.map(_fit_chunk, [some[r.start:r.stop] for r in parts],
+                       shared=(token, tables, level, min_cases), label="multiverse")
+        return [rows for chunk in done for rows in chunk]
 
     def fit_all(eng) -> list[list[dict]]:
-        # Specifications in grid order: neighbours share frames, so a chunk reuses its worker's cache.
-        parts = engines.chunks(len(tasks), 4 * eng.workers if eng.workers > 1 else 1)
-        done = eng.map(_fit_chunk, [tasks[r.start:r.stop] for r in parts], shared=shared,
-                       label="multiverse")
-        return [rows for chunk in done for rows in chunk]
+        fitted: list[list[dict]] = [[] for _ in tasks]
+        for i, rows in zip(level_free, fit_some(eng, level_free, None)):
+            fitted[i] = with_intervals(rows, confidence)
+        for i, rows in zip(at_level, fit_some(eng, at_level, confidence)):
+            fitted[i] = rows
+        return fitted
 
     if engine is None and jobs > 1 and len(tasks) > 1:
         with engines.open_engine(jobs) as eng:

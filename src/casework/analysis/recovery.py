@@ -205,8 +205,16 @@ CHUNK = 25   # replications per task: few enough tasks to keep the scheduling co
 
 
 def _call(args) -> pd.DataFrame:
-    fn, seed, indices, conditions, confidence = args
-    return pd.concat([fn(seed, i, conditions, confidence) for i in indices], ignore_index=True)
+    fn, seed, indices, conditions = args
+    return pd.concat([fn(seed, i, conditions) for i in indices], ignore_index=True)
+
+
+def with_intervals(runs: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    """`runs` with every Wald interval (low, high) at `confidence`: estimate ∓ z·se, z the
+    normal quantile 0.5 + confidence/2, as _rows computes it (NaN where no estimate)."""
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    est, se = runs["estimate"].to_numpy(float), runs["se"].to_numpy(float)
+    return runs.assign(low=est - z * se, high=est + z * se)
 
 
 def run_recovery(reps: int, seed: int, conditions: Iterable[str] = (), confidence: float = 0.95,
@@ -216,15 +224,20 @@ def run_recovery(reps: int, seed: int, conditions: Iterable[str] = (), confidenc
     mapper(f, iterable) runs them, CHUNK replications per call (default the builtin
     `map`; `casework.engine.engine_map` or a process pool's map works the same, since
     each replication depends on (seed, index) only). replicate_fn(seed, index,
-    conditions, confidence) makes one replication's rows (a module-level function, so
-    process pools can pickle it).
+    conditions) makes one replication's rows (a module-level function, so process pools
+    can pickle it), with Wald intervals (estimate ∓ z·se).
+
+    The fits do not depend on the confidence level: the replications are mapped without
+    it and every interval is computed afterwards at `confidence` (with_intervals), so a
+    rebuild at another level reads the replications back from the build's memo
+    (casework.engine.memoized) instead of drawing and fitting them again.
     """
     if reps < 1:
         raise ValueError(f"reps={reps}: expected at least 1 replication")
     conditions = tuple(sorted(conditions))
-    args = [(replicate_fn, seed, r, conditions, confidence) for r in range(0, reps, CHUNK)]
-    args = [(fn, s, range(start, min(start + CHUNK, reps)), c, conf) for fn, s, start, c, conf in args]
-    return pd.concat(list(mapper(_call, args)), ignore_index=True)
+    args = [(replicate_fn, seed, range(start, min(start + CHUNK, reps)), conditions)
+            for start in range(0, reps, CHUNK)]
+    return with_intervals(pd.concat(list(mapper(_call, args)), ignore_index=True), confidence)
 
 
 def attach_truths(runs: pd.DataFrame, truths: dict) -> pd.DataFrame:

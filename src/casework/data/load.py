@@ -61,10 +61,8 @@ class Dataset:
 
     @property
     def notice(self) -> str:
-        if self.synthetic:
-            return ("Synthetic data: generated from published aggregates and coefficients, "
-                    "not the confidential case database. Numbers illustrate the method only.")
-        return "Real case data supplied by the researcher."
+        from ..notice import data_notice
+        return data_notice(self.synthetic)
 
 
 def file_checksum(path: Path) -> str:

@@ -27,13 +27,13 @@ source is gone are dropped.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import __version__
+from . import digests
 from ..replication.environment import describe
 
 
@@ -72,7 +72,7 @@ def update_record(path: Path, entries: dict[str, dict], existing: list[str],
 
 def output_digests(root: Path, files: list[Path]) -> dict[str, str]:
     """project-relative path -> sha256 of each output file an entry vouches for."""
-    return {f.relative_to(root).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+    return {f.relative_to(root).as_posix(): digests.digest(f) for f in files}
 
 
 def parameter_set_name(pset: dict) -> str:

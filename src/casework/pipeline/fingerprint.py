@@ -15,8 +15,11 @@ import json
 import os
 import re
 import sys
+import time
 from functools import lru_cache
 from pathlib import Path
+
+from . import digests
 
 # The `casework` package whose code every notebook calls. Tests point this at a
 # fake package to check that a code change invalidates the cache.
@@ -28,17 +31,14 @@ CODEBOOK_PATH = Path(__file__).resolve().parents[1] / "data" / "datapackage.json
 
 def file_digest(path: Path) -> str:
     """sha256 of a file's bytes, read in blocks (a data table may be large), or 'missing'
-    / 'unreadable' (a folder, no permission): a state too, which validation then names."""
-    h = hashlib.sha256()
+    / 'unreadable' (a folder, no permission): a state too, which validation then names.
+    Remembered while the file is unchanged, inside digests.remembering (a no-op build)."""
     try:
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(2**20), b""):
-                h.update(block)
+        return digests.digest(path)
     except FileNotFoundError:
         return "missing"
     except OSError:
         return "unreadable"
-    return h.hexdigest()
 
 
 def package_digest(root: Path | None = None) -> str:
@@ -48,7 +48,7 @@ def package_digest(root: Path | None = None) -> str:
     for path in sorted(root.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
             h.update(path.relative_to(root).as_posix().encode() + b"\0")
-            h.update(hashlib.sha256(path.read_bytes()).digest())
+            h.update(bytes.fromhex(digests.digest(path)))
     return h.hexdigest()
 
 
@@ -115,7 +115,16 @@ NOT_INPUTS = {"parameters.yml"}
 def notebook_tables(source: Path) -> list[str] | None:
     """The tables a notebook asks `casework.notebook.start(..., tables=[...])` for, with
     the tables their foreign keys point at (load() reads and checks those too); None when
-    the source does not say (then every table counts)."""
+    the source does not say (then every table counts). Remembered by the digests of the
+    source and the codebook (parsing every source took a tenth of the no-op build)."""
+    try:
+        kind = f"notebook_tables:{digests.digest(CODEBOOK_PATH)}"
+        return digests.derived(source, kind, lambda: _notebook_tables(source))
+    except OSError:
+        return _notebook_tables(source)
+
+
+def _notebook_tables(source: Path) -> list[str] | None:
     try:
         tree = ast.parse(source.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
@@ -211,18 +220,65 @@ def _parsed_imports(path: str, mtime_ns: int, size: int, dotted: str,
     return frozenset(found), frozenset(libraries - STDLIB)
 
 
-def imported_modules(source: Path, package_dir: Path | None = None) -> list[Path] | None:
+def imported_modules(source: Path, package_dir: Path | None = None,
+                     walked: tuple | None = None) -> list[Path] | None:
     """Files of every `casework` module the notebook imports, directly or through other
-    casework modules, with their parent packages' __init__; None if the source does not parse."""
-    found = _walk(source, Path(package_dir or PACKAGE_DIR))
-    return None if found is None else found[0]
+    casework modules, with their parent packages' __init__; None if the source does not parse.
+    walked: walk(source) when the caller has it already (a plan asks twice per notebook)."""
+    found = walked if walked is not None else walk(source, package_dir)
+    return found[0] if found else None
 
 
-def imported_libraries(source: Path, package_dir: Path | None = None) -> set[str]:
+def imported_libraries(source: Path, package_dir: Path | None = None,
+                       walked: tuple | None = None) -> set[str]:
     """Top-level names of the libraries the notebook imports, itself or through the
     casework modules it imports (pandas, statsmodels, ...; not the standard library)."""
-    found = _walk(source, Path(package_dir or PACKAGE_DIR))
-    return set() if found is None else found[1]
+    found = walked if walked is not None else walk(source, package_dir)
+    return found[1] if found else set()
+
+
+def walk(source: Path, package_dir: Path | None = None, state: str | None = None) -> tuple:
+    """(casework files, library names) reached from the notebook's imports, or () when the
+    source cannot be read: what imported_modules and imported_libraries report.
+
+    state: package_state(package_dir), when the caller has it. The walk then is remembered
+    (casework.pipeline.digests.derived) under the source's digest and that state: it
+    depends on nothing else (which package files exist and what they say)."""
+    package_dir = Path(package_dir or PACKAGE_DIR)
+    if state is None:
+        found = _walk(source, package_dir)
+        return () if found is None else found
+
+    def computed():
+        found = _walk(source, package_dir)
+        return [] if found is None else [[p.as_posix() for p in found[0]], sorted(found[1])]
+    try:
+        found = digests.derived(source, f"walk:{state}", computed)
+    except OSError:
+        found = computed()
+    return ([Path(p) for p in found[0]], set(found[1])) if found else ()
+
+
+def package_state(package_dir: Path | None = None) -> str | None:
+    """A digest of the package's file listing with each file's size, mtime, ctime and inode
+    (any edit, new or removed file changes it); None when a file changed in the last
+    digests.RACY_NS (its stamps could still be those of another content)."""
+    package_dir = Path(package_dir or PACKAGE_DIR)
+    h = hashlib.sha256(str(package_dir).encode())
+    newest, now = 0, time.time_ns()
+    for folder, dirs, files in os.walk(package_dir):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".pyc"):
+                continue
+            try:
+                st = os.stat(os.path.join(folder, name))
+            except OSError:
+                return None
+            newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
+            h.update(f"{os.path.relpath(os.path.join(folder, name), package_dir)}\0{st.st_size}:"
+                     f"{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}\n".encode())
+    return None if newest > now - digests.RACY_NS else h.hexdigest()
 
 
 def _walk(source: Path, package_dir: Path) -> tuple[list[Path], set[str]] | None:
@@ -249,12 +305,13 @@ def _walk(source: Path, package_dir: Path) -> tuple[list[Path], set[str]] | None
     return sorted(set(seen.values())), libraries
 
 
-def modules_digest(source: Path, package_dir: Path | None = None) -> dict[str, str]:
+def modules_digest(source: Path, package_dir: Path | None = None,
+                   walked: tuple | None = None) -> dict[str, str]:
     """package-relative path -> digest of each casework file the notebook depends on: the
     modules it imports and the data files beside them (published.yml, datapackage.json);
     the whole package when the imports cannot be read."""
     package_dir = Path(package_dir or PACKAGE_DIR)
-    modules = imported_modules(source, package_dir)
+    modules = imported_modules(source, package_dir, walked)
     if modules is None:
         return {"*": package_digest(package_dir)}
     files = set(modules)
@@ -355,13 +412,14 @@ def _index(environment: str) -> tuple[dict[str, list[str]], dict[str, list[str]]
 
 
 def libraries_of(source: Path, package_dir: Path | None = None,
-                 versions: dict[str, str] | None = None, index: tuple | None = None) -> dict[str, str]:
+                 versions: dict[str, str] | None = None, index: tuple | None = None,
+                 walked: tuple | None = None) -> dict[str, str]:
     """Distribution -> installed version of every library the notebook imports (itself or
     through casework modules), of what runs it (EXECUTION), and of everything those
     require, transitively; plus 'python'. What a researcher can read in the cache entry."""
     versions = installed() if versions is None else versions
     provides, requires = index or library_index(versions)
-    todo = [d for top in sorted(imported_libraries(source, package_dir) | set(EXECUTION))
+    todo = [d for top in sorted(imported_libraries(source, package_dir, walked) | set(EXECUTION))
             for d in provides.get(top, [])]
     seen: set[str] = set()
     while todo:

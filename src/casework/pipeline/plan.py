@@ -99,6 +99,7 @@ def make_plan(root: Path, notebooks: list[str], params_file: Path | None, overri
     installed = fingerprint.installed()
     index = fingerprint.library_index(installed, root / ".casework" / "libraries.json")
     data_cache: dict[Path, dict[str, str]] = {}
+    state = fingerprint.package_state()  # the walks of the imports are remembered under it
     tasks = []
     for name in names:
         params = resolved[name]
@@ -107,10 +108,12 @@ def make_plan(root: Path, notebooks: list[str], params_file: Path | None, overri
         if folder not in data_cache:
             data_cache[folder] = fingerprint.data_digests(folder)
         source = source_path(root, name)
-        modules = fingerprint.modules_digest(source)
+        walked = fingerprint.walk(source, state=state)  # once for modules and libraries
+        modules = fingerprint.modules_digest(source, walked=walked)
         tasks.append(Task(name=name, source=source, params=params, data_dir=folder,
                           data=data_cache[folder], source_digest=fingerprint.file_digest(source),
                           package_digest=hashlib.sha256(json.dumps(modules, sort_keys=True).encode()).hexdigest(),
                           tables=fingerprint.notebook_tables(source), modules=modules,
-                          libraries=fingerprint.libraries_of(source, versions=installed, index=index)))
+                          libraries=fingerprint.libraries_of(source, versions=installed, index=index,
+                                                             walked=walked)))
     return tasks

@@ -21,7 +21,7 @@ from ..engine import available_cores
 from ..errors import one_line
 from ..paths import EXECUTED, SOURCES, executed_path, notebook_key, project_root
 from ..website.errors import RenderError
-from . import fingerprint
+from . import digests, fingerprint
 from .build_record import output_digests, update_record
 from .cache import Cache, output_files
 from .lock import LockError, build_lock
@@ -40,6 +40,14 @@ def run(notebooks: list[str], params_file: Path | None, overrides: list[str],
     dry_run: only say what would run and why. cache_entries: entries kept per notebook."""
     stream = stream or sys.stderr
     root = project_root()
+    with digests.remembering(root):  # file digests kept while unchanged: a no-op reads no table
+        return _run(root, notebooks, params_file, overrides, data_dir, force, jobs, stream,
+                    dry_run, cache_entries)
+
+
+def _run(root: Path, notebooks: list[str], params_file: Path | None, overrides: list[str],
+         data_dir: Path | None, force: bool, jobs: int, stream, dry_run: bool,
+         cache_entries: int | None) -> int:
     try:
         if jobs < 1:
             raise ParameterError(f"--jobs {jobs}: expected a whole number of 1 or more")

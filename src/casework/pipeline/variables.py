@@ -47,8 +47,11 @@ def write_variables(root: Path) -> Path:
     (so a renderer watching it does not rebuild for nothing)."""
     values = collect(root / "results")
     path = root / "_variables.yml"
-    for section, content in _kept(path).items():
+    old = _read(path)
+    for section, content in _kept(old).items():
         values.setdefault(section, content)
+    if old == values and path.read_text(encoding="utf-8").startswith(HEADER):
+        return path  # the same values (a no-op build): not dumped again
     # libyaml's dumper and loader (same text as the pure-Python ones, a fraction of the time)
     body = yaml.dump(values, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=True,
                      allow_unicode=True, default_flow_style=False) if values else "{}\n"
@@ -60,10 +63,15 @@ def write_variables(root: Path) -> Path:
     return path
 
 
-def _kept(path: Path) -> dict:
-    """The sections of the current file that other tools own (see KEPT_SECTIONS)."""
+def _read(path: Path) -> dict | None:
+    """The current file's values (None when missing or not a mapping)."""
     try:
         old = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError):
-        return {}
-    return {k: v for k, v in old.items() if k in KEPT_SECTIONS} if isinstance(old, dict) else {}
+        return None
+    return old if isinstance(old, dict) else None
+
+
+def _kept(old: dict | None) -> dict:
+    """The sections of the current file that other tools own (see KEPT_SECTIONS)."""
+    return {k: v for k, v in old.items() if k in KEPT_SECTIONS} if old else {}

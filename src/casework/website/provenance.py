@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..notice import data_notice
 from ..paths import NOTEBOOK_RESULTS
-from ..data.codebook import tables
-from ..data.load import Dataset, file_checksum, read_package
+from ..pipeline import digests
+from ..pipeline.fingerprint import table_paths
 from .errors import RenderError
 
 BUILD_FILE = "_build.json"
@@ -122,17 +123,34 @@ def data_folder(root: Path, runs: dict[str, NotebookRun]) -> Path:
 
 
 def data_checksum(folder: Path) -> str:
-    """The checksum `casework.data.load` reports for the folder's codebook tables."""
-    sums = {name: file_checksum(folder / t.path) for name, t in tables().items()
-            if (folder / t.path).is_file()}
-    return Dataset(folder=folder, tables={}, synthetic=True, checksums=sums).checksum if sums else "none"
+    """The checksum `casework.data.load` reports for the folder's codebook tables
+    (Dataset.checksum: one digest over 'name:sha256;' of each table file, by name)."""
+    sums = {name: digests.digest(folder / rel) for name, rel in table_paths().items()
+            if (folder / rel).is_file()}
+    if not sums:
+        return "none"
+    joined = "".join(f"{k}:{v};" for k, v in sorted(sums.items()))
+    return hashlib.sha256(joined.encode()).hexdigest()[:12]
+
+
+def package_flag(folder: Path) -> bool:
+    """The data package's `synthetic` flag, read as JSON; a package the plain reading does
+    not accept goes through the loader's checks, which name what is wrong."""
+    try:
+        flag = json.loads((folder / "datapackage.json").read_text(encoding="utf-8-sig")).get("synthetic")
+    except (OSError, ValueError, AttributeError, RecursionError):
+        flag = None
+    if isinstance(flag, bool):
+        return flag
+    from ..data.load import read_package  # pandas: only for a package that needs its message
+    return read_package(folder)["synthetic"]
 
 
 def is_synthetic(folder: Path, runs: dict[str, NotebookRun]) -> bool:
     """Synthetic if the data folder says so or any notebook ran on synthetic data."""
     flags = [run.synthetic for run in runs.values() if run.synthetic is not None]
     if (folder / "datapackage.json").is_file():
-        flags.append(read_package(folder)["synthetic"])
+        flags.append(package_flag(folder))
     if not flags:
         raise RenderError(f"cannot tell whether the data are synthetic: {folder / 'datapackage.json'} "
                           "is missing and no notebook results say; run `casework run` first")
@@ -141,8 +159,8 @@ def is_synthetic(folder: Path, runs: dict[str, NotebookRun]) -> bool:
 
 
 def notice(synthetic: bool) -> str:
-    """The data notice, worded once in casework.data (Dataset.notice)."""
-    return Dataset(folder=Path("."), tables={}, synthetic=synthetic).notice
+    """The data notice, worded once (casework.notice; Dataset.notice says the same)."""
+    return data_notice(synthetic)
 
 
 def git_commit(root: Path) -> str:

