@@ -321,7 +321,7 @@ for name, row in variant_rows.items():
               fmt=apa.p_or_not_estimable(None if row is None else row["p"]))
     firth = name.endswith("_firth")          # Firth's p comes from a penalised likelihood-ratio test
     nb.record(f"{name}_test", "not estimable" if row is None or bool(row.get("separated") == True) else  # noqa: E712 (NaN: not separated)
-              f"penalised likelihood-ratio {apa.p_text(row['p'])}" if firth else
+              apa.statistic_or_reason(apa.likelihood_ratio, row["p"], 1, "penalised likelihood-ratio") if firth else
               apa.statistic_or_reason(apa.z, row["estimate"] / row["se"], row["p"]),
               note="Wald test; Firth: penalised likelihood-ratio test")
 # The paper's sentence on the sparse violation type: the ML estimate, finite or not, then Firth's.

@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from .builtin.pages import split_front_matter
+from .builtin.pages import section_numbers, split_front_matter
 from .builtin.shortcodes import SHORTCODE, Variables
 from .errors import RenderError
 
@@ -39,7 +39,6 @@ TYPST_RULES = Path("paper") / "typst-tables.typ"       # the PDF's table rules, 
 CROSSREF = re.compile(r"(?<![\w@])@(?P<label>(?:fig|tbl|sec)-[\w-]+)")
 OPTION = re.compile(r"^#\|\s*(?P<key>[\w-]+):\s*(?P<value>.*)$", re.M)
 EMBED = re.compile(r"\{\{<\s*embed\s+(?P<target>\S+)\s*>\}\}")
-SECTION = re.compile(r"^(?P<hashes>#{2,6})\s+(?P<text>.*?)\s*\{(?P<attrs>[^}]*)\}\s*$", re.M)
 LANDSCAPE_OPEN = re.compile(r"^:::+\s*\{[^}]*\.landscape\b[^}]*\}\s*$")
 FENCE_CLOSE = re.compile(r"^:::+\s*$")
 KIND_NAMES = {"fig": "Figure", "tbl": "Table", "sec": "Section"}
@@ -210,23 +209,6 @@ def float_numbers(body: str) -> dict[str, int]:
         if kind in ("fig", "tbl") and label not in numbers:
             counts[kind] = counts.get(kind, 0) + 1
             numbers[label] = counts[kind]
-    return numbers
-
-
-def section_numbers(body: str) -> dict[str, str]:
-    """'sec-x' -> '4.2' for the headings with ids, counted from '##' (unnumbered skipped)."""
-    counters = [0] * 6
-    numbers = {}
-    for match in SECTION.finditer(body):
-        attrs = match["attrs"].split()
-        if ".unnumbered" in attrs or "-" in attrs:
-            continue
-        rank = len(match["hashes"]) - 2
-        counters[rank] += 1
-        counters[rank + 1:] = [0] * (5 - rank)
-        for attr in attrs:
-            if attr.startswith("#sec-"):
-                numbers[attr[1:]] = ".".join(str(c) for c in counters[:rank + 1])
     return numbers
 
 
