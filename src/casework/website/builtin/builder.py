@@ -21,7 +21,7 @@ from .links import fix_links
 from .notebook_html import ExecutedNotebook
 from ..errors import RenderError
 from ..paper_check import check_paper, typed_numbers_checked
-from .pages import (Floats, fenced_divs, markdown_html, number_sections, resolve_crossrefs,
+from .pages import (Floats, fenced_divs, markdown_html, number_sections, raw_blocks, resolve_crossrefs,
                     section_numbers, split_front_matter)
 from ..provenance import BuildStamp
 from ...paths import source_of
@@ -125,6 +125,7 @@ class SiteBuilder:
         if bibliography is not None:
             body = resolve_citations(body, where, bibliography, stash, doc.meta.get("nocite"))
         body = expand(body, where, handlers)
+        body = raw_blocks(body)
         body = resolve_crossrefs(body, floats, where,
                                  section_numbers(body) if doc.meta.get("number-sections") else None)
         body_html = markdown_html(fenced_divs(body, where))

@@ -40,6 +40,16 @@ class MarkdownSource:
         return heading.group(1).strip() if heading else None
 
 
+# A raw block for one output format (Pandoc's raw attribute): ```{=typst} ... ```.
+RAW_BLOCK = re.compile(r"^```\{=(?P<format>[\w-]+)\}[ \t]*\n(?P<body>.*?)^```[ \t]*$\n?", re.M | re.S)
+
+
+def raw_blocks(body: str) -> str:
+    """Raw blocks as Quarto treats them on an HTML page: `{=html}` passed through as HTML,
+    those of other formats (typst, openxml, latex) left out."""
+    return RAW_BLOCK.sub(lambda m: m["body"] if m["format"] == "html" else "", body)
+
+
 def split_front_matter(text: str, name: str) -> MarkdownSource:
     """Strip a leading `---` YAML block; its keys become page metadata."""
     match = FRONT_MATTER.match(text)
