@@ -33,6 +33,8 @@ def test_our_pattern_finds_the_tests_we_write():
     assert statcheck.apa_tests(text) == ["χ2(2) = 3.20, p = .202", "z = −2.50, p = .012"]
     assert statcheck.exact_tests(text) == ["Fisher's exact test, p = .200", "exact binomial test, p < .001"]
     assert statcheck.unaccounted(text) == []
+    # the PDF's typographic apostrophe reads as the source's
+    assert statcheck.exact_tests("McNemar\u2019s exact test, p = .727") == ["McNemar's exact test, p = .727"]
 
 
 def test_a_p_value_without_its_test_is_unaccounted():

@@ -76,15 +76,20 @@ def apa_tests(text: str) -> list[str]:
     return APA_TEST.findall(" ".join(text.split()))
 
 
+def _flat(text: str) -> str:
+    """One line, with the typesetter's apostrophe (’, in the PDF) read as the source's '."""
+    return " ".join(text.split()).replace("\u2019", "'")
+
+
 def exact_tests(text: str) -> list[str]:
     """The exact tests in the text, written by casework.report.apa.exact, in order."""
-    return EXACT_TEST.findall(" ".join(text.split()))
+    return EXACT_TEST.findall(_flat(text))
 
 
 def unaccounted(text: str) -> list[str]:
     """Reported p-values that belong neither to an APA test nor to a named exact test
     (with 40 characters before each, to find them): a p a reader cannot place."""
-    flat = " ".join(text.split())
+    flat = _flat(text)
     covered = [m.span() for pattern in (APA_TEST, EXACT_TEST) for m in pattern.finditer(flat)]
     return [flat[max(0, m.start() - 40):m.end()] for m in P_VALUE.finditer(flat)
             if not any(a <= m.start() < b for a, b in covered) and not THRESHOLD.match(flat, m.start())
