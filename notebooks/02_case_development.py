@@ -69,6 +69,8 @@ level = f"{confidence:.0%}"
 # case happened to be researched. The working paper found the categories spread
 # similarly across sources and information levels; the tests below ask the same of these
 # data (a chi-square test, or an exact test where groups are small).
+# An exact test has no statistic with degrees of freedom, so it is reported by its name and
+# p-value alone, a form statcheck, which recomputes p from a statistic, cannot check.
 
 # %%
 #| label: fig-development-source

@@ -128,7 +128,9 @@ tables.show(wide.rename_axis("Answer"), nb, title="Perceived impact",
 # Respondents were more hesitant to call the Special Rapporteur's own impact *definite*
 # than that of attention in general, but the shares with a *likely* impact (definitely
 # or probably) are close. Because both answers describe the same cases, the comparison
-# uses McNemar's test on the cases where the two answers disagree.
+# uses McNemar's exact test on the cases where the two answers disagree.
+# An exact test has no statistic with degrees of freedom, so it is reported by its name and
+# p-value alone, a form statcheck, which recomputes p from a statistic, cannot check.
 
 # %%
 #| label: tbl-attention-sr
@@ -140,7 +142,7 @@ cross.columns = [survey.SCALE_LABELS[a] for a in cross.columns]
 agree = int(paired.loc[True, True] + paired.loc[False, False])
 tables.show(cross.rename_axis("Attention \\ SR"), nb, title="Attention (rows) vs Special Rapporteur (columns)",
             subtitle=f"Likely impact on both or on neither: {agree} of {n} cases; "
-                     f"McNemar's exact test of equal likely-impact shares: {apa.p_text(mcnemar_p)}")
+                     f"equal likely-impact shares, {apa.exact(apa.MCNEMAR, mcnemar_p)}")
 
 # %% [markdown]
 # ## Perceived impact and how the case developed
@@ -228,8 +230,8 @@ for name in ("attention_positive_share", "attention_likely_share", "sr_definitel
 nb.record("recode_negative_attention", recode_negative_attention)
 nb.record("improved_dont_know", values["improved_dont_know"])
 nb.record("improved_with_likely_sr_impact", values["improved_with_likely_sr_impact"])
-# p-values are displayed as "p = 0.012" or "p < 0.001"
-nb.record("attention_vs_sr_p", mcnemar_p, fmt=apa.p_text(mcnemar_p))
+# an exact test in its one form: "McNemar's exact test, p = .727" (no statistic for statcheck)
+nb.record("attention_vs_sr_p", mcnemar_p, fmt=apa.exact(apa.MCNEMAR, mcnemar_p))
 nb.record("attention_sr_agree", agree)
 for question in survey.QUESTIONS:
     for band in bands:
@@ -265,9 +267,9 @@ findings.conclude(nb, answer, [
     f"International attention in general is credited with a positive impact by "
     f"{likely('attention_positive_share')} of the organisations.",
     findings.choose(mcnemar_p < 0.05, "The organisations rate attention in general and the Rapporteur's own "
-                    f"communication differently (McNemar's exact {apa.p_text(mcnemar_p)}).",
+                    f"communication differently ({apa.exact(apa.MCNEMAR, mcnemar_p)}).",
                     "The organisations rate attention in general and the Rapporteur's own communication "
-                    f"alike within sampling noise (McNemar's exact {apa.p_text(mcnemar_p)})."),
+                    f"alike within sampling noise ({apa.exact(apa.MCNEMAR, mcnemar_p)})."),
     *findings.compared(nb),
     "These are judgements of interested parties: evidence of plausibility, not of a causal effect.",
 ])

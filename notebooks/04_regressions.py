@@ -171,6 +171,11 @@ for name, key in reg.TEXT_ESTIMATES.items():
               note=note)
     nb.record(f"{name}_or_low", row["or_low"], fmt="{:.2f}")
     nb.record(f"{name}_or_high", row["or_high"], fmt="{:.2f}")
+    # The odds ratio with its interval as the paper states it: a separated estimate has none.
+    nb.record(f"{name}_or_ci", findings.choose(
+        infinite, ("+∞" if row["estimate"] > 0 else "0") + " (the outcome is separated: no finite "
+        "maximum-likelihood estimate, as Table 1 shows)",
+        f"{row['odds_ratio']:.2f} ({row['or_low']:.2f} to {row['or_high']:.2f})"))
     nb.record(f"{name}_p", row["p"], fmt="not estimable (separation)" if infinite else apa.p_or_not_estimable(row["p"]),
               note=note)
     nb.record(f"{name}_test", "not estimable (separation)" if infinite else apa.statistic_or_reason(
@@ -321,7 +326,7 @@ for name, row in variant_rows.items():
               fmt=apa.p_or_not_estimable(None if row is None else row["p"]))
     firth = name.endswith("_firth")          # Firth's p comes from a penalised likelihood-ratio test
     nb.record(f"{name}_test", "not estimable" if row is None or bool(row.get("separated") == True) else  # noqa: E712 (NaN: not separated)
-              f"penalised likelihood-ratio {apa.p_text(row['p'])}" if firth else
+              apa.statistic_or_reason(apa.likelihood_ratio, row["p"], 1, "penalised likelihood-ratio") if firth else
               apa.statistic_or_reason(apa.z, row["estimate"] / row["se"], row["p"]),
               note="Wald test; Firth: penalised likelihood-ratio test")
 # The paper's sentence on the sparse violation type: the ML estimate, finite or not, then Firth's.

@@ -317,6 +317,9 @@ def verdict(d) -> str:
 
 
 under = [d for d in designs if at_published[d.key].power < P["target_power"]]
-answer = (f"{len(designs) - len(under)} of {len(designs)} designs reach {P['target_power']:.0%} power at their "
-          "published size" + findings.choose(bool(under), "; the others would need larger samples.", "."))
+reached = len(designs) - len(under)
+answer = (f"{reached} of {len(designs)} designs " + findings.choose(reached == 1, "reaches", "reach")
+          + f" {P['target_power']:.0%} power at their published size"
+          + findings.choose(bool(under), "; " + findings.choose(len(under) == 1, "the other would need a larger "
+                            "sample.", "the others would need larger samples."), "."))
 findings.conclude(nb, answer, [answer, *(verdict(d) for d in designs)])

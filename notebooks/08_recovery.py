@@ -219,6 +219,8 @@ plt.show()
 # coefficient *misses* when its adjusted p-value is below the page's level, which keeps
 # the chance of calling any correct interval a miss below that level. The table lists
 # the misses with the reason their bias, SE calibration or separation rate points to.
+# An exact test has no statistic with degrees of freedom, so it is reported by its name and
+# p-value alone, a form statcheck, which recomputes p from a statistic, cannot check.
 
 # %%
 #| label: tbl-recovery-missed
@@ -240,9 +242,9 @@ beyond = chance["p_beyond"] < P["alpha"]
 count_line = (
     f"Of {chance['judged']} judged coefficients, {chance['flagged']} differ from the nominal coverage "
     f"on their own exact test at {P['alpha']:g}; if every interval were right, chance would flag about "
-    f"{chance['expected']:.1f} (at most {P['alpha']:.0%} each), and {chance['flagged']} or more would "
-    f"happen by chance with {apa.p_text(chance['p_beyond'])} (binomial; the coefficients share replications, "
-    "so this count is a guide). "
+    f"{chance['expected']:.1f} (at most {P['alpha']:.0%} each); whether chance alone gives "
+    f"{chance['flagged']} or more is asked by an {apa.exact(apa.BINOMIAL, chance['p_beyond'])} (the "
+    "coefficients share replications, so this count is a guide). "
     + recovery.chance_sentence(beyond, chance["missed"], chance["judged"]))
 display(Markdown(count_line))
 

@@ -213,6 +213,113 @@ def test_holds_only_when_the_published_value_is_inside(published, computed, half
     assert text.endswith(": it holds.") == (inside and (p < 0.05) == claimed)
 
 
+# ---- the scorecard's sentences -----------------------------------------------------
+
+@st.composite
+def scorecards(draw):
+    """Consistent scorecard counts: every target judged by one rule, agreements within them."""
+    n_int, n_bound, n_dec = (draw(st.integers(0, 60)) for _ in range(3))
+    within, bounds, decisions = (draw(st.integers(0, n)) for n in (n_int, n_bound, n_dec))
+    n_signed, n_starred, n_se, n_truth = (draw(st.integers(0, 60)) for _ in range(4))
+    return findings.Replication(
+        n_targets=n_int + n_bound + n_dec, n_replicated=within + bounds + decisions,
+        n_with_interval=n_int, n_within=within, n_bounds=n_bound, n_bounds_agree=bounds,
+        n_decisions=n_dec, n_decisions_agree=decisions,
+        n_signed=n_signed, n_sign_agrees=draw(st.integers(0, n_signed)),
+        n_starred=n_starred, n_stars_agree=draw(st.integers(0, n_starred)),
+        n_se=n_se, n_se_close=draw(st.integers(0, n_se)),
+        se_ratio_median=draw(st.none() | st.floats(0.1, 10)) if n_se else None,
+        n_truth=n_truth, n_recovered=draw(st.integers(0, n_truth)), synthetic=draw(st.booleans()))
+
+
+def check_counted(text: str, count: int, total: int) -> None:
+    """A count stated as 'all n', 'none of the n', 'the one' or 'k of n (x%)' says count of total."""
+    if total == 1:
+        assert "the one " in text.lower()
+        return
+    if count == total:
+        assert re.search(rf"\b[Aa]ll {total:,} ", text), text
+    elif count == 0:
+        assert re.search(rf"\b[Nn]one of the {total:,} ", text), text
+    else:
+        m = re.search(rf"\b{count:,} of {total:,} [^(]*\(([^)]+)%\)", text)
+        assert m, text
+        check_percent(m.group(1), count, total)
+    assert not re.search(r"\ball\b", text, re.I) or count == total
+
+
+@given(scorecards())
+def test_the_scorecard_verdict_states_its_counts_and_every_miss(card):
+    text = card.verdict()
+    if not card.n_targets:
+        assert text.startswith("No published number")
+        return
+    check_counted(text, card.n_replicated, card.n_targets)
+    missed = card.n_targets - card.n_replicated
+    listed = {why: int(k) for k, why in re.findall(
+        r"(\d+) (outside the computed interval|on the wrong side of a published bound|with the opposite "
+        r"test decision)", text)}
+    expected = {"outside the computed interval": card.n_with_interval - card.n_within,
+                "on the wrong side of a published bound": card.n_bounds - card.n_bounds_agree,
+                "with the opposite test decision": card.n_decisions - card.n_decisions_agree}
+    assert listed == {why: k for why, k in expected.items() if k} and sum(listed.values()) == missed
+    if missed and card.n_replicated:
+        assert f"; {missed} do" in text
+    # 'replicate' is never said of a number that does not
+    assert ("does not replicate" in text or "None of" in text) == (card.n_replicated == 0)
+
+
+@given(scorecards())
+def test_the_scorecard_detail_counts_signs_stars_and_standard_errors_apart(card):
+    text = card.detail()
+    parts = dict(sign=("the sign ", card.n_sign_agrees, card.n_signed),
+                 stars=("significance stars", card.n_stars_agree, card.n_starred),
+                 se=("standard error", card.n_se_close, card.n_se))
+    clauses = text.rstrip(".").split("; ") if text else []
+    assert len(clauses) == sum(1 for _, _, n in parts.values() if n)
+    for what, count, total in parts.values():
+        if not total:
+            assert what not in text.lower()
+            continue
+        clause = next(c for c in clauses if what in c.lower())
+        check_counted(clause, count, total)
+        if total == 1:
+            assert ("not" in clause) == (count == 0)
+    if card.n_se and card.se_ratio_median is not None:
+        assert f"median ratio {card.se_ratio_median:.2f}" in text
+
+
+@given(scorecards())
+def test_the_scorecard_meaning_claims_recovery_only_as_counted(card):
+    text = card.meaning()
+    if not card.synthetic:
+        assert "declared real" in text and "ecovered" not in text.replace("*Recovered?*", "")
+        return
+    assert "*replicated?* is not meaningful" in text
+    if not card.n_truth:
+        assert "No row carries a generating value" in text
+        return
+    sentence = text.rsplit("? ", 1)[1]
+    check_counted(sentence, card.n_recovered, card.n_truth)
+    assert sentence.startswith("It does not") == (card.n_truth == 1 and card.n_recovered == 0)
+
+
+@given(scorecards())
+def test_the_scorecard_study_line_is_counts_over_totals(card):
+    text = card.agreement()
+    for k, n, pct in re.findall(r"(\d+) of (\d+) \((>99|<1|\d+)%\)", text):
+        check_percent(pct, int(k), int(n))
+    pairs = [(int(k), int(n)) for k, n, _ in re.findall(r"(\d+) of (\d+) \((>99|<1|\d+)%\)", text)]
+    expected = [(a, b) for a, b in ((card.n_replicated, card.n_targets), (card.n_sign_agrees, card.n_signed),
+                                    (card.n_stars_agree, card.n_starred), (card.n_recovered, card.n_truth)) if b]
+    assert pairs == expected
+
+
+def test_scorecard_counts_out_of_range_are_refused():
+    with pytest.raises(ValueError, match="n_replicated = 4; expected 0 to n_targets = 3"):
+        findings.Replication(n_targets=3, n_replicated=4)
+
+
 # ---- simulated data sets -----------------------------------------------------------
 # 52 data sets: 48 seeds of the default design, two under each declared condition and
 # two at twice the default size (as `casework simulate --scale 2`). The caseload tables

@@ -27,6 +27,7 @@ def rules(text: str, headers=()) -> list[str]:
     ("- business_all: 80% of 120 specifications", "raw record key"),
     ("the peak year of communications | 2,008 |", "year with a thousands separator"),
     ("median months: n/a", "n/a without a note saying what it means"),
+    ("the tests in @sec-development say", "unresolved cross-reference"),
 ])
 def test_each_rule_catches_its_mistake(text, rule):
     assert rule in rules(text)

@@ -161,17 +161,54 @@ def test_references_are_clean_apsa(tmp_path):
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_built_paper_pdf_is_clean_and_numbered_as_the_html(built_project):
     """The paper of the default build: no text over text, nothing off the page, no
-    near-empty page, the HTML page's figure and table numbers, the same title."""
-    site = built_project / "_site" / "paper"
-    pdf = site / "paper.pdf"
-    html = (site / "paper.html").read_text(encoding="utf-8")
-    assert pdf_check.overlapping_words(pdf) == []
-    assert pdf_check.words_off_page(pdf) == []
-    assert pdf_check.near_empty_pages(pdf, least=0.5) == []
-    numbers = {kind: [int(n) for n in re.findall(rf"<figcaption>{kind}\u00a0(\d+):", html)]
-               for kind in ("Figure", "Table")}
-    assert pdf_check.float_numbers(pdf) == numbers and numbers["Table"] == list(range(1, len(numbers["Table"]) + 1))
-    title = re.search(r'<h1 class="title">(.*?)</h1>', html).group(1)
-    first_page = " ".join(w.text for w in pdf_check.pages(pdf)[0].words)
-    assert " ".join(title.split()) in first_page and "Abstract" in first_page
-    assert (site / "paper.docx").is_file() and 'href="paper.docx"' in html
+    near-empty page, the HTML page's figure and table numbers, the same title (the
+    sensitivity build: test_reviewer_workflow)."""
+    site = built_project / "_site"
+    assert pdf_check.check_paper(site) == []
+    assert (site / "paper" / "paper.docx").is_file() and 'href="paper.docx"' in (
+        site / "paper" / "paper.html").read_text(encoding="utf-8")
+    # the robustness table fits one landscape page (no row alone on a second one)
+    landscape = [p for p in pdf_check.pages(site / "paper" / "paper.pdf") if p.landscape]
+    robustness = [p.number for p in landscape if any(w.text == "Firth" for w in p.words)]
+    assert len(robustness) == 1
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_table_rules_reach_pandoc_and_quarto_tables_alike(tmp_path):
+    """paper/typst-tables.typ styles a table the same whether pandoc made it (kind: table)
+    or Quarto (kind: "quarto-float-tbl"): 8-pt type, caption on top; the robustness table
+    (by its label) 7 pt."""
+    import typst
+    rules = (Path(__file__).resolve().parents[1] / "paper" / "typst-tables.typ").read_text(encoding="utf-8")
+    cell = "table(columns: 2, table.header([Head], [Other]), [alpha], [beta])"
+    source = tmp_path / "t.typ"
+    source.write_text(rules + "\n"
+                      f"#figure({cell}, caption: [Pandoc], kind: table) <tbl-a>\n"
+                      f"#figure([#{cell}], caption: [Quarto], kind: \"quarto-float-tbl\", supplement: \"Table\") <tbl-b>\n"
+                      f"#figure({cell}, caption: [Robust], kind: table) <tbl-robustness>\n", encoding="utf-8")
+    typst.compile(str(source), output=str(tmp_path / "t.pdf"))
+    words = pdf_check.pages(tmp_path / "t.pdf")[0].words
+    heights = [round(w.y1 - w.y0, 1) for w in words if w.text == "alpha"]
+    assert heights[0] == heights[1] and heights[2] < heights[0]   # 8 pt twice, then 7 pt
+    tops = {w.text: w.y0 for w in words if w.text in ("Pandoc", "Quarto", "Robust")}
+    heads = [w.y0 for w in words if w.text == "Head"]
+    assert [tops["Pandoc"] < heads[0], tops["Quarto"] < heads[1], tops["Robust"] < heads[2]] == [True] * 3
+
+
+def test_wide_tables_get_column_widths_from_their_content():
+    def table(header, rows):
+        def cell(text):
+            return [["", [], []], {"t": "AlignDefault"}, 1, 1, [{"t": "Plain", "c": [{"t": "Str", "c": text}]}]]
+        return {"t": "Table", "c": [["", [], []], [None, []], [[{"t": "AlignDefault"}, {"t": "ColWidthDefault"}]] * len(header),
+                                    [["", [], []], [[["", [], []], [cell(h) for h in header]]]],
+                                    [[["", [], []], 0, [], [[["", [], []], [cell(c) for c in r]] for r in rows]]],
+                                    [["", [], []], []]]}
+    assert paper_pdf.column_widths(table(["a", "b"], [["1", "2"]])) is None     # narrow: Typst's own widths
+    header = ["variant", "n"] + [f"c{i}" for i in range(6)] + ["note"]
+    row = (["Mixed developments counted as improvement", "461"] + ["-0.88*** (0.18)"] * 6
+           + ["closed: separation by Viol: discipl. measures; open: separation by Business involved"])
+    widths = paper_pdf.column_widths(table(header, [row]))
+    assert widths is not None and sum(widths) == pytest.approx(1)
+    # long text columns capped at CELL_CHARS, numbers kept whole, a count narrow
+    assert widths[0] == widths[-1] and widths[1] < widths[2] < widths[0]
+    assert widths[2] == pytest.approx((len("-0.88*** (0.18)") + 2) / (2 * (paper_pdf.CELL_CHARS + 2) + 5 + 6 * 17))

@@ -37,3 +37,24 @@ def test_the_column_cell_option_is_a_class_on_the_output(tmp_path):
     html = ExecutedNotebook(path, "analyses/01_x.ipynb").page_html(lambda text, where: text)
     assert '<figure class="cw-float cw-tbl column-page" id="tbl-wide">' in html
     assert '<div class="column-body-outset">' in html
+
+
+def test_raw_blocks_of_other_formats_stay_out_of_the_html_page():
+    from casework.website.builtin.pages import raw_blocks
+    body = ("Text.\n\n```{=typst}\n#[#set page(margin: 2cm)\n```\n::: {.landscape}\nTable\n:::\n"
+            "```{=html}\n<b>kept</b>\n```\n```{=openxml}\n<w:p/>\n```\nEnd.")
+    assert raw_blocks(body) == "Text.\n\n::: {.landscape}\nTable\n:::\n<b>kept</b>\nEnd."
+
+
+def test_section_cross_references_are_numbered_as_the_headings():
+    from casework.website.builtin.pages import Floats, resolve_crossrefs, section_numbers
+    from casework.website.builtin.shortcodes import Where
+    from casework.website.errors import RenderError
+    body = ("## Intro {#sec-intro}\n\n## Results {#sec-results}\n\n### Cases {#sec-cases}\n\n"
+            "## References {.unnumbered}\n\nSee @sec-cases and @sec-intro.\n")
+    sections = section_numbers(body)
+    assert sections == {"sec-intro": "1", "sec-results": "2", "sec-cases": "2.1"}
+    out = resolve_crossrefs(body, Floats(), Where("p.qmd", 1), sections)
+    assert "See [Section\u00a02.1](#sec-cases) and [Section\u00a01](#sec-intro)." in out
+    with pytest.raises(RenderError, match="cross-reference @sec-cases: no numbered section"):
+        resolve_crossrefs(body, Floats(), Where("p.qmd", 1), None)

@@ -34,11 +34,17 @@ def test_the_sensitivity_set_builds_the_whole_site(built_project):
         from casework.website import lint, statcheck
         problems = lint.lint_site(root / "_site")
         assert not problems, "\n".join(map(str, problems[:40]))
+        text = lint.html_text(paper)[0]
+        assert statcheck.unaccounted(text) == []      # every p belongs to a test or a named exact test
         if statcheck.available() is None:
-            text = lint.html_text(paper)[0]
             found = statcheck.check(text)
-            assert len(found) >= len(statcheck.apa_tests(text)) > 0
+            assert len(found) == len(statcheck.apa_tests(text)) > 0
             assert not found["error"].astype(bool).any(), found[found["error"].astype(bool)]["raw"].tolist()
+        # The PDF of this build: no text over text, the HTML's numbering, no near-empty page.
+        import shutil
+        if shutil.which("pdftotext") and shutil.which("pdftoppm"):
+            from casework.website import pdf_check
+            assert pdf_check.check_paper(root / "_site") == []
     finally:
         restored = build(root)
         assert restored.returncode == 0, restored.stderr[-4000:]

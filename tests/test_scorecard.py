@@ -133,7 +133,7 @@ def test_write_assembles_notebooks_in_study_order(tmp_path):
     md = (results / "scorecard.md").read_text()
     assert md.startswith("**How rows are counted.** " + scorecard.RULE_SENTENCE)
     assert md.index("## Spannagel 2019") < md.index("## Myrick")
-    assert "1 of 2 published numbers replicate; the sign agrees for 2 of 2." in md
+    assert "Replicated: 1 of 2 (50%); sign agrees: 2 of 2 (100%)." in md
     assert "**outside 90% CI**" in md and "[04_regressions](analyses/04_regressions.ipynb)" in md
     assert "| -0.62 | -0.6 | [-0.9, -0.3] | +0.020 | inside 90% CI | yes | – | – |" in md
     assert "| 0.797 | 0.7 | [0.2, 1.2] | -0.097 | inside CI | yes |" in md  # no level recorded

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -28,8 +29,14 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed
 
 
 @pytest.fixture(scope="module")
-def site(built_project) -> Path:
-    return built_project / "_site"
+def site(request) -> Path:
+    """The default build's site, or another built site named by $CASEWORK_SITE (e.g. the
+    sensitivity build: `casework build --params params/sensitivity.yml --out _sensitivity`,
+    then `CASEWORK_SITE=_sensitivity pytest tests/test_site_browser.py`), without building."""
+    other = os.environ.get("CASEWORK_SITE")
+    if other:
+        return Path(other).resolve()
+    return request.getfixturevalue("built_project") / "_site"
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +88,7 @@ def _local(url: str, base: str) -> bool:
     return url.startswith(base)
 
 
-def test_every_navbar_page_loads_cleanly(browser, base_url):
+def test_every_navbar_page_loads_cleanly(browser, base_url, site):
     SHOTS.mkdir(exist_ok=True)
     todo, seen, problems = [base_url], set(), []
     checked_links: dict[str, bool] = {}
@@ -99,7 +106,7 @@ def test_every_navbar_page_loads_cleanly(browser, base_url):
         for link in result["links"]:
             target = link.split("#")[0]
             if _local(target, base_url) and target not in checked_links:
-                file = Path(ROOT / "_site" / urlparse(target).path.lstrip("/"))
+                file = Path(site / urlparse(target).path.lstrip("/"))
                 checked_links[target] = file.is_file() or (file / "index.html").is_file()
             if _local(target, base_url) and not checked_links[target]:
                 problems.append(f"{path}: broken link {urljoin(base_url, urlparse(target).path)}")

@@ -3,11 +3,14 @@
 `p_text(0.0004)` is 'p < .001', `p_text(0.046)` 'p = .046'; a test is its statistic, its
 degrees of freedom and p, e.g. `chi2(19.43, 1, 1e-5)` is 'χ2(1) = 19.43, p < .001' and
 `z(2.1, 0.036)` 'z = 2.10, p = .036'. statcheck (Nuijten & Epskamp) recomputes p from the
-statistic and df, so a p that does not come from that statistic's own distribution (an
-exact or Monte Carlo p) is written after a semicolon with the name of its test, where
-statcheck does not pair it with the statistic: 'χ2(4) = 9.10; Fisher–Freeman–Halton
-exact p = .061'. The chi-square symbol is 'χ2', the form statcheck's pattern finds
-(it does not read the superscript '²').
+statistic and df. An exact test has no statistic with degrees of freedom: it is written
+in one form, its name and then p (`exact(FISHER, 0.061)` is "Fisher's exact test,
+p = .061"), which statcheck cannot check and does not read as a test; beside a statistic
+it follows a semicolon, where statcheck does not pair it with that statistic:
+'χ2(4) = 9.10; Fisher–Freeman–Halton exact test (Monte Carlo p), p = .061'.
+`casework.website.statcheck.exact_tests` finds these, so a count of the reported tests
+includes them. The chi-square symbol is 'χ2', the form statcheck's pattern finds (it
+does not read the superscript '²').
 """
 from __future__ import annotations
 
@@ -15,6 +18,17 @@ import math
 
 FLOOR = 0.001      # below this, 'p < .001' (APA)
 CEILING = 0.999    # above this, 'p > .999'
+
+# The exact tests the compendium reports, by the name `exact` writes before their p.
+FISHER = "Fisher's exact test"
+FISHER_FREEMAN_HALTON = "Fisher–Freeman–Halton exact test (Monte Carlo p)"
+MCNEMAR = "McNemar's exact test"
+BINOMIAL = "exact binomial test"
+EXACT_TESTS = (FISHER, FISHER_FREEMAN_HALTON, MCNEMAR, BINOMIAL)
+# What a page or the paper says where it reports exact tests.
+EXACT_NOTE = ("Exact tests (Fisher's, Fisher–Freeman–Halton, McNemar's, binomial) have no test statistic "
+              "with degrees of freedom; they are reported by name and p-value, a form that statcheck, "
+              "which recomputes p from a statistic, cannot check.")
 
 
 class NotEstimable(ValueError):
@@ -73,17 +87,34 @@ def _df(df, what: str) -> str:
     return f"{df:.0f}" if float(df).is_integer() else f"{df:.1f}"
 
 
-def chi2(statistic: float, df: float, p: float, exact: str | None = None) -> str:
-    """'χ2(1) = 19.43, p < .001'; with `exact` (the exact test's name) the p of that test,
-    apart from the statistic: 'χ2(4) = 9.10; Fisher–Freeman–Halton exact p = .061'."""
+def exact(test: str, p: float) -> str:
+    """An exact test, which has no statistic with degrees of freedom, in its one form:
+    "Fisher's exact test, p = .061" (`test`: one of EXACT_TESTS)."""
+    if test not in EXACT_TESTS:
+        raise ValueError(f"exact test {test!r}: expected one of {', '.join(EXACT_TESTS)}")
+    return f"{test}, {p_text(p)}"
+
+
+def chi2(statistic: float, df: float, p: float, exact_test: str | None = None) -> str:
+    """'χ2(1) = 19.43, p < .001'; with `exact_test` (one of EXACT_TESTS) the p of that test,
+    apart from the statistic: 'χ2(4) = 9.10; Fisher–Freeman–Halton exact test (Monte Carlo p), p = .061'."""
     head = f"χ2({_df(df, 'chi-square')}) = {_stat(statistic, 'chi-square statistic')}"
-    return f"{head}; {exact} exact {p_text(p)}" if exact else f"{head}, {p_text(p)}"
+    return f"{head}; {exact(exact_test, p)}" if exact_test else f"{head}, {p_text(p)}"
 
 
-def z(statistic: float, p: float, exact: str | None = None) -> str:
-    """'z = 2.10, p = .036' (two-sided normal p); with `exact`, as in `chi2`."""
+def z(statistic: float, p: float, exact_test: str | None = None) -> str:
+    """'z = 2.10, p = .036' (two-sided normal p); with `exact_test`, as in `chi2`."""
     head = f"z = {_stat(statistic, 'z statistic')}"
-    return f"{head}; {exact} exact {p_text(p)}" if exact else f"{head}, {p_text(p)}"
+    return f"{head}; {exact(exact_test, p)}" if exact_test else f"{head}, {p_text(p)}"
+
+
+def likelihood_ratio(p: float, df: float = 1, name: str = "likelihood-ratio") -> str:
+    """A likelihood-ratio test whose p came from the chi-square distribution of its statistic
+    (e.g. Firth's penalised test, p = P(χ2(1) > 2Δ)), written with that statistic, which the
+    p determines: 'penalised likelihood-ratio χ2(1) = 0.71, p = .400'."""
+    from scipy import stats
+    p = _finite(p, "p-value")
+    return f"{name} {chi2(float(stats.chi2.isf(p, df)), df, p)}"
 
 
 def t(statistic: float, df: float, p: float) -> str:
@@ -110,8 +141,8 @@ def two_proportion(test) -> str:
     Fisher's exact p. 'no variation' when every case has the same outcome."""
     if test.method == "fisher":
         if math.isnan(test.z):
-            return f"no variation in the outcome; Fisher's exact {p_text(test.p_fisher)}"
-        return z(test.z, test.p_fisher, exact="Fisher's")
+            return f"no variation in the outcome; {exact(FISHER, test.p_fisher)}"
+        return z(test.z, test.p_fisher, exact_test=FISHER)
     if math.isnan(test.z):
         return "no variation in the outcome: nothing to test"
     return z(test.z, test.p_z)
@@ -119,9 +150,8 @@ def two_proportion(test) -> str:
 
 def independence(test) -> str:
     """A `casework.analysis.intervals.IndependenceTest` in APA form (exact p named)."""
-    exact = {"chi-square": None, "fisher": "Fisher's",
-             "fisher-monte-carlo": "Fisher–Freeman–Halton (Monte Carlo)"}[test.method]
-    return chi2(test.chi2, test.df, test.p, exact=exact)
+    name = {"chi-square": None, "fisher": FISHER, "fisher-monte-carlo": FISHER_FREEMAN_HALTON}[test.method]
+    return chi2(test.chi2, test.df, test.p, exact_test=name)
 
 
 def p_cell(p) -> str:

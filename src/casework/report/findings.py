@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from IPython.display import Markdown
-
 
 def choose(condition: bool, if_true: str, if_false: str) -> str:
     """The sentence that is true for this run."""
@@ -95,6 +93,7 @@ def agreement(n_inside: int, n_with_interval: int, what: str = "published estima
 def conclude(nb, answer: str, sentences: list[str]) -> Markdown:
     """Record the page's short answer (cited at the top as {{< var KEY.answer >}}) and show
     the "What this shows" sentences as a list."""
+    from IPython.display import Markdown  # notebooks only: the scorecard's build step needs no IPython
     nb.record("answer", answer)
     nb.record("what_this_shows", " ".join(sentences))
     return Markdown("\n".join(f"- {s}" for s in sentences))
@@ -224,7 +223,7 @@ class Coefficient:
     se: float | None = None
     p: float | None = None
     separated: bool = False       # the outcome is separated: no finite ML estimate
-    p_from: str = ""              # a p not from the Wald z (e.g. 'penalised likelihood-ratio')
+    p_from: str = ""              # a likelihood-ratio test's p, not the Wald z's (e.g. 'penalised likelihood-ratio')
 
     @property
     def state(self) -> str:
@@ -244,7 +243,7 @@ class Coefficient:
             return f"{self.label}: not estimable on these data"
         text = f"{self.label}: {_signed(self.value)}"
         if self.p_from and not _missing(self.p):
-            text += f" ({self.p_from} {apa.p_text(self.p)})"
+            text += f" ({apa.likelihood_ratio(self.p, name=self.p_from)})"
         elif not _missing(self.se) and self.se > 0 and not _missing(self.p):
             text += f" (SE {self.se:.2f}, {apa.z(self.value / self.se, self.p)})"
         return text
@@ -348,6 +347,7 @@ class Flags:
     n_tests: int
     alpha: float = 0.05
     what: str = "proportional-hazards tests"
+    tests: dict[str, str] | None = None   # the same keys -> each test in APA form (statistic, df, p)
 
     @property
     def expected(self) -> float:
@@ -377,9 +377,153 @@ class Flags:
             return f"None of the {_n(self.n_tests)} {self.what} flags a violation at the {self.alpha:.0%} level."
         largest = max(self.flagged.values())
         every = choose(largest < apa.FLOOR, "p < .001 in each", f"largest {apa.p_text(largest)}")
+        if self.tests:   # each flagged test with its statistic, smallest p first (statcheck reads them)
+            order = sorted(self.flagged, key=lambda key: (self.flagged[key], key))
+            shown = {key: key.removeprefix(f"{self.one_term}, ") if self.one_term else key for key in order}
+            every = "; ".join(f"{shown[key]}: {self.tests[key]}" for key in order)
         if self.one_term is not None:
             return (f"{head}, all for one covariate, {self.one_term} ({every}); {chance}, but flags "
                     "confined to one covariate are a systematic violation, not chance.")
+        test = apa.exact(apa.BINOMIAL, self.chance_p)
         return (f"{head}; {chance}, " + choose(self.beyond_chance,
-                "so more flags than chance explains (binomial " + apa.p_text(self.chance_p) + ").",
-                "so no more than chance explains (binomial " + apa.p_text(self.chance_p) + ")."))
+                f"so more flags than chance explains ({test}).",
+                f"so no more than chance explains ({test})."))
+
+
+def _counted(count: int, total: int, one: str, many: str) -> tuple[str, bool]:
+    """A count of a total as the subject of a sentence, and whether its verb is singular:
+    'all 12 things', 'none of the 12 things', '7 of 12 things (58%)', '1 of 12 things (8%)'
+    (singular), 'the one thing' (singular; only for a total of one, whatever the count)."""
+    if total == 1:
+        return f"the one {one}", True
+    if count == total:
+        return f"all {_n(total)} {many}", False
+    if count == 0:
+        return f"none of the {_n(total)} {many}", True
+    return Share(count, total, many).text(), count == 1
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class Replication:
+    """The replication scorecard's counts in words (casework.report.scorecard.summary):
+    how many published numbers replicate by the scorecard's rule and how each miss fails,
+    then signs, stars and standard errors, and, on synthetic data, how many generating
+    values the computed intervals cover. Every count a sentence states is a field here;
+    'all' only when the two counts are equal, 'none' only at zero, a percent only from the
+    counts."""
+
+    n_targets: int
+    n_replicated: int
+    n_with_interval: int = 0
+    n_within: int = 0
+    n_bounds: int = 0
+    n_bounds_agree: int = 0
+    n_decisions: int = 0
+    n_decisions_agree: int = 0
+    n_signed: int = 0
+    n_sign_agrees: int = 0
+    n_starred: int = 0
+    n_stars_agree: int = 0
+    n_se: int = 0
+    n_se_close: int = 0
+    se_ratio_median: float | None = None
+    se_factor: float = 1.25
+    n_truth: int = 0
+    n_recovered: int = 0
+    synthetic: bool = False
+
+    PAIRS = (("n_replicated", "n_targets"), ("n_within", "n_with_interval"), ("n_bounds_agree", "n_bounds"),
+             ("n_decisions_agree", "n_decisions"), ("n_sign_agrees", "n_signed"),
+             ("n_stars_agree", "n_starred"), ("n_se_close", "n_se"), ("n_recovered", "n_truth"))
+
+    def __post_init__(self):
+        for part, whole in self.PAIRS:
+            if not 0 <= getattr(self, part) <= getattr(self, whole):
+                raise ValueError(f"Replication: {part} = {getattr(self, part)}; expected 0 to "
+                                 f"{whole} = {getattr(self, whole)}")
+
+    @classmethod
+    def from_summary(cls, summary: dict, synthetic: bool = False, se_factor: float = 1.25) -> "Replication":
+        """From the dict of casework.report.scorecard.summary (extra keys ignored)."""
+        names = {f for f in cls.__dataclass_fields__ if f.startswith("n_") or f == "se_ratio_median"}
+        return cls(**{k: summary[k] for k in names if k in summary}, synthetic=synthetic, se_factor=se_factor)
+
+    @property
+    def misses(self) -> list[tuple[int, str]]:
+        """(count, how) for each way a published number fails its rule, counts above zero."""
+        how = [(self.n_with_interval - self.n_within, "outside the computed interval"),
+               (self.n_bounds - self.n_bounds_agree, "on the wrong side of a published bound"),
+               (self.n_decisions - self.n_decisions_agree, "with the opposite test decision")]
+        return [(k, why) for k, why in how if k]
+
+    def verdict(self) -> str:
+        """How many published numbers replicate by the rule, and how the others fail."""
+        if not self.n_targets:
+            return "No published number has been compared yet: run `casework run`."
+        subject, single = _counted(self.n_replicated, self.n_targets, "published number that can be judged",
+                                   "published numbers that can be judged")
+        missed = self.n_targets - self.n_replicated
+        ways = ", ".join(f"{_n(k)} {why}" for k, why in self.misses)
+        if self.n_targets == 1:
+            return (f"The one published number that can be judged "
+                    + choose(bool(self.n_replicated), "replicates by the scorecard's rule.",
+                             f"does not replicate by the scorecard's rule ({ways})."))
+        text = f"{_capital(subject)} " + choose(single, "replicates", "replicate") + " by the scorecard's rule"
+        if not missed:
+            return text + "."
+        if not self.n_replicated:
+            return f"{text} ({ways})."
+        return f"{text}; {_n(missed)} " + choose(missed == 1, "does not", "do not") + f" ({ways})."
+
+    def detail(self) -> str:
+        """Signs, stars and standard errors, each counted apart ('' when none is compared)."""
+        parts = []
+        if self.n_signed:
+            subject, _ = _counted(self.n_sign_agrees, self.n_signed, "coefficient whose published sign is known",
+                                  "coefficients whose published sign is known")
+            parts.append(choose(self.n_signed == 1 and not self.n_sign_agrees,
+                                f"the sign does not agree for {subject}", f"the sign agrees for {subject}"))
+        if self.n_starred:
+            subject, _ = _counted(self.n_stars_agree, self.n_starred, "estimate the study marks with stars",
+                                  "estimates the study marks with stars")
+            parts.append(choose(self.n_starred == 1 and not self.n_stars_agree,
+                                f"the significance stars do not agree for {subject}",
+                                f"the significance stars agree for {subject}"))
+        if self.n_se:
+            subject, single = _counted(self.n_se_close, self.n_se, "standard error", "standard errors")
+            verb = choose(self.n_se == 1 and not self.n_se_close, "is not", choose(single, "is", "are"))
+            median = "" if _missing(self.se_ratio_median) else f" (median ratio {self.se_ratio_median:.2f})"
+            parts.append(f"{subject} {verb} within a factor of {self.se_factor:g} of the published "
+                         + choose(self.n_se == 1, "one", "ones") + median)
+        return _capital("; ".join(parts)) + "." if parts else ""
+
+    def meaning(self) -> str:
+        """What *replicated?* means on these data, and on synthetic data what was recovered."""
+        if not self.synthetic:
+            return "The data are declared real, so *replicated?* is a replication of the studies."
+        text = ("The data are synthetic, so *replicated?* is not meaningful here: the published "
+                "values went into making the data, and agreement only shows the code runs as "
+                "designed. *Recovered?* asks the question that matters on synthetic data: does "
+                "the computed interval cover the value that generated the data?")
+        if not self.n_truth:
+            return text + " No row carries a generating value yet."
+        subject, _ = _counted(self.n_recovered, self.n_truth, "estimate that a declared model generates",
+                              "estimates that a declared model generates")
+        return text + choose(self.n_truth == 1 and not self.n_recovered, f" It does not for {subject}.",
+                             f" It does for {subject}.")
+
+    def agreement(self) -> str:
+        """The line of counts under a study's heading on the scorecard page:
+        'Replicated: 25 of 30 (83%); sign agrees: 28 of 30 (93%); ...'."""
+        parts = [f"replicated: {Share(self.n_replicated, self.n_targets).text()}" if self.n_targets
+                 else "nothing here is a replication target"]
+        for what, k, n in (("sign agrees", self.n_sign_agrees, self.n_signed),
+                           ("stars agree", self.n_stars_agree, self.n_starred),
+                           ("generating value recovered", self.n_recovered, self.n_truth)):
+            if n:
+                parts.append(f"{what}: {Share(k, n).text()}")
+        return _capital("; ".join(parts)) + "."

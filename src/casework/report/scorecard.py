@@ -199,46 +199,13 @@ def summary(table: pd.DataFrame) -> dict:
     }
 
 
-def _of(k: int, n: int) -> str:
-    return f"all {n}" if k == n and n > 1 else f"{k} of {n}"
-
-
 def sentences(s: dict, synthetic: bool) -> dict[str, str]:
-    """What replicates and what does not, in words chosen by the counts (never typed)."""
-    if not s["n_targets"]:
-        verdict = "No published number has been compared yet: run `casework run`."
-    else:
-        verdict = (f"{_of(s['n_replicated'], s['n_targets']).capitalize()} published numbers "
-                   f"that can be judged replicate by the scorecard's rule")
-        missed = s["n_targets"] - s["n_replicated"]
-        how = [(s["n_with_interval"] - s["n_within"], "outside the computed interval"),
-               (s["n_bounds"] - s["n_bounds_agree"], "on the wrong side of a published bound"),
-               (s["n_decisions"] - s["n_decisions_agree"], "with the opposite test decision")]
-        verdict += "." if not missed else (
-            f"; {missed} do not (" + ", ".join(f"{k} {why}" for k, why in how if k) + ").")
-    parts = []
-    if s["n_signed"]:
-        parts.append(f"the sign agrees for {_of(s['n_sign_agrees'], s['n_signed'])} coefficients "
-                     "whose published sign is known")
-    if s["n_starred"]:
-        parts.append(f"the significance stars agree for {_of(s['n_stars_agree'], s['n_starred'])}")
-    if s["n_se"]:
-        parts.append(f"{_of(s['n_se_close'], s['n_se'])} standard errors are within a factor of "
-                     f"{SE_FACTOR:g} of the published ones (median ratio {s['se_ratio_median']:.2f})")
-    detail = ("; ".join(parts).capitalize() + ".") if parts else ""
-    if synthetic:
-        meaning = ("The data are synthetic, so *replicated?* is not meaningful here: the published "
-                   "values went into making the data, and agreement only shows the code runs as "
-                   "designed. *Recovered?* asks the question that matters on synthetic data: does "
-                   "the computed interval cover the value that generated the data?")
-        if s["n_truth"]:
-            meaning += (f" It does for {_of(s['n_recovered'], s['n_truth'])} estimates "
-                        "that a declared model generates.")
-        else:
-            meaning += " No row carries a generating value yet."
-    else:
-        meaning = "The data are declared real, so *replicated?* is a replication of the studies."
-    return {"verdict": verdict, "detail": detail, "meaning": meaning, "rule": RULE_SENTENCE}
+    """What replicates and what does not, in words chosen by the counts: the typed finding
+    casework.report.findings.Replication (property tests in tests/test_findings_properties.py)."""
+    from .findings import Replication
+    card = Replication.from_summary(s, synthetic=synthetic, se_factor=SE_FACTOR)
+    return {"verdict": card.verdict(), "detail": card.detail(), "meaning": card.meaning(),
+            "rule": RULE_SENTENCE}
 
 
 # Notebooks whose published numbers are counts and shares only: there a value in [0, 1]
@@ -323,17 +290,8 @@ def _stars(row) -> str:
 
 
 def _agreement(s: dict) -> str:
-    if not s["n_targets"]:
-        text = "Nothing here is a replication target"
-    else:
-        text = f"{s['n_replicated']} of {s['n_targets']} published numbers replicate"
-    if s["n_signed"]:
-        text += f"; the sign agrees for {s['n_sign_agrees']} of {s['n_signed']}"
-    if s["n_starred"]:
-        text += f"; stars agree for {s['n_stars_agree']} of {s['n_starred']}"
-    if s["n_truth"]:
-        text += f"; {s['n_recovered']} of {s['n_truth']} generating values recovered"
-    return text + "."
+    from .findings import Replication
+    return Replication.from_summary(s, se_factor=SE_FACTOR).agreement()
 
 
 def to_markdown(table: pd.DataFrame) -> str:

@@ -11,6 +11,7 @@ reason it is wrong:
 - no exception text ('RuntimeError: ...', 'Traceback');
 - no raw record keys ('business_all:') and no snake_case table headers;
 - years without thousands separators ('2,008');
+- no cross-reference left unresolved ('@sec-development');
 - 'n/a' only on a page that says what it means.
 
 `lint_site(site)` and `lint_text(text, where)` return `Problem`s; the CLI prints one line
@@ -49,6 +50,7 @@ RULES: list[tuple[str, re.Pattern]] = [
         r"|\bbetween ((?=[^\s,;()]*\d)[^\s,;()]+) and \2(?=[\s.,;)]|$)")),
     ("exception text", re.compile(r"\b[A-Z]\w*(?:Error|Exception|Failure)\b:|Traceback \(most recent call last\)")),
     ("raw record key", re.compile(rf"(?<![\w./`-]){_KEY}:(?=\s)")),
+    ("unresolved cross-reference", re.compile(r"(?<![\w@./])@(?:fig|tbl|sec)-[\w-]+")),
     ("year with a thousands separator", re.compile(
         r"(?i:year|years|since|in|from|until|to|peak)[^.\d]{0,40}\b(?:1,9\d\d|2,0\d\d)\b(?!,\d)")),
 ]

@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from .builtin.pages import split_front_matter
+from .builtin.pages import section_numbers, split_front_matter
 from .builtin.shortcodes import SHORTCODE, Variables
 from .errors import RenderError
 
@@ -39,7 +39,6 @@ TYPST_RULES = Path("paper") / "typst-tables.typ"       # the PDF's table rules, 
 CROSSREF = re.compile(r"(?<![\w@])@(?P<label>(?:fig|tbl|sec)-[\w-]+)")
 OPTION = re.compile(r"^#\|\s*(?P<key>[\w-]+):\s*(?P<value>.*)$", re.M)
 EMBED = re.compile(r"\{\{<\s*embed\s+(?P<target>\S+)\s*>\}\}")
-SECTION = re.compile(r"^(?P<hashes>#{2,6})\s+(?P<text>.*?)\s*\{(?P<attrs>[^}]*)\}\s*$", re.M)
 LANDSCAPE_OPEN = re.compile(r"^:::+\s*\{[^}]*\.landscape\b[^}]*\}\s*$")
 FENCE_CLOSE = re.compile(r"^:::+\s*$")
 KIND_NAMES = {"fig": "Figure", "tbl": "Table", "sec": "Section"}
@@ -131,6 +130,56 @@ def _first_table(blocks: list) -> tuple[dict | None, list]:
     return None, []
 
 
+# A table with this many columns gets column widths from its content (below); narrower
+# tables keep Typst's automatic widths.
+WIDE_COLUMNS = 8
+CELL_CHARS = 24     # a long cell (a variant's name, a note) wraps at about this many characters
+
+
+def _plain(node) -> str:
+    """The text of a piece of pandoc's JSON AST (Str and spaces; formatting dropped)."""
+    if isinstance(node, dict):
+        if node.get("t") == "Str":
+            return node["c"]
+        if node.get("t") in ("Space", "SoftBreak", "LineBreak"):
+            return " "
+        return _plain(node.get("c", []))
+    if isinstance(node, list):
+        return "".join(_plain(x) for x in node)
+    return ""
+
+
+def _rows(table: dict) -> list[tuple[bool, list]]:
+    """(is a header row, cells) of a pandoc Table block: head, then every body's rows."""
+    _attr, _caption, _colspecs, head, bodies, _foot = table["c"]
+    out = [(True, row[1]) for row in head[1]]
+    for body in bodies:
+        out += [(True, row[1]) for row in body[2]] + [(False, row[1]) for row in body[3]]
+    return out
+
+
+def column_widths(table: dict) -> list[float] | None:
+    """Shares of the text width for the columns of a wide table (None for a narrow one), so
+    that long text columns (a variant's name, a note) get room and numbers keep one line:
+    each column is as wide as its longest word, or its longest cell up to CELL_CHARS
+    characters (header cells may wrap between words), plus two characters of padding."""
+    n = len(table["c"][2])
+    if n < WIDE_COLUMNS:
+        return None
+    need = [1] * n
+    for header, cells in _rows(table):
+        col = 0
+        for cell in cells:
+            _attr, _align, _rowspan, colspan, blocks = cell
+            text = " ".join(_plain(blocks).split())
+            if colspan == 1 and col < n:
+                longest_word = max((len(w) for w in text.split()), default=0)
+                need[col] = max(need[col], longest_word if header else max(longest_word, min(len(text), CELL_CHARS)))
+            col += colspan
+    chars = [k + 2 for k in need]
+    return [c / sum(chars) for c in chars]
+
+
 def _source_markdown(target: str, label: str) -> str:
     """'Source: notebook NN_name, cell label', linked to the cell on the notebook's page."""
     page = re.sub(r"\.ipynb$", ".html", target)
@@ -142,7 +191,8 @@ def _table(html: str, caption: str, label: str, to: str) -> str:
     """One HTML table (great_tables or maketables) as one captioned, labelled table.
 
     The table's own title rows give way to the cell's caption (no second heading);
-    columns take their natural widths, so no header is squeezed into a sliver.
+    columns take their natural widths, so no header is squeezed into a sliver, except in
+    a wide table, whose columns get widths from their content (`column_widths`).
     """
     import pypandoc
     html = re.sub(r"<style.*?</style>", "", html, flags=re.S)
@@ -155,8 +205,10 @@ def _table(html: str, caption: str, label: str, to: str) -> str:
     attr, _caption, colspecs, *rest = table["c"]
     cap = _pandoc_json(caption, "markdown")["blocks"]
     inlines = cap[0]["c"] if cap else []
+    widths = column_widths(table)
     table["c"] = [[label, [], []], [None, [{"t": "Plain", "c": inlines}]],
-                  [[spec[0], {"t": "ColWidthDefault"}] for spec in colspecs], *rest]
+                  [[spec[0], {"t": "ColWidthDefault"} if widths is None else {"t": "ColWidth", "c": w}]
+                   for spec, w in zip(colspecs, widths or [None] * len(colspecs))], *rest]
     doc["blocks"] = [table]
     if to == "typst":
         typst_table = pypandoc.convert_text(json.dumps(doc), "typst", format="json").strip()
@@ -210,23 +262,6 @@ def float_numbers(body: str) -> dict[str, int]:
         if kind in ("fig", "tbl") and label not in numbers:
             counts[kind] = counts.get(kind, 0) + 1
             numbers[label] = counts[kind]
-    return numbers
-
-
-def section_numbers(body: str) -> dict[str, str]:
-    """'sec-x' -> '4.2' for the headings with ids, counted from '##' (unnumbered skipped)."""
-    counters = [0] * 6
-    numbers = {}
-    for match in SECTION.finditer(body):
-        attrs = match["attrs"].split()
-        if ".unnumbered" in attrs or "-" in attrs:
-            continue
-        rank = len(match["hashes"]) - 2
-        counters[rank] += 1
-        counters[rank + 1:] = [0] * (5 - rank)
-        for attr in attrs:
-            if attr.startswith("#sec-"):
-                numbers[attr[1:]] = ".".join(str(c) for c in counters[:rank + 1])
     return numbers
 
 

@@ -139,3 +139,30 @@ def float_numbers(pdf: Path) -> dict[str, list[int]]:
     for match in re.finditer(r"\b(Figure|Table) (\d+):", text):
         found[match.group(1)].append(int(match.group(2)))
     return found
+
+
+def check_paper(site: Path) -> list[str]:
+    """Every check of a built site's paper PDF against its HTML page, as problems in words
+    (empty when clean): no text over text, nothing off the page, no near-empty page, the
+    HTML page's figure and table numbers (1, 2, ... in order), the same title and an
+    abstract on the first page."""
+    folder = Path(site) / "paper"
+    pdf, html = folder / "paper.pdf", (folder / "paper.html").read_text(encoding="utf-8")
+    problems = [f"page {a.page}: {a.text!r} printed over {b.text!r}" for a, b in overlapping_words(pdf)]
+    problems += [f"page {w.page}: {w.text!r} runs off the page" for w in words_off_page(pdf)]
+    problems += [f"page {n}: near-empty (content ends above half the page)" for n in near_empty_pages(pdf, least=0.5)]
+    numbers = {kind: [int(n) for n in re.findall(rf"<figcaption>{kind}\u00a0(\d+):", html)]
+               for kind in ("Figure", "Table")}
+    printed = float_numbers(pdf)
+    if printed != numbers:
+        problems.append(f"figure and table numbers {printed} in the PDF, {numbers} in the HTML")
+    for kind, found in numbers.items():
+        if found != list(range(1, len(found) + 1)):
+            problems.append(f"{kind.lower()}s numbered {found}, expected 1 to {len(found)} in order")
+    title = re.search(r'<h1 class="title">(.*?)</h1>', html)
+    first_page = " ".join(w.text for w in pages(pdf)[0].words)
+    if title is None or " ".join(title.group(1).split()) not in first_page:
+        problems.append("the PDF's first page lacks the HTML page's title")
+    if "Abstract" not in first_page:
+        problems.append("the PDF's first page has no abstract")
+    return problems

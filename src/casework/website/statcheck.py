@@ -7,6 +7,10 @@ and degrees of freedom and flags reported p-values that do not match given round
 statcheck's table (one row per test found: raw text, computed p, error,
 decision_error); `apa_tests(text)` finds the tests the compendium writes (its own
 pattern, casework.report.apa), so a test can ask that statcheck found every one.
+Exact tests have no statistic for statcheck to recompute p from: `exact_tests(text)`
+finds them in their one form ("Fisher's exact test, p = .061"), and
+`unaccounted(text)` lists every reported p-value that is neither (a threshold such as
+'p < .05' is not a reported test).
 """
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+
+from casework.report.apa import EXACT_TESTS
 
 SCRIPT = r"""
 suppressPackageStartupMessages(library(statcheck))
@@ -32,6 +38,11 @@ write.csv(res, args[2], row.names = FALSE, fileEncoding = "UTF-8")
 # The forms casework.report.apa writes: a statistic, its df, then ', p' (an exact p that
 # does not come from the statistic follows a semicolon and is not a statcheck test).
 APA_TEST = re.compile(r"(?:χ2\(\d+\)|z|t\(\d+\)|F\(\d+, \d+\)) = −?-?\d+\.\d+, p [<>=] \.\d+")
+EXACT_TEST = re.compile("(?:" + "|".join(re.escape(name) for name in EXACT_TESTS) + r"), p [<>=] \.\d+")
+P_VALUE = re.compile(r"\bp [<>=] \.\d+")
+# A level or a bound, not a result: 'significance at the conventional level (p < .05)', a
+# published bound '(such as p < .0001)', and a legend of stars ('* p < .05, ** p < .01, ...').
+THRESHOLD = re.compile(r"p < \.(?:05|01|10|1|0001)\b")
 
 
 def available() -> str | None:
@@ -63,3 +74,23 @@ def check(text: str) -> pd.DataFrame:
 def apa_tests(text: str) -> list[str]:
     """The tests in the text written in the compendium's APA form, in order."""
     return APA_TEST.findall(" ".join(text.split()))
+
+
+def _flat(text: str) -> str:
+    """One line, with the typesetter's apostrophe (’, in the PDF) read as the source's '."""
+    return " ".join(text.split()).replace("\u2019", "'")
+
+
+def exact_tests(text: str) -> list[str]:
+    """The exact tests in the text, written by casework.report.apa.exact, in order."""
+    return EXACT_TEST.findall(_flat(text))
+
+
+def unaccounted(text: str) -> list[str]:
+    """Reported p-values that belong neither to an APA test nor to a named exact test
+    (with 40 characters before each, to find them): a p a reader cannot place."""
+    flat = _flat(text)
+    covered = [m.span() for pattern in (APA_TEST, EXACT_TEST) for m in pattern.finditer(flat)]
+    return [flat[max(0, m.start() - 40):m.end()] for m in P_VALUE.finditer(flat)
+            if not any(a <= m.start() < b for a, b in covered) and not THRESHOLD.match(flat, m.start())
+            and not (flat[:m.start()].endswith("* ") and flat.startswith("p <", m.start()))]

@@ -21,8 +21,8 @@ from .links import fix_links
 from .notebook_html import ExecutedNotebook
 from ..errors import RenderError
 from ..paper_check import check_paper, typed_numbers_checked
-from .pages import (Floats, fenced_divs, markdown_html, number_sections, resolve_crossrefs,
-                    split_front_matter)
+from .pages import (Floats, fenced_divs, markdown_html, number_sections, raw_blocks, resolve_crossrefs,
+                    section_numbers, split_front_matter)
 from ..provenance import BuildStamp
 from ...paths import source_of
 from ..config import SiteConfig, output_path, resource_files
@@ -125,7 +125,9 @@ class SiteBuilder:
         if bibliography is not None:
             body = resolve_citations(body, where, bibliography, stash, doc.meta.get("nocite"))
         body = expand(body, where, handlers)
-        body = resolve_crossrefs(body, floats, where)
+        body = raw_blocks(body)
+        body = resolve_crossrefs(body, floats, where,
+                                 section_numbers(body) if doc.meta.get("number-sections") else None)
         body_html = markdown_html(fenced_divs(body, where))
         if doc.meta.get("number-sections"):
             body_html = number_sections(body_html, doc.meta.get("number-depth"))

@@ -19,8 +19,9 @@ from .shortcodes import Where
 
 EXTENSIONS = ["tables", "fenced_code", "toc", "attr_list", "footnotes", "sane_lists", "md_in_html"]
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
-CROSSREF = re.compile(r"(?<![\w@.])@(?P<label>(?:fig|tbl)-[\w-]+)")
+CROSSREF = re.compile(r"(?<![\w@.])@(?P<label>(?:fig|tbl|sec)-[\w-]+)")
 KIND_NAMES = {"fig": "Figure", "tbl": "Table"}
+SECTION = re.compile(r"^(?P<hashes>#{2,6})\s+(?P<text>.*?)\s*\{(?P<attrs>[^}]*)\}\s*$", re.M)
 
 
 @dataclass
@@ -37,6 +38,16 @@ class MarkdownSource:
             return str(self.meta["title"])
         heading = re.search(r"^# (.+)$", self.body, re.M)
         return heading.group(1).strip() if heading else None
+
+
+# A raw block for one output format (Pandoc's raw attribute): ```{=typst} ... ```.
+RAW_BLOCK = re.compile(r"^```\{=(?P<format>[\w-]+)\}[ \t]*\n(?P<body>.*?)^```[ \t]*$\n?", re.M | re.S)
+
+
+def raw_blocks(body: str) -> str:
+    """Raw blocks as Quarto treats them on an HTML page: `{=html}` passed through as HTML,
+    those of other formats (typst, openxml, latex) left out."""
+    return RAW_BLOCK.sub(lambda m: m["body"] if m["format"] == "html" else "", body)
 
 
 def split_front_matter(text: str, name: str) -> MarkdownSource:
@@ -68,10 +79,35 @@ class Floats:
         return self.numbers[label]
 
 
-def resolve_crossrefs(body: str, floats: Floats, where: Where) -> str:
-    """`@fig-x` -> a link 'Figure N' to the embedded figure; unknown labels are errors."""
+def section_numbers(body: str) -> dict[str, str]:
+    """'sec-x' -> '4.2' for the headings with ids, counted from '##' (unnumbered skipped),
+    as `number_sections` and Quarto's `number-sections: true` number them."""
+    counters = [0] * 6
+    numbers = {}
+    for match in SECTION.finditer(body):
+        attrs = match["attrs"].split()
+        if ".unnumbered" in attrs or "-" in attrs:
+            continue
+        rank = len(match["hashes"]) - 2
+        counters[rank] += 1
+        counters[rank + 1:] = [0] * (5 - rank)
+        for attr in attrs:
+            if attr.startswith("#sec-"):
+                numbers[attr[1:]] = ".".join(str(c) for c in counters[:rank + 1])
+    return numbers
+
+
+def resolve_crossrefs(body: str, floats: Floats, where: Where, sections: dict[str, str] | None = None) -> str:
+    """`@fig-x` -> a link 'Figure N' to the embedded figure, `@sec-x` -> 'Section 4.2' (with
+    `sections`, the numbers of a page with numbered sections); unknown labels are errors."""
     def replace(match: re.Match) -> str:
         label = match.group("label")
+        if label.startswith("sec-"):
+            if sections is None or label not in sections:
+                line = where.at(body.count("\n", 0, match.start()))
+                raise RenderError(f"{line}: cross-reference @{label}: no numbered section with that id "
+                                  "on this page (Quarto numbers sections with number-sections: true)")
+            return f"[Section\u00a0{sections[label]}](#{label})"
         if label not in floats.numbers:
             line = where.at(body.count("\n", 0, match.start()))
             known = ", ".join(floats.numbers) or "none"
