@@ -700,3 +700,20 @@ def test_a_remembered_walk_of_the_imports_follows_the_package(tmp_path, monkeypa
         assert fingerprint.walk(source, pkg, state) == first   # remembered under the old state
         again = fingerprint.walk(source, pkg, fingerprint.package_state(pkg))
     assert [p.name for p in again[0]] == ["__init__.py", "a.py", "b.py"] and again[1] == {"numpy", "scipy"}
+
+
+def test_the_store_of_digests_stays_bounded(tmp_path, monkeypatch):
+    from casework.pipeline import digests
+    monkeypatch.setattr(digests, "RACY_NS", 0)
+    monkeypatch.setattr(digests, "MAX_DERIVED", 3)
+    files = []
+    for i in range(5):
+        f = tmp_path / f"{i}.py"
+        f.write_text(f"x = {i}\n")
+        _aged(f)
+        files.append(f)
+    with digests.remembering(tmp_path):
+        for i, f in enumerate(files):
+            assert digests.derived(f, "kind", lambda i=i: i) == i
+    doc = json.loads((tmp_path / ".casework" / "digests.json").read_text())
+    assert sorted(doc["derived"].values()) == [2, 3, 4] and len(doc["files"]) == 5

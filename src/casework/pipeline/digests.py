@@ -33,7 +33,8 @@ from pathlib import Path
 STORE = Path(".casework") / "digests.json"
 RACY_NS = 2_000_000_000  # stamps younger than this when hashed: not remembered
 FORMAT = 1
-MAX_ENTRIES = 20_000     # a store never grows without bound (oldest-checked dropped first)
+MAX_ENTRIES = 5_000      # files remembered at most (the earliest stored dropped first)
+MAX_DERIVED = 256        # derived values at most: each package edit adds one walk per notebook
 
 _memo: dict[str, list] | None = None   # path -> [size, mtime_ns, ctime_ns, inode, digest]
 _derived: dict | None = None           # "kind:digest" -> a value computed from those bytes
@@ -104,8 +105,8 @@ def _load(store: Path) -> tuple[dict[str, list], dict]:
 def _save(store: Path, memo: dict[str, list], derived_values: dict) -> None:
     if len(memo) > MAX_ENTRIES:
         memo = dict(list(memo.items())[-MAX_ENTRIES:])
-    if len(derived_values) > MAX_ENTRIES:
-        derived_values = dict(list(derived_values.items())[-MAX_ENTRIES:])
+    if len(derived_values) > MAX_DERIVED:
+        derived_values = dict(list(derived_values.items())[-MAX_DERIVED:])
     try:
         store.parent.mkdir(parents=True, exist_ok=True)
         tmp = store.with_name(f".{store.name}.{os.getpid()}.tmp")
