@@ -69,18 +69,16 @@ package: $(STAMP) ## write the deposit archive (replication package) of the last
 # JupyterLab reads overrides.json from <sys.prefix>/share/jupyter/lab/settings: set there,
 # in the project's .venv only, jupytext's "Jupytext Notebook" as the default viewer of
 # .py files, so a double click on notebooks/NN_name.py opens it as a notebook, and no
-# news or update prompt (@jupyterlab/apputils-extension:notification; JupyterLab's
-# "Announcements" documentation). The server's root is the project, so analyses/ (the
-# executed notebooks) is reachable too; the file browser opens in notebooks/. Its contents
+# news or update prompt (casework.lab_settings, which the JupyterLab test applies too).
+# The server's root is the project, so analyses/ (the executed notebooks) is reachable
+# too; the file browser opens in notebooks/. Its contents
 # manager (casework.lab) hands out notebooks with the kernel's language_info, so opening
 # one does not mark it modified.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
-LAB_QUIET    := {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}
 
 lab: dev ## JupyterLab for authors (the dev lock; .py notebooks open as notebooks)
 	$(BIN)/jupytext-config --settings-file $(LAB_SETTINGS) set-default-viewer python
-	$(BIN)/python -c 'import json, pathlib, sys; p = pathlib.Path(sys.argv[1]); s = json.loads(p.read_text()); \
-	  s.update(json.loads(sys.argv[2])); p.write_text(json.dumps(s, indent=2) + "\n")' $(LAB_SETTINGS) '$(LAB_QUIET)'
+	$(BIN)/python -m casework.lab_settings $(LAB_SETTINGS)
 	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
 	  --ServerApp.contents_manager_class=casework.lab.ContentsManager
 

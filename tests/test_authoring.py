@@ -103,3 +103,29 @@ def test_make_lab_settings_open_py_files_as_notebooks(tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(settings.read_text()) == {
         "@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}}}
+
+
+def test_make_lab_turns_the_news_prompt_off_and_keeps_the_viewer(tmp_path):
+    from casework import lab_settings
+
+    assert "$(BIN)/python -m casework.lab_settings $(LAB_SETTINGS)" in (ROOT / "Makefile").read_text()
+    settings = tmp_path / "overrides.json"
+    viewer = {"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}}}
+    settings.write_text(json.dumps(viewer))
+    done = subprocess.run([sys.executable, "-m", "casework.lab_settings", str(settings)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(settings.read_text()) == {
+        **viewer, "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                                  "checkForUpdates": False}}
+
+
+def test_lab_settings_refuse_a_settings_file_that_is_not_a_json_object(tmp_path):
+    settings = tmp_path / "overrides.json"
+    for text, expected in (("{not json", "not JSON"), ("[1, 2]", "expected a JSON object")):
+        settings.write_text(text)
+        done = subprocess.run([sys.executable, "-m", "casework.lab_settings", str(settings)],
+                              capture_output=True, text=True)
+        assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1
+        assert f"error: {settings}: " in done.stderr and expected in done.stderr
+        assert settings.read_text() == text  # left as it was

@@ -73,22 +73,25 @@ def project(built_project, tmp_path) -> Path:
     return proj
 
 
-def _viewer_setting() -> None:
-    """The default viewer as `make lab` sets it (jupytext-config, in this environment)."""
-    if OVERRIDES.is_file() and json.loads(OVERRIDES.read_text()).get(
-            "@jupyterlab/docmanager-extension:plugin", {}).get("defaultViewers", {}).get("python"):
-        return
-    exe = Path(sys.executable).with_name("jupytext-config")
-    done = subprocess.run([str(exe), "--settings-file", str(OVERRIDES), "set-default-viewer", "python"],
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+def _lab_settings() -> None:
+    """The settings `make lab` writes (in this environment): jupytext-config's default
+    viewer, then casework.lab_settings (no news prompt)."""
+    from casework import lab_settings
+
+    if not (OVERRIDES.is_file() and json.loads(OVERRIDES.read_text()).get(
+            "@jupyterlab/docmanager-extension:plugin", {}).get("defaultViewers", {}).get("python")):
+        exe = Path(sys.executable).with_name("jupytext-config")
+        done = subprocess.run([str(exe), "--settings-file", str(OVERRIDES), "set-default-viewer", "python"],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    lab_settings.apply(OVERRIDES)
 
 
 @pytest.fixture
 def lab(project, tmp_path):
     """`jupyter lab` on the project copy; yields its URL. The author's own Jupyter
     settings and workspaces are kept out (a temporary config directory)."""
-    _viewer_setting()
+    _lab_settings()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -190,3 +193,5 @@ def test_an_executed_notebook_opens_unmodified_and_says_where_its_source_is(lab,
         page.wait_for_timeout(2000)
         page.screenshot(path=str(SHOTS / "jupyterlab_executed.png"))
         assert page.locator(DIRTY_TAB).count() == 0, "opened untouched, marked modified"
+        # no "Would you like to get notified about official Jupyter news?" toast
+        assert page.get_by_text("Jupyter news").count() == 0, "the news prompt is shown"
