@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -56,8 +55,8 @@ class Dataset:
     @property
     def checksum(self) -> str:
         """One short digest over every table file: names the exact data used."""
-        joined = "".join(f"{k}:{v};" for k, v in sorted(self.checksums.items()))
-        return hashlib.sha256(joined.encode()).hexdigest()[:12]
+        from ..pipeline.digests import short_checksum
+        return short_checksum(self.checksums)
 
     @property
     def notice(self) -> str:
@@ -67,11 +66,8 @@ class Dataset:
 
 def file_checksum(path: Path) -> str:
     """sha256 of a file, read in blocks (a table may be large)."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(2**20), b""):
-            h.update(block)
-    return h.hexdigest()
+    from ..pipeline.digests import sha256_file
+    return sha256_file(path)
 
 
 def read_package(folder: Path) -> dict:

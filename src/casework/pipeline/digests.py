@@ -54,6 +54,14 @@ def sha256_file(path: Path | str) -> str:
     return h.hexdigest()
 
 
+def short_checksum(sums: dict[str, str]) -> str:
+    """One short digest over named file digests ('name:sha256;' by name): the data
+    folder's checksum on every stamp, whoever computes it (casework.data.Dataset, the
+    cache's fingerprint, the renderer's provenance)."""
+    joined = "".join(f"{k}:{v};" for k, v in sorted(sums.items()))
+    return hashlib.sha256(joined.encode()).hexdigest()[:12]
+
+
 def digest(path: Path | str) -> str:
     """sha256 (hex) of the file's bytes: remembered inside `remembering`, else computed.
     OSError (missing, unreadable, a folder) passes to the caller."""

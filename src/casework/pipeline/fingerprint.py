@@ -80,12 +80,10 @@ def data_digests(data_dir: Path) -> dict[str, str]:
     return {name: file_digest(data_dir / rel) for name, rel in files.items()}
 
 
-def data_checksum(digests: dict[str, str]) -> str:
+def data_checksum(sums: dict[str, str]) -> str:
     """The data folder's short checksum, computed as casework.data.Dataset.checksum is
     for a load of every table, so that it matches the stamp on the figures."""
-    tables = {k: v for k, v in digests.items() if k != "datapackage.json"}
-    joined = "".join(f"{k}:{v};" for k, v in sorted(tables.items()))
-    return hashlib.sha256(joined.encode()).hexdigest()[:12]
+    return digests.short_checksum({k: v for k, v in sums.items() if k != "datapackage.json"})
 
 
 def is_synthetic(data_dir: Path) -> bool | None:

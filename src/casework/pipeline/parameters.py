@@ -17,6 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from .. import fastyaml
+
 SCHEMA_PATH = Path(__file__).with_name("parameters.yml")
 
 
@@ -135,8 +137,7 @@ def _raw_schema() -> dict:
 @lru_cache(maxsize=4)  # read once per run, not once per notebook and rule check
 def _parsed_schema(path: str, mtime_ns: int, size: int) -> dict:
     # libyaml's loader when PyYAML has it: the pure-Python one took seconds on a busy machine
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)
+    return fastyaml.load(Path(path).read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from .. import fastyaml
 from ..paths import NOTEBOOK_RESULTS, notebook_key
 
 SCORECARD_FILE = "scorecard.json"  # the scorecard's summary, cited as {{< var scorecard.* >}}
@@ -53,7 +54,7 @@ def write_variables(root: Path) -> Path:
     if old == values and path.read_text(encoding="utf-8").startswith(HEADER):
         return path  # the same values (a no-op build): not dumped again
     # libyaml's dumper and loader (same text as the pure-Python ones, a fraction of the time)
-    body = yaml.dump(values, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=True,
+    body = yaml.dump(values, Dumper=fastyaml.DUMPER, sort_keys=True,
                      allow_unicode=True, default_flow_style=False) if values else "{}\n"
     text = HEADER + body
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
@@ -65,11 +66,7 @@ def write_variables(root: Path) -> Path:
 
 def _read(path: Path) -> dict | None:
     """The current file's values (None when missing or not a mapping)."""
-    try:
-        old = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, yaml.YAMLError):
-        return None
-    return old if isinstance(old, dict) else None
+    return fastyaml.mapping_file(path)
 
 
 def _kept(old: dict | None) -> dict:

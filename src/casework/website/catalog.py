@@ -36,6 +36,7 @@ from pathlib import Path
 
 import yaml
 
+from .. import fastyaml
 from ..paths import EXECUTED, SOURCES, source_path
 from ..pipeline.selection import SelectionError, discover
 from .errors import RenderError
@@ -122,7 +123,7 @@ def _header(name: str, mtime_ns: int, size: int) -> dict:
     else:
         return {}  # never closed: no header
     try:
-        doc = yaml.load("\n".join(body), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        doc = fastyaml.load("\n".join(body))
     except yaml.YAMLError:
         doc = None  # read again below with the pure-Python loader, whose messages say more
     try:

@@ -15,10 +15,12 @@ def yaml_mapping(text: str, where, not_mapping: str, error: type[RenderError] = 
     """Parse YAML text that must be a mapping; errors name `where` (a file or cell) and,
     if given, the `subject` ("the '#|' cell options are ") before "not valid YAML"."""
     import yaml
+
+    from .. import fastyaml
     try:  # libyaml's safe loader (the same values, a fraction of the time: every no-op
         # build reads _quarto.yml); a failure is read again by the pure-Python loader,
         # whose message says more
-        values = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+        values = fastyaml.load(text) or {}
     except yaml.YAMLError:
         try:
             values = yaml.safe_load(text) or {}

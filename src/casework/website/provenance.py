@@ -127,10 +127,7 @@ def data_checksum(folder: Path) -> str:
     (Dataset.checksum: one digest over 'name:sha256;' of each table file, by name)."""
     sums = {name: digests.digest(folder / rel) for name, rel in table_paths().items()
             if (folder / rel).is_file()}
-    if not sums:
-        return "none"
-    joined = "".join(f"{k}:{v};" for k, v in sorted(sums.items()))
-    return hashlib.sha256(joined.encode()).hexdigest()[:12]
+    return digests.short_checksum(sums) if sums else "none"
 
 
 def package_flag(folder: Path) -> bool:

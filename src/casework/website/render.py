@@ -28,6 +28,7 @@ from pathlib import Path
 
 import yaml
 
+from .. import fastyaml
 from ..paths import project_root
 from ..pipeline import digests
 from .errors import RenderError, yaml_mapping
@@ -176,8 +177,7 @@ def site_key(config, stamp: BuildStamp, renderer: str) -> str:
     try:  # JSON: a fraction of YAML's time; YAML when a key is not a string
         text = json.dumps([values, stamp_values], sort_keys=True, default=str)
     except TypeError:
-        text = yaml.dump([values, stamp_values], Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
-                         sort_keys=True)
+        text = yaml.dump([values, stamp_values], Dumper=fastyaml.DUMPER, sort_keys=True)
     h.update(text.encode())
     h.update(package_digest().encode())
     return h.hexdigest()
@@ -219,30 +219,15 @@ def site_inputs(config) -> set[Path]:
 
 def _metadata_files(config_path: Path) -> list[str]:
     """The names under `metadata-files:` in _quarto.yml (read as YAML, C loader)."""
-    doc = _fast_yaml(config_path)
-    names = doc.get("metadata-files") if isinstance(doc, dict) else None
+    names = (fastyaml.mapping_file(config_path) or {}).get("metadata-files")
     return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
 
 
 def _variables(path: Path) -> dict:
     """_variables.yml as a mapping, read with libyaml (the same values as yaml.safe_load, a
     fraction of the time); a file that does not parse is reported as read_variables does."""
-    try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, yaml.YAMLError):
-        doc = None
-    return doc if isinstance(doc, dict) else read_variables(path)
-
-
-def _fast_yaml(path: Path) -> dict:
-    """A YAML mapping read with libyaml's loader (same values as yaml.safe_load, a
-    fraction of the time on the large _variables.yml); {} when unreadable (the render
-    itself reports a bad file, with its name and line)."""
-    try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, yaml.YAMLError):
-        return {}
-    return doc if isinstance(doc, dict) else {}
+    doc = fastyaml.mapping_file(path)
+    return doc if doc is not None else read_variables(path)
 
 
 def _built_key(site: Path) -> str | None:
